@@ -1,0 +1,17 @@
+"""The one place for Numba options.
+
+Every kernel is compiled with ``cache=True`` (pipelines start often),
+``nogil=True`` (Hogwild threads must run in parallel) and the same fastmath
+flag set.  The set leaves out ``nnan`` and ``ninf`` because log-probabilities
+legitimately use -inf and NaN checks must keep working.
+"""
+from numba import njit
+
+FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH_FLAGS)}
+
+
+def kernel(function):
+    """Compile ``function`` with the project's Numba options."""
+    return njit(**JIT_OPTIONS)(function)

@@ -1,0 +1,138 @@
+"""Class-factored softmax output layer (rnnlm 0.4b).
+
+    P(c | s)    = softmax_c( Oc[c] . s + maxent_class[c] )             over all classes
+    P(w | c, s) = softmax_w( Ow[w] . s + maxent_word[w] )              over words of class c
+    P(w | s)    = P(class(w) | s) * P(w | class(w), s)
+
+Arrays: s (H,) hidden activation; Oc (C, H) class rows; Ow (V, H) word rows;
+class_start (C+1,) int32, class c owns words class_start[c]:class_start[c+1].
+Scores are clamped to [-50, 50] before the max-subtracted exponential.
+The backward pass uses the natural-log gradient errors e = onehot - P.
+"""
+import math
+
+import numpy as np
+
+from ._jit import kernel
+from .maxent import add_class_scores, add_word_scores, update_class_weights, update_word_weights
+
+SCORE_LIMIT = 50.0
+
+
+@kernel
+def _softmax_in_place(z, count):
+    """Clamp, subtract the max, exponentiate and normalise z[:count]."""
+    limit = np.float32(SCORE_LIMIT)
+    top = -limit
+    for k in range(count):
+        v = min(max(z[k], -limit), limit)
+        z[k] = v
+        top = max(top, v)
+    total = np.float32(0.0)
+    for k in range(count):
+        e = math.exp(z[k] - top)
+        z[k] = e
+        total += e
+    inv = np.float32(1.0) / total
+    for k in range(count):
+        z[k] = z[k] * inv
+
+
+@kernel
+def _rows_dot(rows, first, count, s, out):
+    """out[k] = rows[first + k] . s for k < count."""
+    hidden = s.shape[0]
+    for k in range(count):
+        row = rows[first + k]
+        acc = np.float32(0.0)
+        for j in range(hidden):
+            acc += row[j] * s[j]
+        out[k] = acc
+
+
+@kernel
+def forward(s, Oc, Ow, class_start, target_class, d, class_hash, word_hash, used,
+            scratch, p_class, p_word):
+    """Fill p_class (C,) and p_word[:n] for the members of target_class.
+
+    Returns n, the size of the target class.  target_class < 0 (an OOV
+    target) computes only the class distribution and returns 0.
+    """
+    n_classes = Oc.shape[0]
+    _rows_dot(Oc, 0, n_classes, s, p_class)
+    if used > 0:
+        add_class_scores(d, class_hash, used, p_class[:n_classes])
+    _softmax_in_place(p_class, n_classes)
+    if target_class < 0:
+        return 0
+    first = class_start[target_class]
+    count = class_start[target_class + 1] - first
+    _rows_dot(Ow, first, count, s, p_word)
+    if used > 0:
+        add_word_scores(d, word_hash, used, scratch, p_word, count)
+    _softmax_in_place(p_word, count)
+    return count
+
+
+@kernel
+def log10_prob(p_class, p_word, target, target_class, class_start):
+    """log10 P(target | s) from the distributions filled by forward()."""
+    return math.log10(p_class[target_class]) + math.log10(
+        p_word[target - class_start[target_class]])
+
+
+@kernel
+def _backprop_rows(rows, first, count, errors, s, alpha, l2, e_hidden):
+    """e_hidden += sum_k errors[k] * rows[first+k] (old weights), then update those rows.
+
+    rows[first+k] += alpha*errors[k]*s - rows[first+k]*l2.
+    """
+    hidden = s.shape[0]
+    alpha = np.float32(alpha)
+    l2 = np.float32(l2)
+    for k in range(count):
+        row = rows[first + k]
+        err = errors[k]
+        step = alpha * err
+        for j in range(hidden):
+            w = row[j]
+            e_hidden[j] += err * w
+            row[j] = w + step * s[j] - w * l2
+
+
+@kernel
+def clip(values, cutoff):
+    """Element-wise clipping to [-cutoff, cutoff]; cutoff <= 0 disables it."""
+    if cutoff > 0.0:
+        limit = np.float32(cutoff)
+        for j in range(values.shape[0]):
+            values[j] = min(max(values[j], -limit), limit)
+
+
+@kernel
+def backward(s, Oc, Ow, class_start, target, target_class, d, class_hash, word_hash, used,
+             scratch, p_class, p_word, alpha, l2, maxent_decay, cutoff, e_hidden):
+    """Train the output layer on one target; turns p_class/p_word into errors.
+
+    Order as rnnlm: maxent word and class weights, then word rows (their error
+    to the hidden layer first, clipped), then class rows (added, clipped again).
+    e_hidden (H,) is overwritten with d ln P / d s (clipped).
+    l2 is the decay applied to output rows at this step (0 on most steps).
+    """
+    n_classes = Oc.shape[0]
+    first = class_start[target_class]
+    count = class_start[target_class + 1] - first
+    for k in range(count):
+        p_word[k] = -p_word[k]
+    p_word[target - first] += 1.0
+    for c in range(n_classes):
+        p_class[c] = -p_class[c]
+    p_class[target_class] += 1.0
+    if used > 0:
+        update_word_weights(d, word_hash, used, scratch, p_word, count, alpha, maxent_decay)
+        update_class_weights(d, class_hash, used, p_class[:n_classes], alpha, maxent_decay)
+    e_hidden[:] = 0.0
+    _backprop_rows(Ow, first, count, p_word, s, alpha, l2, e_hidden)
+    clip(e_hidden, cutoff)
+    _backprop_rows(Oc, 0, n_classes, p_class, s, alpha, l2, e_hidden)
+    clip(e_hidden, cutoff)

@@ -1,0 +1,119 @@
+"""Sigmoid Elman hidden layer and its truncated-BPTT update (rnnlm 0.4b).
+
+    s_t = sigmoid( U[w_{t-1}] + W . h_{t-1} ),  pre-activation clamped to [-50, 50]
+
+Arrays: U (V, H) input-word rows (an OOV previous word, id -1, adds nothing);
+W (H, H) recurrent matrix, W[i, j] connects h_{t-1}[j] to s_t[i].
+
+BPTT history is a ring buffer of ``slots`` time steps: ``ring_ac`` (slots, H)
+hidden activations, ``ring_er`` (slots, H) output-derived hidden errors,
+``ring_word`` (slots,) the input word of each step; ``head`` is the newest slot.
+"""
+import math
+
+import numpy as np
+
+from ._jit import kernel
+
+PRE_ACTIVATION_LIMIT = 50.0
+
+
+@kernel
+def forward(U, W, prev_word, h_prev, s):
+    """s = sigmoid(U[prev_word] + W . h_prev)."""
+    hidden = s.shape[0]
+    for i in range(hidden):
+        row = W[i]
+        acc = np.float32(0.0)
+        for j in range(hidden):
+            acc += row[j] * h_prev[j]
+        s[i] = acc
+    if prev_word >= 0:
+        column = U[prev_word]
+        for i in range(hidden):
+            s[i] += column[i]
+    limit = np.float32(PRE_ACTIVATION_LIMIT)
+    one = np.float32(1.0)
+    for i in range(hidden):
+        v = min(max(s[i], -limit), limit)
+        s[i] = one / (one + math.exp(-v))
+
+
+@kernel
+def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
+    """One-step backprop (no BPTT): delta = e_hidden * s(1-s); U, W += alpha * gradient.
+
+    e_hidden is overwritten with delta.
+    """
+    hidden = s.shape[0]
+    alpha = np.float32(alpha)
+    l2 = np.float32(l2)
+    for i in range(hidden):
+        e_hidden[i] = e_hidden[i] * s[i] * (np.float32(1.0) - s[i])
+    if prev_word >= 0:
+        column = U[prev_word]
+        for i in range(hidden):
+            column[i] += alpha * e_hidden[i] - column[i] * l2
+    for i in range(hidden):
+        row = W[i]
+        step = alpha * e_hidden[i]
+        for j in range(hidden):
+            row[j] += step * h_prev[j] - row[j] * l2
+
+
+@kernel
+def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
+                grad_W, grad_U, delta, e_prev):
+    """Unfold ``steps`` time steps back from ``head`` and apply the accumulated update.
+
+    Step 0 is the newest token, whose recurrent input is ``h_prev``; step k>0
+    reads its activation from slot head-k and its input from slot head-k-1.
+    At each step: delta = err * s(1-s); grad_U[k] = alpha*delta (input word);
+    grad_W += alpha * delta (x) input; err = clip(W^T delta) + stored error of
+    the step before.  Then W += grad_W, U[word_k] += grad_U[k] (minus l2 decay),
+    the stored errors are cleared and grad_W is zeroed.
+    Scratch: grad_W (H, H) zero on entry, grad_U (steps, H), delta, e_prev (H,).
+    """
+    slots = ring_ac.shape[0]
+    hidden = h_prev.shape[0]
+    alpha = np.float32(alpha)
+    l2 = np.float32(l2)
+    limit = np.float32(cutoff)
+    one = np.float32(1.0)
+    err = ring_er[head].copy()
+    for step in range(steps):
+        now = (head - step) % slots
+        before = (head - step - 1) % slots
+        ac = ring_ac[now]
+        inputs = h_prev if step == 0 else ring_ac[before]
+        for i in range(hidden):
+            delta[i] = err[i] * ac[i] * (one - ac[i])
+            grad_U[step, i] = alpha * delta[i]
+        e_prev[:] = 0.0
+        for i in range(hidden):
+            row = W[i]
+            g_row = grad_W[i]
+            di = delta[i]
+            step_i = alpha * di
+            for j in range(hidden):
+                e_prev[j] += di * row[j]
+                g_row[j] += step_i * inputs[j]
+        if cutoff > 0.0:
+            for j in range(hidden):
+                e_prev[j] = min(max(e_prev[j], -limit), limit)
+        stored = ring_er[before]
+        for j in range(hidden):
+            err[j] = e_prev[j] + stored[j]
+    for i in range(hidden):
+        row = W[i]
+        g_row = grad_W[i]
+        for j in range(hidden):
+            row[j] += g_row[j] - row[j] * l2
+            g_row[j] = 0.0
+    for step in range(steps):
+        word = ring_word[(head - step) % slots]
+        if word >= 0:
+            column = U[word]
+            for i in range(hidden):
+                column[i] += grad_U[step, i] - column[i] * l2
+    ring_er[:, :] = 0.0

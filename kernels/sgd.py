@@ -1,0 +1,125 @@
+"""Fused per-token loops over a span of the token stream: SGD training and scoring.
+
+The network state that survives between calls lives in arrays owned by the
+caller (see ``rnnlm_cli.network.Workspace``):
+
+    h_prev (H,)       recurrent input (the previous hidden activation)
+    hist (MAX_ORDER,) previous words, newest first; hist[0] is the input word
+    counters (2,)     int64: [global word counter, BPTT ring head]
+
+Token ids are int32, ``</s>`` is 0 and -1 marks an out-of-vocabulary token.
+With ``independent`` set, every ``</s>`` resets the state to all-1.0 and
+clears the histories (rnnlm's -independent).
+"""
+from ._jit import kernel
+from . import class_softmax, maxent, rnn
+
+
+@kernel
+def _advance_history(hist, word):
+    for k in range(hist.shape[0] - 1, 0, -1):
+        hist[k] = hist[k - 1]
+    hist[0] = word
+
+
+@kernel
+def _reset_sentence_state(s, h_prev, hist):
+    """rnnlm's netReset: hidden state all 1.0, no history."""
+    s[:] = 1.0
+    h_prev[:] = 1.0
+    hist[:] = 0
+
+
+@kernel
+def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
+               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out):
+    """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens)."""
+    for t in range(tokens.shape[0]):
+        word = tokens[t]
+        rnn.forward(U, W, hist[0], h_prev, s)
+        target_class = word_class[word] if word >= 0 else -1
+        used = maxent.feature_hashes(hist, order, d.shape[0], max(target_class, 0),
+                                     class_hash, word_hash)
+        class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
+                              word_hash, used, scratch, p_class, p_word)
+        if word >= 0:
+            out[t] = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
+        else:
+            out[t] = 0.0
+        h_prev[:] = s
+        _advance_history(hist, word)
+        if independent and word == 0:
+            _reset_sentence_state(s, h_prev, hist)
+
+
+@kernel
+def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
+               alpha, beta, cutoff, bptt_steps, bptt_block,
+               s, h_prev, hist, counters, class_hash, word_hash, scratch, p_class, p_word,
+               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev):
+    """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
+
+    bptt_steps = 0 trains with one-step backprop; otherwise the hidden errors
+    are kept in the ring buffers and every ``bptt_block`` tokens (and at every
+    ``</s>`` when independent) ``bptt_steps`` steps are unfolded.  L2 decay
+    alpha*beta is applied to the output/recurrent weights on every 10th token
+    and to the maxent weights on every token, as rnnlm does.
+    """
+    total = 0.0
+    slots = ring_ac.shape[0]
+    maxent_decay = alpha * beta
+    for t in range(tokens.shape[0]):
+        word = tokens[t]
+        counters[0] += 1
+        counter = counters[0]
+        l2 = alpha * beta if counter % 10 == 0 else 0.0
+        prev_word = hist[0]
+        rnn.forward(U, W, prev_word, h_prev, s)
+        if word >= 0:
+            target_class = word_class[word]
+            used = maxent.feature_hashes(hist, order, d.shape[0], target_class,
+                                         class_hash, word_hash)
+            class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
+                                  word_hash, used, scratch, p_class, p_word)
+            total += class_softmax.log10_prob(p_class, p_word, word, target_class,
+                                              class_start)
+            class_softmax.backward(s, Oc, Ow, class_start, word, target_class, d,
+                                   class_hash, word_hash, used, scratch, p_class, p_word,
+                                   alpha, l2, maxent_decay, cutoff, e_hidden)
+            if bptt_steps == 0:
+                rnn.update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2)
+            else:
+                head = (counters[1] + 1) % slots
+                counters[1] = head
+                ring_word[head] = prev_word
+                ring_ac[head] = s
+                ring_er[head] = e_hidden
+                if counter % bptt_block == 0 or (independent and word == 0):
+                    rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, bptt_steps,
+                                    h_prev, alpha, l2, cutoff, grad_W, grad_U, delta, e_prev)
+        h_prev[:] = s
+        _advance_history(hist, word)
+        if independent and word == 0:
+            _reset_sentence_state(s, h_prev, hist)
+            if bptt_steps > 0:
+                head = counters[1]
+                for k in range(1, slots):
+                    slot = (head - k) % slots
+                    ring_word[slot] = 0
+                    if k >= 2:
+                        ring_ac[slot] = 0.0
+                        ring_er[slot] = 0.0
+    return total
+
+
+@kernel
+def full_distribution(s, Oc, Ow, d, order, hist, class_start, class_hash, word_hash, scratch,
+                      p_class, p_word, out):
+    """out[v] = P(v | s, hist) for every word v (sampling, normalisation tests)."""
+    for c in range(Oc.shape[0]):
+        used = maxent.feature_hashes(hist, order, d.shape[0], c, class_hash, word_hash)
+        class_softmax.forward(s, Oc, Ow, class_start, c, d, class_hash, word_hash, used,
+                              scratch, p_class, p_word)
+        first = class_start[c]
+        for k in range(class_start[c + 1] - first):
+            out[first + k] = p_class[c] * p_word[k]

@@ -1,0 +1,177 @@
+"""The ``rnnlm`` command: parse options, call the library, print results.
+
+Results go to stdout, progress and messages to stderr.  Every user error is
+one line on stderr and a non-zero exit status.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+import click
+
+from . import __version__
+from .config import ModelConfig, TrainConfig
+from .errors import RnnlmError
+from .options import config_options, flag_names, take_config
+
+QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
+
+
+class RnnlmGroup(click.Group):
+    """Turns every user error into one stderr line and an exit status."""
+
+    def main(self, args=None, prog_name="rnnlm", **kwargs):
+        if hasattr(signal, "SIGPIPE"):
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            return super().main(args, prog_name=prog_name, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else prog_name
+            click.echo(f"{command}: error: {exc.format_message()} "
+                       f"(see '{command} --help')", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"{prog_name}: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo(f"{prog_name}: interrupted", err=True)
+            sys.exit(130)
+        except RnnlmError as exc:
+            click.echo(f"{prog_name}: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo(f"{prog_name}: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=RnnlmGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rnnlm")
+def main():
+    """Recurrent neural network language models (RNNME) for ASR and MT pipelines.
+
+    Options take rnnlm/SRILM spelling (-hidden 100) or GNU spelling (--hidden 100).
+    """
+
+
+@main.command()
+@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
+              help="model file to write (an unfinished one is resumed)")
+@click.option(*flag_names("train"), "train_path", required=True, metavar="TEXT",
+              help="training text, one sentence per line (.gz allowed)")
+@click.option(*flag_names("valid"), "valid_path", metavar="TEXT",
+              help="validation text: drives the learning rate and stopping")
+@config_options(ModelConfig)
+@config_options(TrainConfig)
+@click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
+def train(model_path, train_path, valid_path, quiet, **options):
+    """Train an RNNME model with class-based softmax (rnnlm 0.4b algorithm)."""
+    from .corpus import read_text, read_training_text
+    from .model import Model
+    from .progress import WordProgress
+    from .train import train as run_training
+
+    model_config = take_config(ModelConfig, options)
+    train_config = take_config(TrainConfig, options)
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    if os.path.exists(model_path):
+        model = Model.load(model_path)
+        if model.state.finished:
+            say(f"{model_path}: already trained ({model.state.epochs_done} epochs); "
+                "nothing to do (remove it to train again)")
+            return
+        say(f"{model_path}: resuming training after {model.state.epochs_done} epochs "
+            "(architecture taken from the file)")
+        corpus = read_text(train_path, model.vocab, role="training")
+    else:
+        vocab, corpus = read_training_text(train_path, model_config.classes,
+                                           model_config.old_classes)
+        model = Model.create(model_config, train_config, vocab)
+        model.state.train_file, model.state.train_words = train_path, int(corpus.tokens.size)
+        say(f"vocabulary: {len(vocab)} words, {vocab.n_classes} classes; "
+            f"training tokens: {corpus.tokens.size}")
+    valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
+    model.state.valid_file = valid_path or ""
+
+    with WordProgress(quiet) as progress:
+        def on_epoch(report):
+            progress.start(f"epoch {report.epoch + 1}", corpus.tokens.size)
+            click.echo(_epoch_line(report))
+
+        progress.start(f"epoch {model.state.epochs_done}", corpus.tokens.size)
+        run_training(model, corpus, valid, on_progress=progress.update, on_epoch=on_epoch,
+                     on_save=lambda m: m.save(model_path))
+    say(f"model written to {model_path}")
+
+
+def _epoch_line(report) -> str:
+    """rnnlm 0.4b's per-iteration line, plus validation PPL and the restore note."""
+    line = (f"Iter: {report.epoch:3d}\tAlpha: {report.alpha:f}\t   "
+            f"TRAIN entropy: {report.train_entropy:.4f}    "
+            f"Words/sec: {report.words_per_second:.1f}")
+    if report.valid_entropy is not None:
+        line += f"   VALID entropy: {report.valid_entropy:.4f}   VALID PPL: {report.valid_ppl:.2f}"
+    if report.rejected:
+        line += "   (worse: weights restored)"
+    return line
+
+
+@main.command(name="eval")
+@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
+              help="model file")
+@click.option(*flag_names("test"), "test_path", required=True, metavar="TEXT",
+              help="text to score, one sentence per line; - reads stdin")
+@click.option(*flag_names("independent"), "independent", is_flag=True, default=None,
+              help="score every sentence from the sentence-start state "
+                   "(default: as the model was trained)")
+@click.option(*flag_names("debug"), "debug", type=click.IntRange(0, 2), default=1,
+              show_default=True, help="0: summary only; 2: also per-word probabilities")
+@click.option(*flag_names("format"), "output_format", type=click.Choice(["rnnlm", "srilm", "json"]),
+              default="rnnlm", show_default=True, help="layout of the summary on stdout")
+@click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
+def eval_command(model_path, test_path, independent, debug, output_format, quiet):
+    """Perplexity of a text: log10 probability, OOVs and PPL (OOVs skipped, </s> counted)."""
+    from .corpus import read_text
+    from .model import Model
+    from .score import score_corpus
+
+    model = Model.load(model_path)
+    corpus = read_text(test_path, model.vocab)
+    report, scores = score_corpus(model, corpus, independent)
+    out = sys.stdout
+    if debug >= 2 and output_format != "json":
+        _write_word_table(out, corpus.tokens, scores, model.vocab.words)
+    if output_format == "json":
+        result = report.as_dict()
+        result["model"] = model_path
+        if debug >= 2:
+            result["word_log10_probs"] = [None if s != s else s for s in scores.tolist()]
+        json.dump(result, out)
+        out.write("\n")
+    elif output_format == "srilm":
+        out.write(f"file {report.file}: {report.sentences} sentences, {report.words} words, "
+                  f"{report.oovs} OOVs\n")
+        out.write(f"0 zeroprobs, logprob= {report.logprob:.7g} ppl= {report.ppl:.7g} "
+                  f"ppl1= {report.ppl1:.7g}\n")
+    else:
+        out.write(f"test file: {report.file}\n"
+                  f"sentences: {report.sentences}, words: {report.words}, "
+                  f"OOVs: {report.oovs} (skipped), scored tokens: {report.scored_tokens}\n"
+                  f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
+
+
+def _write_word_table(out, tokens, scores, words):
+    """rnnlm's -debug 2 table: index, P(NET) and word per token; OOVs as -1 and 0."""
+    out.write("Index   P(NET)          Word\n" + "-" * 34 + "\n")
+    lines = []
+    for token, log10p in zip(tokens.tolist(), scores.tolist()):
+        if token < 0:
+            lines.append("-1\t0\t\tOOV\n")
+        else:
+            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{words[token]}\n")
+    out.write("".join(lines))

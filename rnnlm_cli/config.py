@@ -1,0 +1,96 @@
+"""Model and training configuration: every default and range check lives here.
+
+Field metadata drives the command line (rnnlm_cli.options): ``flag`` is the
+option name (``-flag`` and ``--flag``), ``help`` and ``unit`` its help text.
+Defaults are rnnlm 0.4b's.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from .errors import ConfigError
+
+MAX_DIRECT_ORDER = 20
+
+
+def option(default, help, flag=None, unit=""):
+    return field(default=default, metadata={"help": help, "flag": flag, "unit": unit})
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of an RNNME model (stored in the model file)."""
+
+    hidden: int = option(30, "hidden layer size", unit="units")
+    classes: int = option(100, "number of output classes (capped at the classes the "
+                          "frequency binning fills)", flag="class")
+    old_classes: bool = option(False, "assign classes by linear frequency share "
+                               "(rnnlm's old rule) instead of the square-root rule")
+    direct: float = option(0.0, "size of the hashed maxent (direct n-gram) weight array; "
+                           "0 disables it", unit="millions of weights")
+    direct_order: int = option(3, "n-gram order of the maxent features, counting the "
+                               "bias as order 1", unit=f"1..{MAX_DIRECT_ORDER}")
+    bptt: int = option(0, "steps of backpropagation through time (0 = plain backprop)",
+                       unit="steps")
+    bptt_block: int = option(10, "apply BPTT updates every this many words", unit="words")
+    independent: bool = option(False, "reset the hidden state and histories at every "
+                               "sentence end (train and test must agree)")
+
+    def __post_init__(self):
+        _check(self.hidden >= 1, "-hidden must be at least 1")
+        _check(self.classes >= 1, "-class must be at least 1")
+        _check(self.direct >= 0, "-direct must not be negative")
+        _check(1 <= self.direct_order <= MAX_DIRECT_ORDER,
+               f"-direct-order must be between 1 and {MAX_DIRECT_ORDER}")
+        _check(self.bptt >= 0, "-bptt must not be negative")
+        _check(self.bptt_block >= 1, "-bptt-block must be at least 1")
+
+    @property
+    def direct_size(self) -> int:
+        """Number of maxent weights (even, so both halves have the same size)."""
+        return int(round(self.direct * 1_000_000)) // 2 * 2
+
+    @property
+    def bptt_steps(self) -> int:
+        """Time steps unfolded at each block update (rnnlm: bptt + block - 1)."""
+        return self.bptt + self.bptt_block - 1 if self.bptt > 0 else 0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (stored in the model file for the record and for resuming)."""
+
+    alpha: float = option(0.1, "starting learning rate")
+    beta: float = option(1e-7, "L2 regularisation")
+    min_improvement: float = option(
+        1.003, "relative validation log-likelihood gain below which the learning rate "
+        "starts halving (and, the second time, training stops); 0 never halves", unit="factor")
+    max_iter: int = option(0, "stop after this many epochs (0 = no limit; required "
+                           "without -valid)", unit="epochs")
+    one_iter: bool = option(False, "train exactly one epoch with no validation")
+    gradient_cutoff: float = option(15.0, "clip back-propagated error values to "
+                                    "+-this (0 = no clipping)")
+    rand_seed: int = option(1, "seed of the weight initialisation")
+
+    def __post_init__(self):
+        _check(self.alpha > 0, "-alpha must be positive")
+        _check(self.beta >= 0, "-beta must not be negative")
+        _check(self.min_improvement >= 0, "-min-improvement must not be negative")
+        _check(self.max_iter >= 0, "-max-iter must not be negative")
+        _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
+        _check(self.rand_seed >= 0, "-rand-seed must not be negative")
+
+
+def _check(condition: bool, message: str):
+    if not condition:
+        raise ConfigError(message)
+
+
+def config_from_dict(cls, values: dict):
+    """Rebuild a config from a stored dict, ignoring keys this version does not know."""
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def config_to_dict(config) -> dict:
+    return asdict(config)

@@ -1,0 +1,37 @@
+"""Atomic file replacement: write a temp file next to the target, fsync, rename."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+from .errors import RnnlmError
+
+
+@contextlib.contextmanager
+def atomic_output(path: str):
+    """Yield a binary handle; on success it replaces ``path``, on failure nothing changes."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                                    dir=directory)
+    except OSError as exc:
+        raise RnnlmError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        _remove_quietly(temp)
+        raise RnnlmError(f"{path}: write failed, previous file left intact "
+                         f"({exc.strerror or exc})") from None
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+
+
+def _remove_quietly(path: str):
+    with contextlib.suppress(OSError):
+        os.remove(path)

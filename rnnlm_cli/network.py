@@ -1,0 +1,138 @@
+"""The parameter arrays of an RNNME network and the per-stream state the kernels use.
+
+``Network`` owns the weights (float32): U (V, H) input words, W (H, H)
+recurrent, Oc (C, H) class rows, Ow (V, H) word rows, d (D,) maxent; plus the
+class structure and the hidden state scoring starts from.  ``Workspace`` owns
+what one stream of tokens needs between kernel calls (hidden state, word
+history, BPTT ring, scratch), so several streams can share one Network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import ModelConfig
+from .kernels import maxent, sgd
+from .vocab import Vocabulary
+
+WEIGHT_NAMES = ("U", "W", "Oc", "Ow", "d", "h_init")
+EPOCH_START_HIDDEN = 0.1
+SENTENCE_START_HIDDEN = 1.0
+
+
+@dataclass
+class Network:
+    U: np.ndarray
+    W: np.ndarray
+    Oc: np.ndarray
+    Ow: np.ndarray
+    d: np.ndarray
+    h_init: np.ndarray
+    word_class: np.ndarray
+    class_start: np.ndarray
+    direct_order: int
+    independent: bool
+
+    @classmethod
+    def initialise(cls, config: ModelConfig, vocab: Vocabulary, seed: int) -> "Network":
+        """Weights as rnnlm: each the sum of three uniform(-0.1, 0.1) draws; maxent zero."""
+        rng = np.random.default_rng(seed)
+        size_v, size_h, size_c = len(vocab), config.hidden, vocab.n_classes
+
+        def draw(*shape):
+            return sum(rng.uniform(-0.1, 0.1, shape) for _ in range(3)).astype(np.float32)
+
+        return cls(U=draw(size_v, size_h), W=draw(size_h, size_h), Oc=draw(size_c, size_h),
+                   Ow=draw(size_v, size_h), d=np.zeros(config.direct_size, np.float32),
+                   h_init=np.full(size_h, EPOCH_START_HIDDEN, np.float32),
+                   word_class=vocab.word_class, class_start=vocab.class_start,
+                   direct_order=config.direct_order, independent=config.independent)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def maxent_order(self) -> int:
+        return self.direct_order if self.d.shape[0] > 0 else 0
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in WEIGHT_NAMES}
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        return {name: array.copy() for name, array in self.weights().items()}
+
+    def restore(self, snapshot: dict[str, np.ndarray]):
+        for name, array in snapshot.items():
+            getattr(self, name)[...] = array
+
+    def workspace(self, bptt_steps: int = 0) -> "Workspace":
+        return Workspace(self, bptt_steps)
+
+    def score(self, tokens: np.ndarray, ws: "Workspace") -> np.ndarray:
+        """log10 P of each token (0.0 at OOVs), continuing from the workspace state."""
+        out = np.zeros(tokens.shape[0], dtype=np.float64)
+        sgd.score_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d, self.maxent_order,
+                       self.word_class, self.class_start, self.independent, ws.s, ws.h_prev,
+                       ws.hist, ws.class_hash, ws.word_hash, ws.scratch, ws.p_class,
+                       ws.p_word, out)
+        return out
+
+    def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,
+              cutoff: float, bptt_block: int) -> float:
+        """One SGD step per token; returns the sum of log10 P before each update."""
+        return sgd.train_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d,
+                              self.maxent_order, self.word_class, self.class_start,
+                              self.independent, alpha, beta, cutoff, ws.bptt_steps, bptt_block,
+                              ws.s, ws.h_prev, ws.hist, ws.counters, ws.class_hash,
+                              ws.word_hash, ws.scratch, ws.p_class, ws.p_word, ws.e_hidden,
+                              ws.ring_word, ws.ring_ac, ws.ring_er, ws.grad_W, ws.grad_U,
+                              ws.delta, ws.e_prev)
+
+    def distribution(self, ws: "Workspace") -> np.ndarray:
+        """P(v | current state) for every word v, as the next token would be scored."""
+        from .kernels import rnn
+        s = np.empty_like(ws.s)
+        rnn.forward(self.U, self.W, ws.hist[0], ws.h_prev, s)
+        out = np.empty(self.Ow.shape[0], dtype=np.float32)
+        sgd.full_distribution(s, self.Oc, self.Ow, self.d, self.maxent_order, ws.hist,
+                              self.class_start, ws.class_hash, ws.word_hash, ws.scratch,
+                              ws.p_class, ws.p_word, out)
+        return out
+
+
+class Workspace:
+    """State of one token stream: hidden layer, word history, BPTT ring, scratch."""
+
+    def __init__(self, net: Network, bptt_steps: int = 0):
+        size_h = net.hidden_size
+        slots = bptt_steps + 2 if bptt_steps else 1
+        self.bptt_steps = bptt_steps
+        self.s = np.zeros(size_h, np.float32)
+        self.h_prev = np.zeros(size_h, np.float32)
+        self.e_hidden = np.zeros(size_h, np.float32)
+        self.hist = np.zeros(maxent.MAX_ORDER, np.int32)
+        self.counters = np.zeros(2, np.int64)
+        self.class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+        self.word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+        self.scratch = np.zeros(maxent.MAX_ORDER, np.int64)
+        self.p_class = np.zeros(net.Oc.shape[0], np.float32)
+        self.p_word = np.zeros(int(np.max(np.diff(net.class_start))), np.float32)
+        self.ring_word = np.zeros(slots, np.int32)
+        self.ring_ac = np.zeros((slots, size_h), np.float32)
+        self.ring_er = np.zeros((slots, size_h), np.float32)
+        self.grad_W = np.zeros((size_h, size_h), np.float32)
+        self.grad_U = np.zeros((max(bptt_steps, 1), size_h), np.float32)
+        self.delta = np.zeros(size_h, np.float32)
+        self.e_prev = np.zeros(size_h, np.float32)
+
+    def start(self, hidden):
+        """Begin a pass: recurrent input = ``hidden`` (array or scalar), no history."""
+        self.s[:] = 0.0
+        self.h_prev[:] = hidden
+        self.hist[:] = 0
+        self.counters[:] = 0
+        self.ring_word[:] = 0
+        self.ring_ac[:] = 0.0
+        self.ring_er[:] = 0.0

@@ -1,0 +1,44 @@
+"""Click options generated from the config dataclasses, in both spellings.
+
+``-hidden 100`` (rnnlm/SRILM) and ``--hidden 100`` (GNU) name the same option;
+the default, type, help and unit come from the dataclass field, so they are
+written once.
+"""
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+
+import click
+
+
+def _spellings(name: str) -> tuple[str, str]:
+    return f"-{name}", f"--{name}"
+
+
+def flag_names(name: str, *extra: str):
+    """Both spellings of an option plus any short aliases, e.g. ('-q',)."""
+    return (*extra, *_spellings(name))
+
+
+def config_options(config_class):
+    """Decorator adding one option per field of ``config_class``."""
+    def decorate(command):
+        for spec in reversed(fields(config_class)):
+            flag = spec.metadata.get("flag") or spec.name.replace("_", "-")
+            unit = spec.metadata.get("unit")
+            help_text = spec.metadata["help"] + (f" [unit: {unit}]" if unit else "")
+            default = spec.default if spec.default is not MISSING else None
+            if isinstance(default, bool):
+                command = click.option(*_spellings(flag), spec.name, is_flag=True,
+                                       default=default, help=help_text)(command)
+            else:
+                command = click.option(*_spellings(flag), spec.name, type=type(default),
+                                       default=default, show_default=True,
+                                       help=help_text)(command)
+        return command
+    return decorate
+
+
+def take_config(config_class, kwargs: dict):
+    """Pop the fields of ``config_class`` out of Click's kwargs and build the config."""
+    return config_class(**{spec.name: kwargs.pop(spec.name) for spec in fields(config_class)})

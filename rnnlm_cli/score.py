@@ -1,0 +1,65 @@
+"""Perplexity of a text under a model, in rnnlm's convention and SRILM's report fields.
+
+rnnlm counts every in-vocabulary token including ``</s>`` and skips OOV
+tokens entirely.  SRILM's ``ppl`` is the same number; its ``ppl1`` leaves the
+``</s>`` tokens out of the denominator.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import numpy as np
+
+from .corpus import Corpus
+from .model import Model
+from .network import SENTENCE_START_HIDDEN
+from .train import entropy_bits
+
+
+@dataclass
+class PerplexityReport:
+    file: str
+    sentences: int
+    words: int          # tokens other than </s>, OOVs included
+    oovs: int
+    scored_tokens: int  # in-vocabulary tokens incl. </s>: the PPL denominator
+    logprob: float      # sum of log10 P over scored tokens
+
+    @property
+    def ppl(self) -> float:
+        return 10.0 ** (-self.logprob / self.scored_tokens)
+
+    @property
+    def ppl1(self) -> float:
+        denominator = self.words - self.oovs
+        return 10.0 ** (-self.logprob / denominator) if denominator > 0 else float("nan")
+
+    @property
+    def entropy(self) -> float:
+        return entropy_bits(self.logprob, self.scored_tokens)
+
+    def as_dict(self) -> dict:
+        fields = asdict(self)
+        fields.update(ppl=self.ppl, ppl1=self.ppl1, entropy_bits=self.entropy)
+        return fields
+
+
+def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = None):
+    """Score every token; returns (report, per-token log10 P with NaN at OOVs).
+
+    Scoring starts from the hidden state stored with the model (the end of its
+    last validation pass), or from the all-1.0 sentence-start state when
+    sentences are scored independently.
+    """
+    net = model.network
+    if independent is not None and independent != net.independent:
+        net.independent = independent
+    ws = net.workspace()
+    ws.start(SENTENCE_START_HIDDEN if net.independent else net.h_init)
+    scores = net.score(corpus.tokens, ws)
+    known = corpus.tokens >= 0
+    scores[~known] = np.nan
+    report = PerplexityReport(corpus.path, corpus.sentences, corpus.word_count,
+                              corpus.oov_count, int(known.sum()), float(np.sum(scores[known])))
+    return report, scores

@@ -1,0 +1,116 @@
+"""The epoch loop and rnnlm 0.4b's learning-rate schedule.  No printing: the
+caller gets progress callbacks and one EpochReport per epoch.
+
+Schedule (after each epoch's validation pass, log10 likelihood L):
+  * L worse than the previous epoch's  -> restore the previous weights;
+  * L * min_improvement < previous L   -> start halving the learning rate, or,
+                                          if halving already started, stop;
+  * once halving has started the rate halves after every epoch.
+Without a validation file training runs a fixed number of epochs (-max-iter)
+at a constant rate; -one-iter runs exactly one.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from .corpus import Corpus
+from .errors import ConfigError
+from .model import Model
+from .network import EPOCH_START_HIDDEN
+
+CHUNK_TOKENS = 16384
+LOG2_10 = math.log2(10)
+
+
+@dataclass
+class EpochReport:
+    epoch: int
+    alpha: float
+    train_entropy: float
+    words_per_second: float
+    seconds: float
+    valid_entropy: Optional[float] = None
+    valid_ppl: Optional[float] = None
+    rejected: bool = False
+
+
+def entropy_bits(log10_total: float, tokens: int) -> float:
+    """Cross-entropy in bits per token from a total log10 probability."""
+    return -log10_total * LOG2_10 / max(tokens, 1)
+
+
+def validation_logp(model: Model, valid: Corpus) -> tuple[float, int, np.ndarray]:
+    """Sum of log10 P over in-vocabulary tokens of a fresh pass, their number, final state."""
+    ws = model.network.workspace()
+    ws.start(EPOCH_START_HIDDEN)
+    scores = model.network.score(valid.tokens, ws)
+    known = valid.tokens >= 0
+    return float(scores[known].sum()), int(known.sum()), ws.s.copy()
+
+
+def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
+          on_progress: Callable[[int, int], None] = lambda done, total: None,
+          on_epoch: Callable[[EpochReport], None] = lambda report: None,
+          on_save: Callable[[Model], None] = lambda model: None) -> Model:
+    """Train until the schedule stops (or the epoch limit); returns the model."""
+    cfg, net, state = model.train_config, model.network, model.state
+    if valid is None and not cfg.one_iter and cfg.max_iter == 0:
+        raise ConfigError("without -valid, give -max-iter N (fixed number of epochs) or -one-iter")
+    tokens = train_corpus.tokens
+    ws = net.workspace(model.config.bptt_steps)
+    snapshot = net.snapshot()
+    while not state.finished:
+        if cfg.max_iter and state.epochs_done >= cfg.max_iter:
+            break
+        started = time.perf_counter()
+        ws.start(EPOCH_START_HIDDEN)
+        logp = 0.0
+        for first in range(0, tokens.shape[0], CHUNK_TOKENS):
+            logp += net.train(tokens[first:first + CHUNK_TOKENS], ws, state.alpha, cfg.beta,
+                              cfg.gradient_cutoff, model.config.bptt_block)
+            on_progress(min(first + CHUNK_TOKENS, tokens.shape[0]), tokens.shape[0])
+        seconds = time.perf_counter() - started
+        trained = int(np.count_nonzero(tokens >= 0))
+        report = EpochReport(state.epochs_done, state.alpha, entropy_bits(logp, trained),
+                             tokens.shape[0] / seconds, seconds)
+        if valid is None or cfg.one_iter:
+            net.h_init[:] = ws.s
+            state.epochs_done += 1
+            state.finished = cfg.one_iter or state.epochs_done >= cfg.max_iter
+        else:
+            _schedule_step(model, valid, report, snapshot)
+        state.history.append(vars(report))
+        on_save(model)
+        on_epoch(report)
+    state.finished = True
+    on_save(model)
+    return model
+
+
+def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: dict):
+    """Validate, then accept or restore weights and update the learning rate (rnnlm)."""
+    cfg, net, state = model.train_config, model.network, model.state
+    logp, count, final_hidden = validation_logp(model, valid)
+    net.h_init[:] = final_hidden
+    report.valid_entropy = entropy_bits(logp, count)
+    report.valid_ppl = 10.0 ** (-logp / count)
+    if logp < state.best_valid_logp:
+        net.restore(snapshot)
+        report.rejected = True
+    else:
+        snapshot.update(net.snapshot())
+    if logp * cfg.min_improvement < state.best_valid_logp:
+        if state.halving:
+            state.finished = True
+        state.halving = True
+    if state.halving and not state.finished:
+        state.alpha /= 2.0
+    # rnnlm compares the next epoch with this one even when it was rejected.
+    state.best_valid_logp = logp
+    if not state.finished:
+        state.epochs_done += 1
