@@ -64,6 +64,8 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     tokens = train_corpus.tokens
     ws = net.workspace(model.config.bptt_steps)
     snapshot = net.snapshot()
+    # Load the compiled kernels now, so the first epoch's words/s measures training.
+    net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break

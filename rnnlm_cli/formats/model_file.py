@@ -40,7 +40,8 @@ def write(path: str, meta: dict, arrays: dict[str, np.ndarray]):
         table.append({"name": name, "dtype": data.dtype.str, "shape": list(data.shape),
                       "offset": offset, "crc32": zlib.crc32(memoryview(data).cast("B"))})
         offset += _aligned(data.nbytes)
-    header = json.dumps({"meta": meta, "arrays": table}, ensure_ascii=False).encode("utf-8")
+    header = json.dumps({"meta": meta, "arrays": table, "data_bytes": offset},
+                        ensure_ascii=False).encode("utf-8")
     start = _aligned(len(MAGIC) + _PREFIX.size + len(header))
     with atomic_output(path) as handle:
         handle.write(MAGIC + _PREFIX.pack(CONTAINER_VERSION, len(header)) + header)
@@ -76,10 +77,12 @@ def read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
         raise ModelFileError(f"{path}: truncated model file (header)")
     try:
         header = json.loads(raw.decode("utf-8"))
-        meta, table = header["meta"], header["arrays"]
+        meta, table, data_bytes = header["meta"], header["arrays"], int(header["data_bytes"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise ModelFileError(f"{path}: corrupt model header") from None
     start = _aligned(len(MAGIC) + _PREFIX.size + header_length)
+    if size < start + data_bytes:
+        raise ModelFileError(f"{path}: truncated model file ({size} of {start + data_bytes} bytes)")
     arrays = {}
     for entry in table:
         arrays[entry["name"]] = _map_array(path, size, start, entry)

@@ -1,0 +1,217 @@
+"""Slow, obviously-correct float64 NumPy twins of the Numba kernels.
+
+Each function follows rnnlm 0.4b's description in INTERFACES.md section 2
+directly, with Python integers for the hashing, so the kernels can be checked
+against it.  Nothing here is fast; everything here is readable.
+"""
+import numpy as np
+
+PRIMES = [108641969, 116049371, 125925907, 133333309, 145678979, 175308587, 197530793,
+          234567803, 251851741, 264197411, 330864029, 399999781, 407407183, 459258997,
+          479012069, 545678687, 560493491, 607407037, 629629243, 656789717, 716048933,
+          718518067, 725925469, 733332871, 753085943, 755555077, 782715551, 790122953,
+          812345159, 814814293, 893826581, 923456189, 940740127, 953085797, 985184539,
+          990122807]
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+
+
+def feature_hashes(hist, order, size, target_class):
+    """Start indices of class and word features per order (0 = none); stop at OOV."""
+    if size == 0:
+        return [], []
+    half, target_class = size // 2, int(target_class)
+    hist = [int(h) for h in hist]
+    base = (PRIMES[0] * PRIMES[1]) % 2**32
+    class_hash, word_hash = [], []
+    for n in range(order):
+        if n > 0 and hist[n - 1] == -1:
+            break
+        total = 0
+        for i in range(1, n + 1):
+            k = ((n * PRIMES[i] + i) % 2**32) % 36
+            total += PRIMES[k] * (hist[i - 1] + 1)
+        class_hash.append((base + total) % half)
+        word_hash.append((base * (target_class + 1) + total) % half + half)
+    return class_hash, word_hash
+
+
+def class_feature_indices(class_hash, n_classes):
+    """For each class unit, the maxent indices it reads."""
+    indices = [[] for _ in range(n_classes)]
+    for c in range(n_classes):
+        for h in class_hash:
+            if h == 0:
+                break
+            indices[c].append(h + c)
+    return indices
+
+
+def word_feature_indices(word_hash, count, size):
+    """For each member of the target class, the maxent indices it reads (rnnlm's loop)."""
+    current = list(word_hash)
+    indices = [[] for _ in range(count)]
+    for k in range(count):
+        for n in range(len(current)):
+            if current[n] == 0:
+                break
+            indices[k].append(current[n])
+            current[n] = (current[n] + 1) % size
+    return indices
+
+
+def hidden_forward(U, W, prev_word, h_prev):
+    pre = W.astype(np.float64) @ h_prev
+    if prev_word >= 0:
+        pre = pre + U[prev_word]
+    return sigmoid(pre)
+
+
+def softmax(z):
+    z = np.clip(z, -50, 50)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def output_distributions(s, Oc, Ow, class_start, target_class, d, hist, order):
+    """(P(class | s), P(word | target class, s), class indices, word indices)."""
+    class_hash, word_hash = feature_hashes(hist, order, len(d), max(target_class, 0))
+    class_idx = class_feature_indices(class_hash, Oc.shape[0])
+    zc = Oc.astype(np.float64) @ s + np.array([sum(d[i] for i in ix) for ix in class_idx])
+    p_class = softmax(zc)
+    if target_class < 0:
+        return p_class, None, class_idx, None
+    first, last = class_start[target_class], class_start[target_class + 1]
+    word_idx = word_feature_indices(word_hash, last - first, len(d))
+    zw = Ow[first:last].astype(np.float64) @ s + np.array([sum(d[i] for i in ix) for ix in word_idx])
+    return p_class, softmax(zw), class_idx, word_idx
+
+
+def log10_prob(s, Oc, Ow, class_start, word_class, target, d, hist, order):
+    c = word_class[target]
+    p_class, p_word, _, _ = output_distributions(s, Oc, Ow, class_start, c, d, hist, order)
+    return np.log10(p_class[c] * p_word[target - class_start[c]])
+
+
+def output_backward(s, Oc, Ow, class_start, word_class, target, d, hist, order, alpha, l2,
+                    decay, cutoff):
+    """rnnlm's learnNet output part: returns (Oc', Ow', d', hidden error)."""
+    Oc, Ow, d = Oc.astype(np.float64), Ow.astype(np.float64), d.astype(np.float64)
+    c = word_class[target]
+    first = class_start[c]
+    p_class, p_word, class_idx, word_idx = output_distributions(
+        s, Oc, Ow, class_start, c, d, hist, order)
+    e_word = -p_word
+    e_word[target - first] += 1
+    e_class = -p_class
+    e_class[c] += 1
+    d = d.copy()
+    for k, ix in enumerate(word_idx):
+        for i in ix:
+            d[i] += alpha * e_word[k] - d[i] * decay
+    for k, ix in enumerate(class_idx):
+        for i in ix:
+            d[i] += alpha * e_class[k] - d[i] * decay
+    rows = slice(first, first + len(e_word))
+    e_hidden = clip(e_word @ Ow[rows], cutoff)
+    Ow = Ow.copy()
+    Ow[rows] += alpha * np.outer(e_word, s) - Ow[rows] * l2
+    e_hidden = clip(e_hidden + e_class @ Oc, cutoff)
+    Oc = Oc + alpha * np.outer(e_class, s) - Oc * l2
+    return Oc, Ow, d, e_hidden
+
+
+def clip(values, cutoff):
+    return np.clip(values, -cutoff, cutoff) if cutoff > 0 else values
+
+
+def hidden_update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
+    U, W = U.astype(np.float64), W.astype(np.float64)
+    delta = e_hidden * s * (1 - s)
+    if prev_word >= 0:
+        U[prev_word] += alpha * delta - U[prev_word] * l2
+    W += alpha * np.outer(delta, h_prev) - W * l2
+    return U, W
+
+
+def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff):
+    """Truncated BPTT over the newest ``steps`` time steps.
+
+    words/acts/errors are lists, oldest first; the newest entry is the current
+    token whose recurrent input is h_prev.  Returns (U', W').
+    """
+    U, W = U.astype(np.float64), W.astype(np.float64)
+    grad_W = np.zeros_like(W)
+    grad_U = []
+    err = errors[-1].astype(np.float64)
+    for step in range(steps):
+        now = len(acts) - 1 - step
+        inputs = h_prev if step == 0 else acts[now - 1]
+        delta = err * acts[now] * (1 - acts[now])
+        grad_U.append((words[now], alpha * delta))
+        grad_W += alpha * np.outer(delta, inputs)
+        err = clip(W.T @ delta, cutoff) + errors[now - 1]
+    W = W + grad_W - W * l2
+    for word, grad in grad_U:
+        if word >= 0:
+            U[word] += grad - U[word] * l2
+    return U, W
+
+
+class NaiveRNNME:
+    """Whole-stream training and scoring as rnnlm 0.4b's trainNet/testNet describe."""
+
+    def __init__(self, U, W, Oc, Ow, d, word_class, class_start, order, independent=False):
+        self.U, self.W, self.Oc, self.Ow = (a.astype(np.float64) for a in (U, W, Oc, Ow))
+        self.d = d.astype(np.float64)
+        self.word_class, self.class_start = word_class, class_start
+        self.order = order if len(d) else 0
+        self.independent = independent
+
+    def score(self, tokens, h_start):
+        h_prev, hist, out = np.array(h_start, dtype=np.float64), [0] * 20, []
+        for word in tokens:
+            s = hidden_forward(self.U, self.W, hist[0], h_prev)
+            out.append(log10_prob(s, self.Oc, self.Ow, self.class_start, self.word_class, word,
+                                  self.d, hist, self.order) if word >= 0 else 0.0)
+            h_prev, hist = s, [word] + hist[:-1]
+            if self.independent and word == 0:
+                h_prev, hist = np.ones_like(s), [0] * 20
+        return np.array(out)
+
+    def train(self, tokens, h_start, alpha, beta, cutoff, bptt_steps, bptt_block):
+        h_prev, hist, total = np.array(h_start, dtype=np.float64), [0] * 20, 0.0
+        words, acts, errors = [0], [np.zeros_like(h_prev)], [np.zeros_like(h_prev)]
+        for counter, word in enumerate(tokens, 1):
+            l2 = alpha * beta if counter % 10 == 0 else 0.0
+            prev = hist[0]
+            s = hidden_forward(self.U, self.W, prev, h_prev)
+            total += log10_prob(s, self.Oc, self.Ow, self.class_start, self.word_class, word,
+                                self.d, hist, self.order)
+            self.Oc, self.Ow, self.d, e_hidden = output_backward(
+                s, self.Oc, self.Ow, self.class_start, self.word_class, word, self.d, hist,
+                self.order, alpha, l2, alpha * beta, cutoff)
+            if bptt_steps == 0:
+                self.U, self.W = hidden_update_direct(self.U, self.W, prev, h_prev, s,
+                                                      e_hidden, alpha, l2)
+            else:
+                words, acts, errors = words + [prev], acts + [s], errors + [e_hidden]
+                keep = bptt_steps + 1
+                words, acts, errors = words[-keep:], acts[-keep:], errors[-keep:]
+                if counter % bptt_block == 0 or (self.independent and word == 0):
+                    padded = bptt_steps + 1 - len(acts)
+                    zeros = [np.zeros_like(s)] * padded
+                    self.U, self.W = bptt_update(self.U, self.W, [0] * padded + words,
+                                                 zeros + acts, zeros + errors, h_prev,
+                                                 bptt_steps, alpha, l2, cutoff)
+                    errors = [np.zeros_like(s) for _ in errors]
+            h_prev, hist = s, [word] + hist[:-1]
+            if self.independent and word == 0:
+                h_prev, hist = np.ones_like(s), [0] * 20
+                if bptt_steps:
+                    words = [0] * (len(words) - 1) + words[-1:]
+                    acts = [np.zeros_like(s)] * (len(acts) - 2) + acts[-2:]
+                    errors = [np.zeros_like(s)] * (len(errors) - 2) + errors[-2:]
+        return total

@@ -1,0 +1,89 @@
+import os
+
+import numpy as np
+import pytest
+
+from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.errors import ModelFileError, RnnlmError
+from rnnlm_cli.formats import model_file
+from rnnlm_cli.model import Model
+from rnnlm_cli.vocab import Vocabulary
+
+
+@pytest.fixture
+def model():
+    vocab = Vocabulary(["</s>", "a", "b", "c"], [5, 4, 2, 1], [0, 0, 1, 1])
+    return Model.create(ModelConfig(hidden=6, direct=0.001, bptt=3), TrainConfig(alpha=0.2), vocab)
+
+
+def test_round_trip(tmp_path, model):
+    path = str(tmp_path / "m.rnn")
+    model.state.epochs_done = 3
+    model.save(path)
+    loaded = Model.load(path)
+    assert loaded.config == model.config and loaded.train_config == model.train_config
+    assert loaded.vocab.words == model.vocab.words
+    assert loaded.state.epochs_done == 3
+    for name, array in model.network.weights().items():
+        np.testing.assert_array_equal(getattr(loaded.network, name), array)
+        assert getattr(loaded.network, name).dtype == np.float32
+
+
+def test_loaded_arrays_are_memory_mapped_and_writable(tmp_path, model):
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    loaded = Model.load(path)
+    assert isinstance(loaded.network.Ow.base, np.memmap) or isinstance(
+        loaded.network.Ow.base.base, np.memmap)
+    loaded.network.Ow[0, 0] = 42.0           # copy-on-write: the file is unchanged
+    assert Model.load(path).network.Ow[0, 0] != 42.0
+
+
+def test_arrays_start_aligned_and_magic_present(tmp_path, model):
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    with open(path, "rb") as f:
+        assert f.read(len(model_file.MAGIC)) == model_file.MAGIC
+
+
+def test_truncated_file(tmp_path, model):
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    data = open(path, "rb").read()
+    for cut in (5, 30, len(data) - 10):
+        open(path, "wb").write(data[:cut])
+        with pytest.raises(ModelFileError, match="truncated|corrupt|magic"):
+            Model.load(path)
+
+
+def test_corrupted_array_is_detected(tmp_path, model):
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    data = bytearray(open(path, "rb").read())
+    data[len(data) // 2] ^= 0xFF  # inside the maxent array, the bulk of the file
+    open(path, "wb").write(bytes(data))
+    with pytest.raises(ModelFileError, match="checksum"):
+        Model.load(path)
+
+
+def test_foreign_file(tmp_path):
+    path = tmp_path / "x.rnn"
+    path.write_text("version: 10\nfile format: 0\n")
+    with pytest.raises(ModelFileError, match="not an rnnlm model"):
+        Model.load(str(path))
+    with pytest.raises(ModelFileError, match="no such"):
+        Model.load(str(tmp_path / "missing"))
+
+
+def test_failed_write_keeps_previous_model(tmp_path, model, monkeypatch):
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    before = open(path, "rb").read()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(RnnlmError, match="previous file left intact"):
+        model.save(path)
+    assert open(path, "rb").read() == before
+    assert os.listdir(tmp_path) == ["m.rnn"]  # no temp file left behind

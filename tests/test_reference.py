@@ -1,0 +1,80 @@
+"""Whole-model behaviour: rnnlm 0.4b's published training run, a known-entropy source, PTB."""
+import re
+
+import pytest
+
+from conftest import shared_path
+from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.corpus import read_text, read_training_text
+from rnnlm_cli.model import Model
+from rnnlm_cli.score import score_corpus
+from rnnlm_cli.synthetic import MarkovSource, write_corpus
+from rnnlm_cli.train import train
+
+
+def train_model(folder_files, model_config, train_config=TrainConfig()):
+    train_path, valid_path = folder_files
+    vocab, corpus = read_training_text(train_path, model_config.classes, model_config.old_classes)
+    model = Model.create(model_config, train_config, vocab)
+    reports = []
+    train(model, corpus, read_text(valid_path, vocab, "validation"), on_epoch=reports.append)
+    return model, reports
+
+
+def test_swb_training_follows_rnnlm_reference_run():
+    """Same options as reference/rnnlm-0.4b/rnnme-h15: same schedule, near-identical entropies."""
+    data = lambda name: shared_path("data", "swb-example", name)
+    log = open(shared_path("reference", "rnnlm-0.4b", "rnnme-h15.train.log")).read()
+    epoch_lines = [line for line in re.split(r"[\r\n]", log) if "VALID entropy" in line]
+    reference = [float(re.search(r"VALID entropy: ([0-9.]+)", l).group(1)) for l in epoch_lines]
+    alphas = [float(re.search(r"Alpha: ([0-9.]+)", l).group(1)) for l in epoch_lines]
+    model, reports = train_model(
+        (data("train.txt"), data("valid.txt")),
+        ModelConfig(hidden=15, classes=100, bptt=4, bptt_block=10, direct=2, direct_order=3))
+    assert len(reports) == len(reference)
+    assert [round(r.alpha, 6) for r in reports] == alphas
+    for ours, theirs in zip(reports, reference):
+        assert ours.valid_entropy == pytest.approx(theirs, abs=0.02)
+    report, _ = score_corpus(model, read_text(data("test.txt"), model.vocab))
+    assert (report.oovs, report.scored_tokens) == (216, 8282)
+    # rnnlm 0.4b: PPL net 72.437893 with its approximate exp; we use the exact one
+    assert report.ppl == pytest.approx(72.437893, rel=0.015)
+
+
+def test_model_approaches_the_entropy_of_a_known_source(tmp_path):
+    facts = write_corpus(str(tmp_path), tokens=60000, seed=4)
+    model, _ = train_model((str(tmp_path / "train.txt"), str(tmp_path / "valid.txt")),
+                           ModelConfig(hidden=20, classes=8, bptt=3))
+    report, _ = score_corpus(model, read_text(str(tmp_path / "test.txt"), model.vocab))
+    true_entropy = facts["entropy_rate_bits"]
+    assert true_entropy - 0.03 < report.entropy < true_entropy + 0.1
+
+
+def test_markov_source_entropy_rate_matches_sampling():
+    source = MarkovSource.random(seed=2)
+    lines = source.sample_lines(200000, seed=7)
+    # empirical conditional entropy of the sampled bigrams estimates the rate
+    import collections
+    import math
+    pairs, firsts, prev = collections.Counter(), collections.Counter(), "</s>"
+    for line in lines:
+        for word in line.split() + ["</s>"]:
+            pairs[prev, word] += 1
+            firsts[prev] += 1
+            prev = word
+    total = sum(pairs.values())
+    empirical = -sum(n / total * math.log2(n / firsts[a]) for (a, _), n in pairs.items())
+    assert empirical == pytest.approx(source.entropy_rate(), abs=0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("direct,rnnlm_ppl", [(0, 149.3), (2, 157.4)])
+def test_ptb_perplexity_against_rnnlm(direct, rnnlm_ppl):
+    """PTB, -hidden 100 -class 100 -bptt 4 -bptt-block 10 -rand-seed 1 (minutes)."""
+    data = lambda name: shared_path("data", "ptb", name)
+    model, _ = train_model((data("ptb.train.txt"), data("ptb.valid.txt")),
+                           ModelConfig(hidden=100, classes=100, bptt=4, bptt_block=10,
+                                       direct=direct, direct_order=3))
+    report, _ = score_corpus(model, read_text(data("ptb.test.txt"), model.vocab))
+    print(f"PTB test PPL {report.ppl:.2f} (rnnlm 0.4b: {rnnlm_ppl})")
+    assert report.ppl < rnnlm_ppl * 1.02
