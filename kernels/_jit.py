@@ -15,3 +15,9 @@ JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH_FLAGS)}
 def kernel(function):
     """Compile ``function`` with the project's Numba options."""
     return njit(**JIT_OPTIONS)(function)
+
+
+def exact_kernel(function):
+    """Compile without fastmath: for kernels that must match C arithmetic bit for bit
+    (no fused multiply-add, no reassociation), such as reproducing rnnlm's initial weights."""
+    return njit(cache=True, nogil=True)(function)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import ModelConfig
-from .kernels import maxent, sgd
+from .kernels import crand, maxent, sgd
 from .vocab import Vocabulary
 
 WEIGHT_NAMES = ("U", "W", "Oc", "Ow", "d", "h_init")
@@ -36,15 +36,23 @@ class Network:
 
     @classmethod
     def initialise(cls, config: ModelConfig, vocab: Vocabulary, seed: int) -> "Network":
-        """Weights as rnnlm: each the sum of three uniform(-0.1, 0.1) draws; maxent zero."""
-        rng = np.random.default_rng(seed)
+        """rnnlm 0.4b's initial weights for this seed, bit for bit; maxent zero.
+
+        rnnlm draws each weight as three summed uniform(-0.1, 0.1) values from
+        glibc rand() after srand(seed): first its input matrix hidden unit by
+        hidden unit over [words, recurrent inputs], then its output matrix
+        unit by unit over [words, requested classes] (kernels/crand.py).
+        """
         size_v, size_h, size_c = len(vocab), config.hidden, vocab.n_classes
-
-        def draw(*shape):
-            return sum(rng.uniform(-0.1, 0.1, shape) for _ in range(3)).astype(np.float32)
-
-        return cls(U=draw(size_v, size_h), W=draw(size_h, size_h), Oc=draw(size_c, size_h),
-                   Ow=draw(size_v, size_h), d=np.zeros(config.direct_size, np.float32),
+        rows_out = size_v + max(config.classes, size_c)
+        draws = crand.rnnlm_weight_draws(seed, size_h * (size_v + size_h) + rows_out * size_h,
+                                         -0.1, 0.1)
+        inputs = draws[:size_h * (size_v + size_h)].reshape(size_h, size_v + size_h)
+        outputs = draws[size_h * (size_v + size_h):].reshape(rows_out, size_h)
+        return cls(U=np.ascontiguousarray(inputs[:, :size_v].T),
+                   W=np.ascontiguousarray(inputs[:, size_v:]),
+                   Oc=outputs[size_v:size_v + size_c].copy(), Ow=outputs[:size_v].copy(),
+                   d=np.zeros(config.direct_size, np.float32),
                    h_init=np.full(size_h, EPOCH_START_HIDDEN, np.float32),
                    word_class=vocab.word_class, class_start=vocab.class_start,
                    direct_order=config.direct_order, independent=config.independent)

@@ -22,7 +22,8 @@ def train_model(folder_files, model_config, train_config=TrainConfig()):
 
 
 def test_swb_training_follows_rnnlm_reference_run():
-    """Same options as reference/rnnlm-0.4b/rnnme-h15: same schedule, near-identical entropies."""
+    """Same options and seed as reference/rnnlm-0.4b/rnnme-h15: same initial weights (glibc
+    rand), same schedule; only rnnlm's approximate exp separates the numbers."""
     data = lambda name: shared_path("data", "swb-example", name)
     log = open(shared_path("reference", "rnnlm-0.4b", "rnnme-h15.train.log")).read()
     epoch_lines = [line for line in re.split(r"[\r\n]", log) if "VALID entropy" in line]
@@ -34,11 +35,11 @@ def test_swb_training_follows_rnnlm_reference_run():
     assert len(reports) == len(reference)
     assert [round(r.alpha, 6) for r in reports] == alphas
     for ours, theirs in zip(reports, reference):
-        assert ours.valid_entropy == pytest.approx(theirs, abs=0.02)
+        assert ours.valid_entropy == pytest.approx(theirs, abs=0.01)
     report, _ = score_corpus(model, read_text(data("test.txt"), model.vocab))
     assert (report.oovs, report.scored_tokens) == (216, 8282)
     # rnnlm 0.4b: PPL net 72.437893 with its approximate exp; we use the exact one
-    assert report.ppl == pytest.approx(72.437893, rel=0.015)
+    assert report.ppl == pytest.approx(72.437893, rel=0.003)
 
 
 def test_model_approaches_the_entropy_of_a_known_source(tmp_path):
