@@ -6,7 +6,6 @@ one line on stderr and a non-zero exit status.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 
@@ -71,39 +70,33 @@ def main():
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def train(model_path, train_path, valid_path, quiet, **options):
     """Train an RNNME model with class-based softmax (rnnlm 0.4b algorithm)."""
-    from .corpus import read_text, read_training_text
-    from .model import Model
+    from .corpus import read_text
     from .progress import WordProgress
-    from .train import train as run_training
+    from .train import open_or_create, train as run_training
 
     model_config = take_config(ModelConfig, options)
     train_config = take_config(TrainConfig, options)
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    if os.path.exists(model_path):
-        model = Model.load(model_path)
-        if model.state.finished:
-            say(f"{model_path}: already trained ({model.state.epochs_done} epochs); "
-                "nothing to do (remove it to train again)")
-            return
+    model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config)
+    if model.state.finished:
+        say(f"{model_path}: already trained ({model.state.epochs_done} epochs); "
+            "nothing to do (remove it to train again)")
+        return
+    if resumed:
         say(f"{model_path}: resuming training after {model.state.epochs_done} epochs "
-            "(architecture taken from the file)")
-        corpus = read_text(train_path, model.vocab, role="training")
+            "(architecture and training options taken from the file)")
     else:
-        vocab, corpus = read_training_text(train_path, model_config.classes,
-                                           model_config.old_classes)
-        model = Model.create(model_config, train_config, vocab)
-        model.state.train_file, model.state.train_words = train_path, int(corpus.tokens.size)
-        say(f"vocabulary: {len(vocab)} words, {vocab.n_classes} classes; "
+        say(f"vocabulary: {len(model.vocab)} words, {model.vocab.n_classes} classes; "
             f"training tokens: {corpus.tokens.size}")
     valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
     model.state.valid_file = valid_path or ""
 
     with WordProgress(quiet) as progress:
         def on_epoch(report):
-            progress.start(f"epoch {report.epoch + 1}", corpus.tokens.size)
+            progress.start(f"epoch {report.epoch + 2}", corpus.tokens.size)
             click.echo(_epoch_line(report))
 
-        progress.start(f"epoch {model.state.epochs_done}", corpus.tokens.size)
+        progress.start(f"epoch {model.state.epochs_done + 1}", corpus.tokens.size)
         run_training(model, corpus, valid, on_progress=progress.update, on_epoch=on_epoch,
                      on_save=lambda m: m.save(model_path))
     say(f"model written to {model_path}")

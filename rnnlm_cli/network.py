@@ -78,11 +78,15 @@ class Network:
     def workspace(self, bptt_steps: int = 0) -> "Workspace":
         return Workspace(self, bptt_steps)
 
-    def score(self, tokens: np.ndarray, ws: "Workspace") -> np.ndarray:
-        """log10 P of each token (0.0 at OOVs), continuing from the workspace state."""
+    def score(self, tokens: np.ndarray, ws: "Workspace", independent=None) -> np.ndarray:
+        """log10 P of each token (0.0 at OOVs), continuing from the workspace state.
+
+        ``independent`` overrides the trained sentence-reset mode when not None.
+        """
         out = np.zeros(tokens.shape[0], dtype=np.float64)
+        reset = self.independent if independent is None else independent
         sgd.score_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d, self.maxent_order,
-                       self.word_class, self.class_start, self.independent, ws.s, ws.h_prev,
+                       self.word_class, self.class_start, reset, ws.s, ws.h_prev,
                        ws.hist, ws.class_hash, ws.word_hash, ws.scratch, ws.p_class,
                        ws.p_word, out)
         return out

@@ -53,11 +53,11 @@ def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = Non
     sentences are scored independently.
     """
     net = model.network
-    if independent is not None and independent != net.independent:
-        net.independent = independent
+    if independent is None:
+        independent = net.independent
     ws = net.workspace()
-    ws.start(SENTENCE_START_HIDDEN if net.independent else net.h_init)
-    scores = net.score(corpus.tokens, ws)
+    ws.start(SENTENCE_START_HIDDEN if independent else net.h_init)
+    scores = net.score(corpus.tokens, ws, independent)
     known = corpus.tokens >= 0
     scores[~known] = np.nan
     report = PerplexityReport(corpus.path, corpus.sentences, corpus.word_count,

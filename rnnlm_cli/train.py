@@ -12,13 +12,15 @@ at a constant rate; -one-iter runs exactly one.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
-from .corpus import Corpus
+from .config import ModelConfig, TrainConfig
+from .corpus import Corpus, read_text, read_training_text
 from .errors import ConfigError
 from .model import Model
 from .network import EPOCH_START_HIDDEN
@@ -37,6 +39,26 @@ class EpochReport:
     valid_entropy: Optional[float] = None
     valid_ppl: Optional[float] = None
     rejected: bool = False
+
+
+def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
+                   train_config: TrainConfig) -> tuple[Model, Optional[Corpus], bool]:
+    """The model to train and the encoded training text; True if resuming.
+
+    An existing model file is resumed with the architecture, vocabulary and
+    training options stored in it (rnnlm's behaviour); otherwise the vocabulary
+    is built from the training text and a new model initialised.  A finished
+    model comes back without reading the text (corpus None).
+    """
+    if os.path.exists(model_path):
+        model = Model.load(model_path)
+        if model.state.finished:
+            return model, None, True
+        return model, read_text(train_path, model.vocab, role="training"), True
+    vocab, corpus = read_training_text(train_path, model_config.classes, model_config.old_classes)
+    model = Model.create(model_config, train_config, vocab)
+    model.state.train_file, model.state.train_words = train_path, int(corpus.tokens.size)
+    return model, corpus, False
 
 
 def entropy_bits(log10_total: float, tokens: int) -> float:

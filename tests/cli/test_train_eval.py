@@ -167,3 +167,24 @@ def test_console_script_end_to_end(corpus, model):
     failed = subprocess.run([sys.executable, "-m", "rnnlm_cli", "eval", "-rnnlm", "nope",
                              "-test", "-"], input="", capture_output=True, text=True)
     assert failed.returncode == 1 and failed.stderr.count("\n") == 1
+
+
+def test_one_iter_trains_one_epoch_without_validation(corpus):
+    result = run("train", "-rnnlm", str(corpus / "one.rnn"), "-train", str(corpus / "train.txt"),
+                 "-valid", str(corpus / "valid.txt"), "-hidden", "4", "-class", "2", "-one-iter",
+                 "-q")
+    assert result.exit_code == 0
+    assert result.stdout.count("Iter:") == 1 and "VALID" not in result.stdout
+
+
+def test_old_classes_option_changes_the_class_assignment(corpus):
+    from rnnlm_cli.model import Model
+    classes = {}
+    for flag in ((), ("-old-classes",)):
+        path = str(corpus / f"cls{len(flag)}.rnn")
+        run("train", "-rnnlm", path, "-train", str(corpus / "train.txt"), "-hidden", "4",
+            "-class", "3", "-max-iter", "1", "-q", *flag)
+        model = Model.load(path)
+        assert model.config.old_classes == bool(flag)
+        classes[bool(flag)] = list(model.vocab.word_class)
+    assert classes[True] != classes[False]
