@@ -35,6 +35,7 @@ def test_installed_wheel_imports_and_runs(wheel, tmp_path):
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
              "import rnnlm_cli, rnnlm_cli.kernels.sgd as k;"
              "assert rnnlm_cli.__file__.startswith(sys.argv[1]), rnnlm_cli.__file__;"
+             "assert k.__file__.startswith(sys.argv[1] + '/rnnlm_cli/kernels/'), k.__file__;"
              "from rnnlm_cli.cli import main; main(['--version'])")
     done = subprocess.run([sys.executable, "-I", "-c", probe, str(target)], cwd=tmp_path,
                           capture_output=True, text=True)
