@@ -1,0 +1,195 @@
+"""N-gram count tables: counting text, reading and writing SRILM count files.
+
+Stage contract (the first stage of the KenLM-style pipeline):
+  input   text (one sentence per line) or an SRILM count file, and a vocabulary
+  output  ``NgramCounts``: one ``OrderTable`` per order k = 1..N.
+
+Table layout for order k (all arrays of equal length, sorted by (parent, word)):
+  parent  index of the (k-1)-word prefix in table k-1 (0 for unigrams: the root)
+  word    last word id
+  count   the count (later possibly replaced by Kneser-Ney continuation counts)
+  suffix  index of the (k-1)-word suffix in table k-1 (-1 for unigrams)
+Unigrams are dense: entry i is word id i, ``counted`` marks words seen in the
+counts (the others are vocabulary-only words).
+"""
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..kernels.ngram import count_sorted_runs, extend_ids
+from ..textio import text_lines
+from .vocab import NgramVocab
+
+
+@dataclass
+class OrderTable:
+    parent: np.ndarray
+    word: np.ndarray
+    count: np.ndarray
+    suffix: np.ndarray
+    counted: Optional[np.ndarray] = None
+
+    def __len__(self):
+        return int(self.word.shape[0])
+
+    def child_ranges(self, n_parents: int) -> np.ndarray:
+        """offsets (n_parents + 1,): the children of parent c are [off[c], off[c+1])."""
+        return np.searchsorted(self.parent, np.arange(n_parents + 1)).astype(np.int64)
+
+
+@dataclass
+class NgramCounts:
+    vocab: NgramVocab
+    tables: list = field(default_factory=list)   # tables[k-1] holds order k
+
+    @property
+    def order(self) -> int:
+        return len(self.tables)
+
+    def words_of(self, k: int) -> np.ndarray:
+        """(n, k) word ids of every n-gram of order k, oldest word first."""
+        table = self.tables[k - 1]
+        if k == 1:
+            return table.word[:, None]
+        return np.concatenate([self.words_of(k - 1)[table.parent], table.word[:, None]], axis=1)
+
+
+def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool):
+    """Token ids of all non-blank, non-comment lines with <s>/</s>, and sentence starts."""
+    ids, starts = array("i"), array("q")
+    for _, line in text_lines(path):
+        words = line.split()
+        if not words or words[0].startswith("##"):
+            continue
+        starts.append(len(ids))
+        ids.extend(vocab.sentence_ids(words, add_words))
+    return np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(starts, dtype=np.int64).copy()
+
+
+def count_text(path: str, vocab: NgramVocab, order: int) -> NgramCounts:
+    """Count every n-gram of orders 1..order inside each <s> ... </s> sentence."""
+    words, starts = sentences_to_ids(path, vocab, add_words=True)
+    if words.size == 0:
+        raise InputError(f"{path}: no sentences to count")
+    lengths = np.diff(np.append(starts, words.size))
+    sentence_start = np.repeat(starts, lengths)
+    size_v = len(vocab)
+    unigram_counts = np.bincount(words, minlength=size_v).astype(np.int64)
+    tables = [_unigram_table(unigram_counts, unigram_counts > 0)]
+    ids = words.astype(np.int64)
+    keys = np.empty(words.size, dtype=np.int64)
+    for k in range(2, order + 1):
+        extend_ids(ids, words, sentence_start, k, size_v, keys)
+        positions = np.flatnonzero(keys >= 0)
+        sort = np.argsort(keys[positions], kind="stable")
+        unique, counts, run_of = count_sorted_runs(keys[positions][sort])
+        first_position = positions[sort][np.r_[0, np.flatnonzero(np.diff(run_of)) + 1]] \
+            if unique.size else positions[:0]
+        next_ids = np.full(words.size, -1, dtype=np.int64)
+        next_ids[positions[sort]] = run_of
+        tables.append(OrderTable(parent=unique // size_v, word=(unique % size_v).astype(np.int32),
+                                 count=counts, suffix=ids[first_position]))
+        ids = next_ids
+    return NgramCounts(vocab, tables)
+
+
+def _unigram_table(counts: np.ndarray, counted: np.ndarray) -> OrderTable:
+    size_v = counts.shape[0]
+    return OrderTable(parent=np.zeros(size_v, np.int64), word=np.arange(size_v, dtype=np.int32),
+                      count=counts, suffix=np.full(size_v, -1, np.int64), counted=counted)
+
+
+def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = False) -> NgramCounts:
+    """Read an SRILM count file (``w1 ... wn<TAB>count``; repeats are summed).
+
+    N-grams longer than ``order`` are ignored.  With ``limit_vocab`` n-grams
+    containing words outside a closed vocabulary are dropped instead of mapped
+    to the unknown word.  Missing prefixes and suffixes are added with count 0
+    so that every table links to the one below.
+    """
+    by_order: list[dict] = [dict() for _ in range(order)]
+    for number, line in text_lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) < 2:
+            raise InputError(f"{path}:{number}: count line needs words and a count")
+        try:
+            count = int(fields[-1])
+        except ValueError:
+            raise InputError(f"{path}:{number}: bad count {fields[-1]!r}") from None
+        words = fields[:-1]
+        if len(words) > order:
+            continue
+        if limit_vocab and vocab.closed and any(vocab.normalise(w) not in vocab.index for w in words):
+            continue
+        key = tuple(vocab.id_of(w) for w in words)
+        table = by_order[len(key) - 1]
+        table[key] = table.get(key, 0) + count
+    for k in range(order - 1, 0, -1):   # close under prefixes and suffixes
+        for key in list(by_order[k]):
+            for part in (key[:-1], key[1:]):
+                by_order[k - 1].setdefault(part, 0)
+    if not any(by_order):
+        raise InputError(f"{path}: no counts")
+    size_v = len(vocab)
+    unigram_counts = np.zeros(size_v, np.int64)
+    counted = np.zeros(size_v, bool)
+    for (w,), c in by_order[0].items():
+        unigram_counts[w] += c
+        counted[w] = True
+    tables = [_unigram_table(unigram_counts, counted)]
+    index_of = {(w,): w for w in range(size_v)}
+    for k in range(2, order + 1):
+        entries = sorted((index_of[key[:-1]] * size_v + key[-1], key, c)
+                         for key, c in by_order[k - 1].items())
+        packed = np.array([e[0] for e in entries], dtype=np.int64)
+        tables.append(OrderTable(
+            parent=packed // size_v, word=(packed % size_v).astype(np.int32),
+            count=np.array([e[2] for e in entries], dtype=np.int64),
+            suffix=np.array([index_of[e[1][1:]] for e in entries], dtype=np.int64)))
+        index_of = {e[1]: i for i, e in enumerate(entries)}
+    return NgramCounts(vocab, tables)
+
+
+def dfs_order(counts: NgramCounts, words_by_order: list, ranks: np.ndarray):
+    """Concatenated (order, index) of all n-grams in depth-first, word-sorted order."""
+    order = counts.order
+    rows, which, where = [], [], []
+    for k in range(1, order + 1):
+        path = np.full((words_by_order[k - 1].shape[0], order), -1, dtype=np.int64)
+        path[:, :k] = ranks[words_by_order[k - 1]]
+        rows.append(path)
+        which.append(np.full(path.shape[0], k, np.int8))
+        where.append(np.arange(path.shape[0]))
+    paths = np.concatenate(rows)
+    sort = np.lexsort(paths.T[::-1])
+    return np.concatenate(which)[sort], np.concatenate(where)[sort]
+
+
+def write_counts(counts: NgramCounts, handle, only_order: int = 0):
+    """SRILM count file: depth-first over the n-gram trie, words sorted at every level.
+
+    ``only_order`` > 0 writes that order alone.  Counts of zero (prefix fillers)
+    and vocabulary-only unigrams are not written.
+    """
+    vocab = counts.vocab
+    ranks = np.argsort(np.argsort(np.array(vocab.words, dtype=object)))
+    words_by_order = [counts.words_of(k) for k in range(1, counts.order + 1)]
+    which, where = dfs_order(counts, words_by_order, ranks)
+    lines = []
+    for k, i in zip(which.tolist(), where.tolist()):
+        if only_order and k != only_order:
+            continue
+        table = counts.tables[k - 1]
+        count = int(table.count[i])
+        if count == 0:
+            continue
+        text = " ".join(vocab.words[w] for w in words_by_order[k - 1][i].tolist())
+        lines.append(f"{text}\t{count}\n")
+    handle.write("".join(lines))
