@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .config import ModelConfig, TrainConfig
 from .errors import RnnlmError
+from .cli_ngram import ngram_count
 from .options import config_options, flag_names, take_config
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
@@ -115,20 +116,57 @@ def _epoch_line(report) -> str:
 
 
 @main.command(name="eval")
-@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
-              help="model file")
-@click.option(*flag_names("test"), "test_path", required=True, metavar="TEXT",
+@click.option(*flag_names("rnnlm"), "model_path", metavar="MODEL", help="RNN model file")
+@click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
+              help="n-gram model in ARPA format (.gz allowed), scored as SRILM's ngram -ppl")
+@click.option(*flag_names("test", "-ppl"), "test_path", required=True, metavar="TEXT",
               help="text to score, one sentence per line; - reads stdin")
+@click.option(*flag_names("order"), "order", type=click.IntRange(0), default=0,
+              help="with -lm: highest n-gram order to use (default: the model's)")
+@click.option(*flag_names("unk"), "unk", is_flag=True,
+              help="with -lm: open-vocabulary model, unknown words are scored as <unk>")
 @click.option(*flag_names("independent"), "independent", is_flag=True, default=None,
               help="score every sentence from the sentence-start state "
                    "(default: as the model was trained)")
-@click.option(*flag_names("debug"), "debug", type=click.IntRange(0, 2), default=1,
-              show_default=True, help="0: summary only; 2: also per-word probabilities")
-@click.option(*flag_names("format"), "output_format", type=click.Choice(["rnnlm", "srilm", "json"]),
-              default="rnnlm", show_default=True, help="layout of the summary on stdout")
+@click.option(*flag_names("debug"), "debug", type=click.IntRange(0, 2), default=None,
+              help="rnnlm: 0-1 summary, 2 also per-word probabilities (default 1); "
+                   "-lm: SRILM's levels, 0 file summary, 1 per sentence, 2 per word (default 0)")
+@click.option(*flag_names("format"), "output_format",
+              type=click.Choice(["rnnlm", "srilm", "json"]), default=None,
+              help="layout of the summary (default: rnnlm for -rnnlm, srilm for -lm)")
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def eval_command(model_path, test_path, independent, debug, output_format, quiet):
-    """Perplexity of a text: log10 probability, OOVs and PPL (OOVs skipped, </s> counted)."""
+def eval_command(model_path, lm_path, test_path, order, unk, independent, debug, output_format,
+                 quiet):
+    """Perplexity of a text under an RNN model (-rnnlm) or an n-gram model (-lm)."""
+    if bool(model_path) == bool(lm_path):
+        raise click.UsageError("give one of -rnnlm MODEL or -lm ARPA")
+    if lm_path:
+        _eval_ngram(lm_path, test_path, order, unk, 0 if debug is None else debug,
+                    output_format or "srilm", quiet)
+    else:
+        _eval_rnn(model_path, test_path, independent, 1 if debug is None else debug,
+                  output_format or "rnnlm")
+
+
+def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
+    from .ngram.arpa import read_arpa
+    from .ngram.ppl import perplexity
+
+    model = read_arpa(lm_path, order, unk)
+    if not unk and not quiet and model.has_unknown_word_probability():
+        click.echo(f"{lm_path}: warning: non-zero probability for <unk> in closed-vocabulary LM",
+                   err=True)
+    if output_format == "json":
+        stats = perplexity(model, test_path, order)
+        result = stats.as_dict()
+        result.update(file=test_path, model=lm_path)
+        json.dump(result, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        perplexity(model, test_path, order, debug, sys.stdout)
+
+
+def _eval_rnn(model_path, test_path, independent, debug, output_format):
     from .corpus import read_text
     from .model import Model
     from .score import score_corpus
@@ -168,3 +206,6 @@ def _write_word_table(out, tokens, scores, words):
         else:
             lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{words[token]}\n")
     out.write("".join(lines))
+
+
+main.add_command(ngram_count)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
+import io
 import os
+import sys
 import tempfile
 
 from .errors import RnnlmError
@@ -35,3 +38,21 @@ def atomic_output(path: str):
 def _remove_quietly(path: str):
     with contextlib.suppress(OSError):
         os.remove(path)
+
+
+@contextlib.contextmanager
+def text_output(path: str):
+    """A text handle for ``path``: stdout for ``-``, gzip for ``.gz``, else atomic."""
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic_output(path) as raw:
+        compressed = path.endswith(".gz")
+        binary = gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) if compressed else raw
+        handle = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        yield handle
+        handle.flush()
+        handle.detach()     # leave closing the file to atomic_output
+        if compressed:
+            binary.close()  # writes the gzip trailer; raw stays open

@@ -48,6 +48,18 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
             handle.close()
 
 
+def read_all_bytes(path: str) -> bytes:
+    """A whole file (or stdin) as bytes, decompressing .gz."""
+    handle = open_binary(path)
+    try:
+        return handle.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: read error ({exc})") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
 def split_words(line: str) -> list[str]:
     """Words are separated by spaces and tabs only, as in rnnlm."""
     if "\t" in line:

@@ -10,10 +10,13 @@ or ``-inf`` for log 0, and reports the line of any malformed entry.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import InputError
-from ..textio import text_lines
+from ..kernels.arpa import OK as SCAN_OK, scan_section
+from ..textio import read_all_bytes
 from .model import BackoffModel, OrderTable
 from .vocab import NgramVocab
 
@@ -21,8 +24,9 @@ F32 = np.float32
 LOG_ZERO_TEXT = "-99"
 
 
-def format_logp(value: float) -> str:
-    return LOG_ZERO_TEXT if value == -np.inf else "%.7g" % value
+def format_logps(values: np.ndarray) -> list[str]:
+    """``%.7g`` of float32 log values, log 0 as -99."""
+    return [LOG_ZERO_TEXT if v == -np.inf else "%.7g" % v for v in values.astype(np.float64).tolist()]
 
 
 def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
@@ -37,126 +41,207 @@ def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
 def write_arpa(model: BackoffModel, handle):
     """Write ``model`` to a text handle in SRILM's ARPA layout."""
     vocab = model.vocab
-    ranks = np.argsort(np.argsort(np.array(vocab.words, dtype=object))).astype(np.int64)
+    names = np.array(vocab.words, dtype=object)
+    ranks = np.argsort(np.argsort(names)).astype(np.int64)
     present = [np.flatnonzero(~np.isnan(t.logp)) for t in model.tables]
-    out = ["\n\\data\\\n"] + [f"ngram {k}={rows.size}\n" for k, rows in enumerate(present, 1)]
+    handle.write("\n\\data\\\n" + "".join(f"ngram {k}={rows.size}\n"
+                                         for k, rows in enumerate(present, 1)))
+    text = names          # text of every entry of the previous order, by row
     for k, rows in enumerate(present, 1):
-        out.append(f"\n\\{k}-grams:\n")
-        words = words_matrix(model, k, rows)
-        sort_keys = [ranks[words[:, -1]]] + [ranks[words[:, j]] for j in range(k - 1)]
-        rows, words = rows[np.lexsort(sort_keys)], words[np.lexsort(sort_keys)]
         table = model.tables[k - 1]
-        with_bow = table.node[rows] & (k < model.order)
-        names = vocab.words
-        for row, ids, bow_here in zip(rows.tolist(), words.tolist(), with_bow.tolist()):
-            line = format_logp(float(table.logp[row])) + "\t" + " ".join(names[i] for i in ids)
-            if bow_here:
-                line += "\t" + format_logp(float(table.bow[row]))
-            out.append(line + "\n")
-    out.append("\n\\end\\\n")
-    handle.write("".join(out))
-
-
-def _parse_float(text: str, path: str, number: int, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"{path}:{number}: bad {what} {text!r} in ARPA file") from None
-    return -np.inf if value == -99.0 else value
+        if k > 1:
+            prefix = text[table.parent]
+            text = np.empty(len(table), dtype=object)
+            text[rows] = [f"{a} {b}" for a, b in zip(prefix[rows].tolist(),
+                                                       names[table.word[rows]].tolist())]
+        words = words_matrix(model, k, rows)
+        order = np.lexsort([ranks[words[:, -1]]] + [ranks[words[:, j]] for j in range(k - 1)])
+        rows = rows[order]
+        probs = format_logps(table.logp[rows])
+        grams = text[rows].tolist()
+        if k < model.order:
+            bows = format_logps(table.bow[rows])
+            lines = [f"{p}\t{g}\t{b}\n" if node else f"{p}\t{g}\n"
+                     for p, g, b, node in zip(probs, grams, bows, table.node[rows].tolist())]
+        else:
+            lines = [f"{p}\t{g}\n" for p, g in zip(probs, grams)]
+        handle.write(f"\n\\{k}-grams:\n")
+        handle.write("".join(lines))
+    handle.write("\n\\end\\\n")
 
 
 def read_arpa(path: str, order: int = 0, unk_is_word: bool = False) -> BackoffModel:
-    """Read an ARPA file (``-`` = stdin, ``.gz`` allowed); keep orders up to ``order``."""
-    vocab = NgramVocab(unk_is_word=unk_is_word)
-    declared: dict[int, int] = {}
-    entries: dict[int, tuple[list, list, list]] = {}
-    state, finished = -1, False
-    for number, line in text_lines(path):
-        text = line.strip()
-        if state == -1:
-            if text.startswith("\\data\\"):
-                state = 0
-            continue
-        if not text:
-            continue
-        if text.startswith("\\end\\"):
-            finished = True
-            break
-        if text.startswith("\\") and text.endswith("-grams:"):
-            try:
-                state = int(text[1:-len("-grams:")])
-            except ValueError:
-                raise InputError(f"{path}:{number}: bad section header {text!r}") from None
-            if state not in declared:
-                raise InputError(f"{path}:{number}: section {state}-grams not in the header")
-            entries[state] = ([], [], [])
-            continue
-        if state == 0:
-            if not text.startswith("ngram ") or "=" not in text:
-                raise InputError(f"{path}:{number}: expected 'ngram N=count' in ARPA header")
-            k, _, n = text[6:].partition("=")
-            try:
-                declared[int(k)] = int(n)
-            except ValueError:
-                raise InputError(f"{path}:{number}: bad ARPA header line {text!r}") from None
-            continue
-        if order and state > order:
-            continue
-        fields = text.split()
-        if len(fields) not in (state + 1, state + 2):
-            raise InputError(f"{path}:{number}: {state}-gram line has {len(fields)} fields "
-                             f"({state + 1} or {state + 2} expected)")
-        ids, probs, bows = entries[state]
-        probs.append(_parse_float(fields[0], path, number, "probability"))
-        ids.append([vocab.add(w) for w in fields[1:state + 1]])
-        bows.append(_parse_float(fields[state + 1], path, number, "backoff weight")
-                    if len(fields) == state + 2 else np.nan)
-    if state == -1:
+    """Read an ARPA file (``-`` = stdin, ``.gz`` allowed); keep orders up to ``order``.
+
+    N-gram lines are scanned by a Numba kernel over the raw bytes; words are
+    matched by 64-bit hashes (kernels/arpa.py) and only the unigram words are
+    decoded into the vocabulary.
+    """
+    data = read_all_bytes(path)
+    start = data.find(b"\\data\\")
+    if start < 0:
         raise InputError(f"{path}: not an ARPA file (no \\data\\ section)")
-    if not finished:
+    end = data.find(b"\n\\end\\", start)
+    if end < 0:
         raise InputError(f"{path}: truncated ARPA file (no \\end\\)")
+    declared, sections = _sections(data, start, end, path)
     top = max(declared) if not order else min(order, max(declared))
-    return _build(vocab, entries, top)
-
-
-def _build(vocab: NgramVocab, entries: dict, top: int) -> BackoffModel:
-    size_v = len(vocab)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    vocab = NgramVocab(unk_is_word=unk_is_word)
     tables: list[OrderTable] = []
-    model = BackoffModel(vocab, [])
+    below = None           # (sorted full hashes, table rows) of the order below
+    word_index = None      # (sorted word hashes, word ids)
     for k in range(1, top + 1):
-        ids, probs, bows = entries.get(k, ([], [], []))
-        words = np.array(ids, dtype=np.int64).reshape(-1, k)
-        probs = np.array(probs, dtype=F32)
-        bows = np.array(bows, dtype=F32)
+        first_line, lo, hi = sections.get(k, (0, 0, 0))
+        lines = _scan(data, buf, lo, hi, k, first_line, path)
         if k == 1:
-            table = OrderTable(parent=np.zeros(size_v, np.int64), word=np.arange(size_v),
-                               logp=np.full(size_v, np.nan, F32), bow=np.zeros(size_v, F32),
-                               node=np.zeros(size_v, bool))
-            table.logp[words[:, 0]] = probs
-            table.bow[words[:, 0]] = np.nan_to_num(bows, nan=0.0)
-            table.node[words[:, 0]] = ~np.isnan(bows) & (k < top)
+            table, below, word_index = _unigrams(vocab, data, lines, top, path)
         else:
-            parent = _prefix_ids(model, words)
-            keep = parent >= 0
-            keys = parent[keep] * size_v + words[keep, -1]
-            order_ = np.argsort(keys, kind="stable")
-            keys = keys[order_]
-            last = np.r_[keys[1:] != keys[:-1], True]   # a repeated n-gram: the last one wins
-            select = np.flatnonzero(keep)[order_][last]
-            table = OrderTable(parent=parent[select], word=words[select, -1],
-                               logp=probs[select], bow=np.nan_to_num(bows[select], nan=0.0),
-                               node=~np.isnan(bows[select]) & (k < top))
-            tables[k - 2].node[table.parent] = True   # a prefix is a context
+            table, below, word_index = _higher(vocab, tables[-1], below, word_index, data,
+                                               lines, k, top)
         tables.append(table)
-        model = BackoffModel(vocab, tables)
-    return model
+    return BackoffModel(vocab, tables)
 
 
-def _prefix_ids(model: BackoffModel, words: np.ndarray) -> np.ndarray:
-    parent = model.find(1, None, words[:, 0])
-    for j in range(1, words.shape[1] - 1):
-        parent = model.find(j + 1, parent, words[:, j])
-    return parent
+def _sections(data: bytes, start: int, end: int, path: str):
+    """Header counts and, per order, (first line number, byte range) of its n-grams."""
+    def line_at(offset):
+        return data.count(b"\n", 0, offset) + 1
+
+    header_end = data.find(b"\n\\", start + 6)
+    declared = {}
+    for raw in data[start + 6:header_end if 0 <= header_end < end else end].split(b"\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        k, _, n = raw[6:].partition(b"=") if raw.startswith(b"ngram ") else (b"", b"", b"")
+        try:
+            declared[int(k)] = int(n)
+        except ValueError:
+            raise InputError(f"{path}:{line_at(data.find(raw, start))}: expected 'ngram N=count' "
+                             f"in the ARPA header, found {raw[:40].decode('utf-8', 'replace')!r}"
+                             ) from None
+    if not declared:
+        raise InputError(f"{path}: the ARPA header declares no n-grams")
+    sections = {}
+    position = header_end if 0 <= header_end < end else -1
+    while position >= 0:
+        head_end = data.find(b"\n", position + 1)
+        header = data[position + 1:head_end].strip()
+        try:
+            if not (header.startswith(b"\\") and header.endswith(b"-grams:")):
+                raise ValueError
+            k = int(header[1:-len(b"-grams:")])
+        except ValueError:
+            raise InputError(f"{path}:{line_at(position + 1)}: expected a section header like "
+                             f"\\2-grams:, found {header[:40].decode('utf-8', 'replace')!r}"
+                             ) from None
+        if k not in declared:
+            raise InputError(f"{path}:{line_at(position + 1)}: section {k}-grams is not "
+                             "declared in the header")
+        following = data.find(b"\n\\", head_end)
+        following = end if following < 0 or following > end else following
+        sections[k] = (line_at(head_end + 1), head_end + 1, following)
+        position = following if following < end else -1
+    return declared, sections
+
+
+@dataclass
+class _Lines:
+    probs: np.ndarray
+    bows: np.ndarray
+    context: np.ndarray
+    word: np.ndarray
+    full: np.ndarray
+    line: np.ndarray
+    offset: np.ndarray
+
+
+def _scan(data, buf, lo, hi, k, first_line, path) -> _Lines:
+    n = data.count(b"\n", lo, hi) + 1
+    out = _Lines(np.empty(n), np.empty(n), np.empty(n, np.uint64), np.empty(n, np.uint64),
+                 np.empty(n, np.uint64), np.empty(n, np.int64), np.empty(n, np.int64))
+    exact = np.empty(n, np.int64)
+    rows, status, bad_line = scan_section(buf, lo, hi, k, first_line, out.probs, out.bows, exact,
+                                          out.context, out.word, out.full, out.line, out.offset)
+    if status != SCAN_OK:
+        raise InputError(f"{path}:{bad_line}: a {k}-gram line needs a probability, {k} words "
+                         "and an optional backoff weight")
+    for name in vars(out):
+        setattr(out, name, getattr(out, name)[:rows])
+    exact = exact[:rows]
+    for row in np.flatnonzero(exact != 3).tolist():   # numbers the fast parser left to us
+        fields = data[out.offset[row]:data.find(b"\n", out.offset[row])].split()
+        out.probs[row] = _number(fields[0], path, out.line[row], "probability")
+        if len(fields) == k + 2:
+            out.bows[row] = _number(fields[k + 1], path, out.line[row], "backoff weight")
+    for values in (out.probs, out.bows):
+        values[values == -99.0] = -np.inf
+    return out
+
+
+def _number(text: bytes, path, line, what) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{path}:{line}: bad {what} {text.decode('utf-8', 'replace')!r} "
+                         "in ARPA file") from None
+
+
+def _line_words(data: bytes, offset: int, path, line) -> list[str]:
+    raw = data[offset:data.find(b"\n", offset)]
+    try:
+        return raw.decode("utf-8").split()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}:{line}: invalid UTF-8") from None
+
+
+def _unigrams(vocab, data, lines: _Lines, top, path):
+    ids = np.array([vocab.add(_line_words(data, o, path, n)[1])
+                    for o, n in zip(lines.offset.tolist(), lines.line.tolist())], dtype=np.int64)
+    size_v = len(vocab)
+    table = OrderTable(parent=np.zeros(size_v, np.int64), word=np.arange(size_v),
+                       logp=np.full(size_v, np.nan, F32), bow=np.zeros(size_v, F32),
+                       node=np.zeros(size_v, bool))
+    table.logp[ids] = lines.probs.astype(F32)
+    table.bow[ids] = np.nan_to_num(lines.bows, nan=0.0).astype(F32)
+    table.node[ids] = ~np.isnan(lines.bows) & (top > 1)
+    sort = np.argsort(lines.full)
+    words = np.argsort(lines.word)
+    return table, (lines.full[sort], ids[sort]), (lines.word[words], ids[words])
+
+
+def _lookup(sorted_keys, values, keys):
+    """values of keys found in sorted_keys, and which were found."""
+    if sorted_keys.size == 0:
+        return np.zeros(keys.size, np.int64), np.zeros(keys.size, bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return values[at], sorted_keys[at] == keys
+
+
+def _higher(vocab, lower: OrderTable, below, word_index, data, lines: _Lines, k, top):
+    """Order-k table sorted by (prefix row, word); n-grams whose prefix is absent are dropped."""
+    parent, found = _lookup(*below, lines.context)          # SRILM drops the others
+    word, known = _lookup(*word_index, lines.word)
+    if not known.all():                                     # words not among the unigrams
+        for row in np.flatnonzero(~known).tolist():
+            word[row] = vocab.add(_line_words(data, lines.offset[row], "", 0)[k])
+        word_hashes = np.concatenate([word_index[0], lines.word[~known]])
+        word_ids = np.concatenate([word_index[1], word[~known]])
+        sort = np.argsort(word_hashes)
+        word_index = (word_hashes[sort], word_ids[sort])
+    size_v = len(vocab)
+    rows = np.flatnonzero(found)
+    keys = parent[rows] * size_v + word[rows]
+    sort = np.argsort(keys, kind="stable")
+    last = np.r_[keys[sort][1:] != keys[sort][:-1], True]   # a repeated n-gram: the last one wins
+    kept = rows[sort[last]]
+    table = OrderTable(parent=parent[kept], word=word[kept], logp=lines.probs[kept].astype(F32),
+                       bow=np.nan_to_num(lines.bows[kept], nan=0.0).astype(F32),
+                       node=~np.isnan(lines.bows[kept]) & (k < top))
+    lower.node[table.parent] = True   # a prefix is a context
+    full_sort = np.argsort(lines.full[kept])
+    return table, (lines.full[kept][full_sort], full_sort), word_index
 
 
 def load_arpa(path: str, order: int = 0, unk: bool = False) -> BackoffModel:

@@ -43,6 +43,10 @@ class BackoffModel:
     def order(self) -> int:
         return len(self.tables)
 
+    def has_unknown_word_probability(self) -> bool:
+        value = self.tables[0].logp[self.vocab.UNK]
+        return bool(value == value and value > -np.inf)
+
     def counts(self) -> list[int]:
         return [int(np.count_nonzero(~np.isnan(t.logp))) for t in self.tables]
 

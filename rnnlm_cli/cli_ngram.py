@@ -1,0 +1,147 @@
+"""``rnnlm ngram-count``: SRILM's ngram-count options, parsed and handed to rnnlm_cli.ngram.
+
+Per-order variants (``-gt3min``, ``-kndiscount2``, ``-interpolate3``,
+``-write2``, ...) are generated here for orders 1..9; the plain option applies to
+every order.
+"""
+from __future__ import annotations
+
+import click
+
+from .errors import ConfigError
+from .options import flag_names
+
+ORDERS = range(1, 10)
+METHOD_FLAGS = {
+    "kndiscount": "modified Kneser-Ney discounting (Chen & Goodman)",
+    "ukndiscount": "original Kneser-Ney discounting",
+    "wbdiscount": "Witten-Bell discounting",
+    "interpolate": "interpolated instead of backoff estimates (Witten-Bell, -cdiscount, KN)",
+}
+
+
+def _per_order_options(command):
+    for name, text in reversed(list(METHOD_FLAGS.items())):
+        for k in reversed(ORDERS):
+            command = click.option(*flag_names(f"{name}{k}"), f"{name}{k}", is_flag=True,
+                                   hidden=True, help=f"{text}, order {k} only")(command)
+        command = click.option(*flag_names(name), name, is_flag=True,
+                               help=f"{text} (-{name}N: order N only)")(command)
+    for k in reversed(ORDERS):
+        command = click.option(*flag_names(f"cdiscount{k}"), f"cdiscount{k}", type=float,
+                               hidden=True, help=f"absolute discount, order {k}")(command)
+        command = click.option(*flag_names(f"gt{k}min"), f"gt{k}min", type=click.IntRange(0),
+                               hidden=True, help=f"minimum count, order {k}")(command)
+        command = click.option(*flag_names(f"gt{k}max"), f"gt{k}max", type=click.IntRange(0),
+                               hidden=True, help=f"Good-Turing maximum count, order {k}")(command)
+        command = click.option(*flag_names(f"write{k}"), f"write{k}", metavar="FILE",
+                               hidden=True, help=f"write the counts of order {k}")(command)
+    return command
+
+
+@click.command(name="ngram-count")
+@click.option(*flag_names("order"), "order", type=click.IntRange(1), default=3, show_default=True,
+              help="maximal n-gram order")
+@click.option(*flag_names("text"), "text", metavar="TEXT",
+              help="count n-grams in this text (one sentence per line; - = stdin; .gz)")
+@click.option(*flag_names("read"), "read", metavar="COUNTS",
+              help="read an SRILM count file instead of text")
+@click.option(*flag_names("write"), "write", metavar="FILE", help="write all counts")
+@click.option(*flag_names("write-order"), "write_order", type=click.IntRange(0), default=0,
+              help="with -write: write only this order")
+@click.option(*flag_names("sort"), "sort", is_flag=True,
+              help="sort counts lexicographically (our count files are always sorted)")
+@click.option(*flag_names("lm"), "lm", metavar="ARPA", help="estimate a backoff LM and write it")
+@click.option(*flag_names("vocab"), "vocab", metavar="FILE",
+              help="closed vocabulary: other words become the unknown word")
+@click.option(*flag_names("limit-vocab"), "limit_vocab", is_flag=True,
+              help="with -read and -vocab: drop counts containing other words")
+@click.option(*flag_names("write-vocab"), "write_vocab", metavar="FILE",
+              help="write the vocabulary, one word per line, sorted")
+@click.option(*flag_names("unk"), "unk", is_flag=True,
+              help="open vocabulary: keep <unk> as a real word")
+@click.option(*flag_names("map-unk"), "map_unk", metavar="WORD", default="<unk>",
+              show_default=True, help="name of the unknown-word token")
+@click.option(*flag_names("tolower"), "tolower", is_flag=True, help="map words to lowercase")
+@click.option(*flag_names("cdiscount"), "cdiscount", type=float,
+              help="absolute discounting with this constant D (-cdiscountN D: order N)")
+@click.option(*flag_names("gtmin"), "gtmin", type=click.IntRange(0),
+              help="minimum count for orders above 9 (-gtNmin C: order N; defaults "
+                   "1 1 2 2 ...: singleton 3-grams and up are dropped)")
+@click.option(*flag_names("gtmax"), "gtmax", type=click.IntRange(0),
+              help="Good-Turing maximum count for orders above 9 (-gtNmax C: order N; "
+                   "defaults 1 for unigrams, 7 otherwise)")
+@click.option(*flag_names("discount-fallback"), "discount_fallback", is_flag=True,
+              help="when Kneser-Ney discounts cannot be estimated use D1=0.5 D2=1 D3+=1.5 "
+                   "(KenLM's fallback) instead of failing")
+@_per_order_options
+@click.option(*flag_names("quiet", "-q"), is_flag=True, help="no warnings on stderr")
+def ngram_count(**options):
+    """Count n-grams and estimate backoff LMs as SRILM's ngram-count does."""
+    from .fileio import text_output
+    from .ngram.arpa import write_arpa
+    from .ngram.counts import count_text, read_counts, write_counts
+    from .ngram.pipeline import estimate_backoff_model
+    from .ngram.vocab import NgramVocab
+
+    quiet = options.pop("quiet")
+    order = options["order"]
+    if bool(options["text"]) == bool(options["read"]):
+        raise ConfigError("give one of -text or -read")
+    vocab = NgramVocab(unk_is_word=options["unk"], unk_token=options["map_unk"],
+                       to_lower=options["tolower"])
+    if options["vocab"]:
+        vocab.read_vocab_file(options["vocab"])
+    if options["text"]:
+        counts = count_text(options["text"], vocab, order)
+    else:
+        counts = read_counts(options["read"], vocab, order, options["limit_vocab"])
+    written = False
+    for k in ORDERS:
+        if options[f"write{k}"]:
+            with text_output(options[f"write{k}"]) as handle:
+                write_counts(counts, handle, only_order=k)
+            written = True
+    if options["lm"]:
+        config = _smoothing_config(options)
+        model, notes = estimate_backoff_model(counts, config)
+        if not quiet:
+            for note in notes:
+                click.echo(note, err=True)
+        with text_output(options["lm"]) as handle:
+            write_arpa(model, handle)
+        written = True
+    if options["write_vocab"]:
+        with text_output(options["write_vocab"]) as handle:
+            handle.write("".join(w + "\n" for w in sorted(vocab.words)))
+        written = True
+    if options["write"] or not written:
+        with text_output(options["write"] or "-") as handle:
+            write_counts(counts, handle, only_order=options["write_order"])
+
+
+def _smoothing_config(options: dict):
+    from .ngram.pipeline import SmoothingConfig
+
+    def collect(name, value_of_plain):
+        values = {0: value_of_plain} if options.get(name) not in (None, False) else {}
+        for k in ORDERS:
+            if options.get(f"{name}{k}") not in (None, False):
+                values[k] = options[f"{name}{k}"]
+        return values
+
+    config = SmoothingConfig(
+        gtmin={k: options[f"gt{k}min"] for k in ORDERS if options[f"gt{k}min"] is not None},
+        gtmax={k: options[f"gt{k}max"] for k in ORDERS if options[f"gt{k}max"] is not None},
+        discount_fallback=options["discount_fallback"])
+    if options["gtmin"] is not None:
+        config.gtmin[0] = options["gtmin"]
+    if options["gtmax"] is not None:
+        config.gtmax[0] = options["gtmax"]
+    for name in METHOD_FLAGS:
+        setattr(config, name, collect(name, True))
+    config.cdiscount = collect("cdiscount", options["cdiscount"])
+    for value in config.cdiscount.values():
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError("-cdiscount must be between 0 and 1")
+    return config
