@@ -215,3 +215,58 @@ class NaiveRNNME:
                     acts = [np.zeros_like(s)] * (len(acts) - 2) + acts[-2:]
                     errors = [np.zeros_like(s)] * (len(errors) - 2) + errors[-2:]
         return total
+
+
+# ---------------------------------------------------------------- n-gram twins
+
+def count_ngrams(sentences, order):
+    """Counter per order of word tuples over <s> w1 .. wn </s>."""
+    from collections import Counter
+    counts = [Counter() for _ in range(order)]
+    for words in sentences:
+        tokens = ["<s>"] + list(words) + ["</s>"]
+        for k in range(1, order + 1):
+            for i in range(len(tokens) - k + 1):
+                counts[k - 1][tuple(tokens[i:i + k])] += 1
+    return counts
+
+
+def interpolated_kneser_ney(sentences, order):
+    """Textbook interpolated modified Kneser-Ney (Chen & Goodman), no cut-offs.
+
+    Returns p(ngram) -> probability for every counted n-gram not ending in <s>,
+    computed with dictionaries and plain loops.
+    """
+    raw = count_ngrams(sentences, order)
+    adjusted = [dict(c) for c in raw]
+    for k in range(1, order):
+        for gram in adjusted[k - 1]:
+            if gram[0] != "<s>":
+                adjusted[k - 1][gram] = sum(1 for g in raw[k] if g[1:] == gram)
+    vocab = {g[0] for g in raw[0]} - {"<s>"}
+    discounts = []
+    for k in range(order):
+        n = [sum(1 for g, c in adjusted[k].items() if c == i and g[-1] != "<s>") for i in range(5)]
+        y = n[1] / (n[1] + 2 * n[2])
+        discounts.append((0, 1 - 2 * y * n[2] / n[1], 2 - 3 * y * n[3] / n[2], 3 - 4 * y * n[4] / n[3]))
+    probs = {}
+
+    def prob(gram):
+        k = len(gram)
+        if gram in probs:
+            return probs[gram]
+        context = gram[:-1]
+        followers = {g: c for g, c in adjusted[k - 1].items() if g[:-1] == context and g[-1] != "<s>"}
+        lower = prob(gram[1:]) if k > 1 else 1.0 / len(vocab)
+        if not followers:
+            return lower
+        total = sum(followers.values())
+        d = discounts[k - 1]
+        gamma = sum(d[min(c, 3)] for c in followers.values()) / total
+        c = followers.get(gram, 0)
+        value = max(c - d[min(c, 3)], 0) / total + gamma * lower
+        probs[gram] = value
+        return value
+
+    return {g: prob(g) for k in range(order) for g in adjusted[k]
+            if g[-1] != "<s>" and "</s>" not in g[:-1]}

@@ -78,7 +78,8 @@ class GoodTuring(Discount):
             if n[c] == 0:
                 continue
             plain = (c + 1) * n[c + 1] / (c * n[c])
-            coefficient = (plain - common) / (1.0 - common)
+            with np.errstate(divide="ignore", invalid="ignore"):   # checked just below
+                coefficient = (plain - common) / (1.0 - common)
             if not np.isfinite(coefficient) or coefficient <= PROB_EPSILON or plain > 1.0:
                 self.notes.append(f"warning: discount coeff {c} is out of range: {coefficient}")
                 coefficient = 1.0
