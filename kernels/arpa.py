@@ -162,3 +162,147 @@ def word_hash_of(data):
     for b in range(data.shape[0]):
         w = (w ^ np.uint64(data[b])) * FNV_PRIME
     return w
+
+
+# ------------------------------------------------------------------ writing
+
+_DIGITS = np.array([48 + d for d in range(10)], dtype=np.uint8)
+
+
+@kernel
+def _put_int(out, pos, value, width):
+    """Write ``value`` with at least ``width`` digits at out[pos:]; return the new pos."""
+    digits = np.empty(20, np.uint8)
+    n = 0
+    while value > 0 or n < width:
+        digits[n] = _DIGITS[value % 10]
+        value //= 10
+        n += 1
+    for i in range(n):
+        out[pos + i] = digits[n - 1 - i]
+    return pos + n
+
+
+@kernel
+def format_g7(value, out, pos):
+    """printf("%.7g") of ``value`` into out[pos:]; returns the new pos, or -1 when the
+    value lies too close to a rounding tie to decide in double precision."""
+    if value == 0.0:
+        out[pos] = 48
+        return pos + 1
+    if value < 0:
+        out[pos] = 45
+        pos += 1
+        value = -value
+    exponent = int(np.floor(np.log10(value)))
+    scaled = value * 10.0 ** (6 - exponent) if exponent <= 6 else value / 10.0 ** (exponent - 6)
+    if scaled < 1e6:              # log10 rounding put the exponent one too high
+        exponent -= 1
+        scaled *= 10.0
+    elif scaled >= 1e7:
+        exponent += 1
+        scaled /= 10.0
+    whole = np.floor(scaled)
+    fraction = scaled - whole
+    if abs(fraction - 0.5) < 1e-6:
+        return -1
+    digits = np.int64(whole) + (1 if fraction > 0.5 else 0)
+    if digits == 10_000_000:
+        digits = 1_000_000
+        exponent += 1
+    # strip trailing zeros of the 7 significant digits
+    significant = 7
+    while significant > 1 and digits % 10 == 0:
+        digits //= 10
+        significant -= 1
+    if exponent < -4 or exponent >= 7:
+        lead = digits // 10 ** (significant - 1)
+        pos = _put_int(out, pos, lead, 1)
+        if significant > 1:
+            out[pos] = 46
+            pos = _put_int(out, pos + 1, digits - lead * 10 ** (significant - 1), significant - 1)
+        out[pos] = 101
+        out[pos + 1] = 45 if exponent < 0 else 43
+        return _put_int(out, pos + 2, abs(exponent), 2)
+    if exponent >= 0:
+        integer_digits = exponent + 1
+        if significant <= integer_digits:
+            return _put_int(out, pos, digits * 10 ** (integer_digits - significant), 1)
+        head = digits // 10 ** (significant - integer_digits)
+        pos = _put_int(out, pos, head, 1)
+        out[pos] = 46
+        return _put_int(out, pos + 1, digits - head * 10 ** (significant - integer_digits),
+                        significant - integer_digits)
+    out[pos] = 48
+    out[pos + 1] = 46
+    pos += 2
+    for _ in range(-exponent - 1):
+        out[pos] = 48
+        pos += 1
+    return _put_int(out, pos, digits, significant)
+
+
+@kernel
+def write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, fallback,
+                      fallback_bytes, fallback_start):
+    """Assemble ``log10p<TAB>w1 .. wk[<TAB>log10bow]`` lines into ``out``.
+
+    words (n, k) are word ids into the UTF-8 pool word_bytes/word_start; -inf is
+    written -99.  Values whose %.7g the kernel cannot decide are looked up in
+    the fallback pool (caller-formatted, keyed by position in ``fallback``).
+    Returns the number of bytes written, or -(row + 1) if a value needs the
+    caller's formatting and is missing from the fallback pool.
+    """
+    pos = 0
+    n, k = words.shape
+    for row in range(n):
+        for which in range(2):
+            if which == 1:
+                if not has_bow[row]:
+                    break
+                out[pos] = 9
+                pos += 1
+                value = bows[row]
+            else:
+                value = probs[row]
+            if value == -np.inf:
+                out[pos] = 45
+                out[pos + 1] = 57
+                out[pos + 2] = 57
+                pos += 3
+            else:
+                end = format_g7(value, out, pos)
+                if end < 0:
+                    at = np.searchsorted(fallback, value)
+                    if at >= fallback.shape[0] or fallback[at] != value:
+                        return -(row + 1)
+                    for b in range(fallback_start[at], fallback_start[at + 1]):
+                        out[pos] = fallback_bytes[b]
+                        pos += 1
+                else:
+                    pos = end
+            if which == 0:
+                out[pos] = 9
+                pos += 1
+                for j in range(k):
+                    if j > 0:
+                        out[pos] = 32
+                        pos += 1
+                    w = words[row, j]
+                    for b in range(word_start[w], word_start[w + 1]):
+                        out[pos] = word_bytes[b]
+                        pos += 1
+        out[pos] = 10
+        pos += 1
+    return pos
+
+
+@kernel
+def undecided_values(values):
+    """The values format_g7 leaves to the caller (near-tie roundings)."""
+    scratch = np.empty(32, np.uint8)
+    flags = np.zeros(values.shape[0], np.bool_)
+    for i in range(values.shape[0]):
+        if values[i] != -np.inf and format_g7(values[i], scratch, 0) < 0:
+            flags[i] = True
+    return flags

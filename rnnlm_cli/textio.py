@@ -26,26 +26,54 @@ def open_binary(path: str) -> BinaryIO:
     return handle
 
 
+CHUNK_BYTES = 16 << 20
+
+
 def text_lines(path: str) -> Iterator[tuple[int, str]]:
     """Yield (line number, line) with CR and the newline removed.
 
-    The last line need not end with a newline (rnnlm would drop its words; we
-    keep them).  Invalid UTF-8 is an error that names the line.
+    The file is decoded in large chunks (cut at line ends), which is much faster
+    than line by line.  The last line need not end with a newline (rnnlm would
+    drop its words; we keep them).  Invalid UTF-8 is an error that names the line.
     """
     handle = open_binary(path)
+    number = 0
+    pending = b""
     try:
-        for number, raw in enumerate(handle, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{path}:{number}: invalid UTF-8 at byte {exc.start + 1} of the line") from None
-            yield number, line.replace("\r", "").rstrip("\n")
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            data = pending + chunk
+            if not chunk:
+                if data:
+                    for line in _decode(data, path, number).split("\n"):
+                        number += 1
+                        yield number, line
+                return
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            pending = data[cut + 1:]
+            lines = _decode(data[:cut], path, number).split("\n")
+            for line in lines:
+                number += 1
+                yield number, line
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: read error ({exc})") from None
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+
+
+def _decode(data: bytes, path: str, lines_before: int) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        number = lines_before + data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path}:{number}: invalid UTF-8 at byte {exc.start - line_start + 1} "
+                         "of the line") from None
+    return text.replace("\r", "") if "\r" in text else text
 
 
 def read_all_bytes(path: str) -> bytes:

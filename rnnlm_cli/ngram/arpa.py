@@ -15,18 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..kernels.arpa import OK as SCAN_OK, scan_section
+from ..kernels.arpa import OK as SCAN_OK, scan_section, undecided_values, write_ngram_lines
 from ..textio import read_all_bytes
 from .model import BackoffModel, OrderTable
 from .vocab import NgramVocab
 
 F32 = np.float32
-LOG_ZERO_TEXT = "-99"
-
-
-def format_logps(values: np.ndarray) -> list[str]:
-    """``%.7g`` of float32 log values, log 0 as -99."""
-    return [LOG_ZERO_TEXT if v == -np.inf else "%.7g" % v for v in values.astype(np.float64).tolist()]
 
 
 def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
@@ -43,31 +37,38 @@ def write_arpa(model: BackoffModel, handle):
     vocab = model.vocab
     names = np.array(vocab.words, dtype=object)
     ranks = np.argsort(np.argsort(names)).astype(np.int64)
+    encoded = [w.encode("utf-8") for w in vocab.words]
+    word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    word_start = np.concatenate([[0], np.cumsum([len(b) for b in encoded])]).astype(np.int64)
     present = [np.flatnonzero(~np.isnan(t.logp)) for t in model.tables]
     handle.write("\n\\data\\\n" + "".join(f"ngram {k}={rows.size}\n"
                                          for k, rows in enumerate(present, 1)))
-    text = names          # text of every entry of the previous order, by row
     for k, rows in enumerate(present, 1):
         table = model.tables[k - 1]
-        if k > 1:
-            prefix = text[table.parent]
-            text = np.empty(len(table), dtype=object)
-            text[rows] = [f"{a} {b}" for a, b in zip(prefix[rows].tolist(),
-                                                       names[table.word[rows]].tolist())]
         words = words_matrix(model, k, rows)
         order = np.lexsort([ranks[words[:, -1]]] + [ranks[words[:, j]] for j in range(k - 1)])
-        rows = rows[order]
-        probs = format_logps(table.logp[rows])
-        grams = text[rows].tolist()
-        if k < model.order:
-            bows = format_logps(table.bow[rows])
-            lines = [f"{p}\t{g}\t{b}\n" if node else f"{p}\t{g}\n"
-                     for p, g, b, node in zip(probs, grams, bows, table.node[rows].tolist())]
-        else:
-            lines = [f"{p}\t{g}\n" for p, g in zip(probs, grams)]
+        rows, words = rows[order], words[order]
+        has_bow = table.node[rows] & (k < model.order)
         handle.write(f"\n\\{k}-grams:\n")
-        handle.write("".join(lines))
+        for start in range(0, rows.size, 200_000):     # bounded memory per chunk
+            part = slice(start, start + 200_000)
+            handle.write(_lines(table.logp[rows[part]], table.bow[rows[part]], has_bow[part],
+                                words[part], word_bytes, word_start))
     handle.write("\n\\end\\\n")
+
+
+def _lines(probs, bows, has_bow, words, word_bytes, word_start) -> str:
+    probs, bows = probs.astype(np.float64), bows.astype(np.float64)
+    values = np.concatenate([probs, bows[has_bow]])
+    hard = np.unique(values[undecided_values(values)])
+    texts = [("%.7g" % v).encode() for v in hard.tolist()]
+    fallback_bytes = np.frombuffer(b"".join(texts) or b" ", dtype=np.uint8)
+    fallback_start = np.concatenate([[0], np.cumsum([len(t) for t in texts])]).astype(np.int64)
+    longest = int(np.max(np.diff(word_start))) if word_start.size > 1 else 1
+    out = np.empty(probs.size * (2 * 16 + 3 + words.shape[1] * (longest + 1)), dtype=np.uint8)
+    size = write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, hard,
+                             fallback_bytes, fallback_start)
+    return out[:size].tobytes().decode("utf-8")
 
 
 def read_arpa(path: str, order: int = 0, unk_is_word: bool = False) -> BackoffModel:

@@ -62,12 +62,25 @@ class NgramCounts:
 def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool):
     """Token ids of all non-blank, non-comment lines with <s>/</s>, and sentence starts."""
     ids, starts = array("i"), array("q")
+    plain = not vocab.to_lower and (add_words or vocab.closed) and not vocab.closed
+    get = vocab.index.get
+    start_id, end_id = vocab.START, vocab.END
     for _, line in text_lines(path):
         words = line.split()
         if not words or words[0].startswith("##"):
             continue
         starts.append(len(ids))
-        ids.extend(vocab.sentence_ids(words, add_words))
+        if not plain:
+            ids.extend(vocab.sentence_ids(words, add_words))
+            continue
+        mapped = [get(w) for w in words]
+        if None in mapped:
+            mapped = [vocab.add(w) if m is None else m for w, m in zip(words, mapped)]
+        if mapped[0] != start_id:
+            ids.append(start_id)
+        ids.extend(mapped)
+        if mapped[-1] != end_id:
+            ids.append(end_id)
     return np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(starts, dtype=np.int64).copy()
 
 
@@ -86,7 +99,7 @@ def count_text(path: str, vocab: NgramVocab, order: int) -> NgramCounts:
     for k in range(2, order + 1):
         extend_ids(ids, words, sentence_start, k, size_v, keys)
         positions = np.flatnonzero(keys >= 0)
-        sort = np.argsort(keys[positions], kind="stable")
+        sort = np.argsort(keys[positions])   # any occurrence serves as the first
         unique, counts, run_of = count_sorted_runs(keys[positions][sort])
         first_position = positions[sort][np.r_[0, np.flatnonzero(np.diff(run_of)) + 1]] \
             if unique.size else positions[:0]
