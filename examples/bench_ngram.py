@@ -5,9 +5,10 @@
         --test ../shared/data/ptb/ptb.test.txt -- -order 5 -kndiscount -interpolate -unk
     python examples/bench_ngram.py --generate 20000000 -- -order 5 -kndiscount -interpolate
 
---generate N writes an N-word corpus first: a 50,000-word vocabulary with
-Zipfian frequencies and first-order Markov structure (each word prefers a few
-successors), sentences of 1-40 words, so that n-gram counts grow like real text.
+--generate N writes an N-word corpus first: a vocabulary of up to a million
+words with Zipfian frequencies (exponent 1.1, so that a long tail of words is
+seen once or twice, as in real text) and first-order Markov structure (each word
+prefers a few successors), sentences of 1-40 words.
 Wall time and peak RSS are measured per command (os.wait4).
 """
 import argparse
@@ -38,9 +39,9 @@ def run(command):
     return stdout, stderr, round(wall, 2), round(usage.ru_maxrss / 1024, 1)
 
 
-def generate(path, words, seed=1, vocab=50000):
+def generate(path, words, seed=1, vocab=1_000_000):
     rng = np.random.default_rng(seed)
-    zipf = 1.0 / np.arange(1, vocab + 1) ** 1.05
+    zipf = 1.0 / np.arange(1, vocab + 1) ** 1.1
     zipf /= zipf.sum()
     successors = rng.choice(vocab, size=(vocab, 8), p=zipf)
     with open(path, "w") as handle:

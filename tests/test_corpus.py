@@ -68,3 +68,14 @@ def test_missing_and_directory(tmp_path):
         read_training_text(str(tmp_path / "nope.txt"), 10)
     with pytest.raises(InputError, match="directory"):
         read_training_text(str(tmp_path), 10)
+
+
+def test_lines_are_split_correctly_across_read_chunks(tmp_path, monkeypatch):
+    from rnnlm_cli import textio
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 7)
+    path = write(tmp_path, "t.txt", "one two\nthree\n\nfour five six\nseven".encode())
+    lines = list(textio.text_lines(path))
+    assert lines == [(1, "one two"), (2, "three"), (3, ""), (4, "four five six"), (5, "seven")]
+    bad = write(tmp_path, "b.txt", b"ok\nfine line\nbad \xff here\n")
+    with pytest.raises(InputError, match=r"b.txt:3: invalid UTF-8 at byte 5"):
+        list(textio.text_lines(bad))

@@ -150,8 +150,8 @@ class KneserNey(Discount):
 
     def _fail(self, order, reason, n):
         message = (f"cannot estimate Kneser-Ney discounts for order {order}: {reason} "
-                   f"(count-of-counts {', '.join(str(int(x)) for x in n)}); the data is too "
-                   "small for this order -- use -wbdiscount, a lower -order, or "
+                   f"(count-of-counts n1.. = {', '.join(str(int(x)) for x in n)}; usually the "
+                   "data is too small or artificial) -- use -wbdiscount, a lower -order, or "
                    "-discount-fallback")
         if not self.fallback:
             raise DiscountError(message)
