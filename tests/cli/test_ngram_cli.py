@@ -86,3 +86,20 @@ def test_bad_arpa_file_names_the_line(tmp_path):
     arpa.write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-0.5 a\nzz b\n\n\\end\\\n")
     one_error_line(run("eval", "-lm", str(arpa), "-ppl", "-", stdin="a\n"), 1,
                    "bad.arpa:6: bad probability 'zz'")
+
+
+def test_vocabulary_options(tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("The cat\nthe Dog\n")
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("the\ncat\n")
+    out = run("ngram-count", "-text", str(text), "-order", "1", "-tolower").stdout
+    assert "the\t2" in out and "dog\t1" in out
+    out = run("ngram-count", "-text", str(text), "-order", "1", "-tolower", "-vocab", str(vocab),
+              "-map-unk", "<UNK>").stdout
+    assert "<UNK>\t1" in out and "dog" not in out
+    counts = tmp_path / "c.txt"
+    counts.write_text("the cat\t3\nthe dog\t2\nthe\t5\ncat\t3\ndog\t2\n")
+    out = run("ngram-count", "-read", str(counts), "-order", "2", "-vocab", str(vocab),
+              "-limit-vocab").stdout
+    assert "the cat\t3" in out and "dog" not in out and "<unk>" not in out

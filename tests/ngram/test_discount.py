@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnnlm_cli.ngram.discount import (ConstDiscount, DiscountError, GoodTuring,
+from rnnlm_cli.ngram.discount import (ConstDiscount, DiscountError, GoodTuring, KneserNey,
                                       ModifiedKneserNey, WittenBell)
 
 
@@ -56,3 +56,13 @@ def test_witten_bell_and_absolute():
     assert cd.discount(np.array([2]), None, None)[0] == pytest.approx(1.3 / 2)
     assert cd.lower_order_weight(np.array([10.0]), np.array([4.0]), None, None)[0] == \
         pytest.approx(0.28)
+
+
+def test_original_kneser_ney_single_discount():
+    counts = counts_with({1: 30, 2: 10, 5: 4})
+    kn = KneserNey(1)
+    kn.estimate(counts, np.ones(counts.size, bool), 2)
+    assert kn.d1 == pytest.approx(30 / 50)
+    assert kn.discount(np.array([5]), None, None)[0] == pytest.approx((5 - 0.6) / 5)
+    assert kn.lower_order_weight(np.array([20.0]), np.array([4.0]), None, None)[0] == \
+        pytest.approx(0.6 * 4 / 20)

@@ -54,6 +54,8 @@ def test_interpolated_kneser_ney_matches_textbook_twin(text):
     dict(wbdiscount={0: True}, interpolate={0: True}),
     dict(),                                   # Good-Turing backoff with default cut-offs
     dict(cdiscount={0: 0.6}, interpolate={0: True}, gtmin={3: 1}),
+    dict(ukndiscount={0: True}, interpolate={0: True}),
+    dict(kndiscount={2: True, 3: True}, wbdiscount={1: True}, interpolate={3: True}),
 ])
 def test_every_context_is_normalised(text, options):
     """sum over the vocabulary of p(w | h) is 1 for every context h in the model."""
