@@ -56,8 +56,11 @@ def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
                alpha, beta, cutoff, bptt_steps, bptt_block,
                s, h_prev, hist, counters, class_hash, word_hash, scratch, p_class, p_word,
-               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev):
+               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
+
+    When ``out`` is not empty, out[t] receives log10 P of token t before its
+    update (0 at OOVs): dynamic evaluation is training on the test text.
 
     bptt_steps = 0 trains with one-step backprop; otherwise the hidden errors
     are kept in the ring buffers and every ``bptt_block`` tokens (and at every
@@ -81,8 +84,10 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
                                          class_hash, word_hash)
             class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
                                   word_hash, used, scratch, p_class, p_word)
-            total += class_softmax.log10_prob(p_class, p_word, word, target_class,
-                                              class_start)
+            logp = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
+            total += logp
+            if out.shape[0] > 0:
+                out[t] = logp
             class_softmax.backward(s, Oc, Ow, class_start, word, target_class, d,
                                    class_hash, word_hash, used, scratch, p_class, p_word,
                                    alpha, l2, maxent_decay, cutoff, e_hidden)
@@ -97,6 +102,8 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
                 if counter % bptt_block == 0 or (independent and word == 0):
                     rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, bptt_steps,
                                     h_prev, alpha, l2, cutoff, grad_W, grad_U, delta, e_prev)
+        elif out.shape[0] > 0:
+            out[t] = 0.0
         h_prev[:] = s
         _advance_history(hist, word)
         if independent and word == 0:

@@ -5,6 +5,7 @@ one line on stderr and a non-zero exit status.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -125,6 +126,14 @@ def _epoch_line(report) -> str:
               help="with -lm: highest n-gram order to use (default: the model's)")
 @click.option(*flag_names("unk"), "unk", is_flag=True,
               help="with -lm: open-vocabulary model, unknown words are scored as <unk>")
+@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=0.75,
+              show_default=True, help="with -rnnlm and -lm or -lm-prob: weight of the RNN "
+              "in the linear interpolation")
+@click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
+              help="with -rnnlm: probabilities of another LM, one per token (rnnlm's -lm-prob)")
+@click.option(*flag_names("dynamic"), "dynamic", type=click.FloatRange(0), default=0.0,
+              help="with -rnnlm: keep training on the test text at this learning rate "
+                   "(dynamic evaluation)")
 @click.option(*flag_names("independent"), "independent", is_flag=True, default=None,
               help="score every sentence from the sentence-start state "
                    "(default: as the model was trained)")
@@ -135,17 +144,49 @@ def _epoch_line(report) -> str:
               type=click.Choice(["rnnlm", "srilm", "json"]), default=None,
               help="layout of the summary (default: rnnlm for -rnnlm, srilm for -lm)")
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def eval_command(model_path, lm_path, test_path, order, unk, independent, debug, output_format,
-                 quiet):
-    """Perplexity of a text under an RNN model (-rnnlm) or an n-gram model (-lm)."""
-    if bool(model_path) == bool(lm_path):
-        raise click.UsageError("give one of -rnnlm MODEL or -lm ARPA")
-    if lm_path:
+def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
+                 debug, output_format, quiet):
+    """Perplexity of a text under an RNN model (-rnnlm), an n-gram model (-lm), or both
+    interpolated (-rnnlm with -lm or -lm-prob)."""
+    if not model_path and not lm_path:
+        raise click.UsageError("give -rnnlm MODEL, -lm ARPA, or both")
+    if lm_prob and (lm_path or not model_path):
+        raise click.UsageError("-lm-prob goes with -rnnlm and without -lm")
+    if not model_path:
         _eval_ngram(lm_path, test_path, order, unk, 0 if debug is None else debug,
                     output_format or "srilm", quiet)
-    else:
-        _eval_rnn(model_path, test_path, independent, 1 if debug is None else debug,
-                  output_format or "rnnlm")
+        return
+    with _rereadable(test_path, bool(lm_path)) as readable:
+        _eval_rnn(model_path, readable, independent, 1 if debug is None else debug,
+                  output_format or "rnnlm", dynamic,
+                  _other_lm(lm_path, lm_prob, order, unk, readable), lam, shown=test_path)
+
+
+@contextlib.contextmanager
+def _rereadable(path, needed):
+    """The text at ``path``, spooled to a temporary file when it is stdin and read twice."""
+    if path != "-" or not needed:
+        yield path
+        return
+    import shutil
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".txt") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.flush()
+        yield spool.name
+
+
+def _other_lm(lm_path, lm_prob, order, unk, test_path):
+    """A function: number of tokens -> linear probabilities of the other LM, or None."""
+    if lm_prob:
+        from .interpolate import probabilities_from_file
+        return lambda tokens: probabilities_from_file(lm_prob, tokens)
+    if lm_path:
+        from .interpolate import probabilities_from_arpa
+        from .ngram.arpa import read_arpa
+        model = read_arpa(lm_path, order, unk)
+        return lambda tokens: probabilities_from_arpa(model, test_path, order)
+    return None
 
 
 def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
@@ -166,45 +207,70 @@ def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
         perplexity(model, test_path, order, debug, sys.stdout)
 
 
-def _eval_rnn(model_path, test_path, independent, debug, output_format):
+def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=0.0,
+              other_lm=None, lam=0.75, shown=None):
     from .corpus import read_text
     from .model import Model
     from .score import score_corpus
 
     model = Model.load(model_path)
     corpus = read_text(test_path, model.vocab)
-    report, scores = score_corpus(model, corpus, independent)
+    corpus.path = shown or test_path
+    report, scores = score_corpus(model, corpus, independent, dynamic)
+    other = None
+    if other_lm is not None:
+        from .interpolate import interpolate
+        other = other_lm(corpus.tokens.shape[0])
+        mixed, combined = interpolate(scores, other, lam)
     out = sys.stdout
     if debug >= 2 and output_format != "json":
-        _write_word_table(out, corpus.tokens, scores, model.vocab.words)
+        _write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
     if output_format == "json":
         result = report.as_dict()
         result["model"] = model_path
+        if other is not None:
+            result["interpolation"] = mixed.as_dict()
         if debug >= 2:
             result["word_log10_probs"] = [None if s != s else s for s in scores.tolist()]
         json.dump(result, out)
         out.write("\n")
     elif output_format == "srilm":
+        logprob = report.logprob if other is None else mixed.logprob_combined
+        scored = report.scored_tokens if other is None else mixed.tokens
+        oovs = report.words + report.sentences - scored
+        ppl, ppl1 = 10.0 ** (-logprob / scored), 10.0 ** (-logprob / (scored - report.sentences))
         out.write(f"file {report.file}: {report.sentences} sentences, {report.words} words, "
-                  f"{report.oovs} OOVs\n")
-        out.write(f"0 zeroprobs, logprob= {report.logprob:.7g} ppl= {report.ppl:.7g} "
-                  f"ppl1= {report.ppl1:.7g}\n")
+                  f"{oovs} OOVs\n")
+        out.write(f"0 zeroprobs, logprob= {logprob:.7g} ppl= {ppl:.7g} ppl1= {ppl1:.7g}\n")
     else:
         out.write(f"test file: {report.file}\n"
                   f"sentences: {report.sentences}, words: {report.words}, "
-                  f"OOVs: {report.oovs} (skipped), scored tokens: {report.scored_tokens}\n"
-                  f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
-
-
-def _write_word_table(out, tokens, scores, words):
-    """rnnlm's -debug 2 table: index, P(NET) and word per token; OOVs as -1 and 0."""
-    out.write("Index   P(NET)          Word\n" + "-" * 34 + "\n")
-    lines = []
-    for token, log10p in zip(tokens.tolist(), scores.tolist()):
-        if token < 0:
-            lines.append("-1\t0\t\tOOV\n")
+                  f"OOVs: {report.oovs} (skipped), scored tokens: {report.scored_tokens}\n")
+        if other is None:
+            out.write(f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
         else:
+            out.write(f"\ntest log probability: {mixed.logprob_rnn:f}\n"
+                      f"test log probability given by other lm: {mixed.logprob_other:f}\n"
+                      f"test log probability {lam:f}*rnn + {1 - lam:f}*other_lm: "
+                      f"{mixed.logprob_combined:f}\n\n"
+                      f"PPL net: {mixed.ppl_net:f}\nPPL other: {mixed.ppl_other:f}\n"
+                      f"PPL combine: {mixed.ppl_combined:f}\n")
+
+
+def _write_word_table(out, tokens, scores, words, other=None):
+    """rnnlm's -debug 2 table: index, P(NET) [P(LM)] and word; OOVs as -1 and 0."""
+    if other is None:
+        out.write("Index   P(NET)          Word\n" + "-" * 34 + "\n")
+    else:
+        out.write("Index   P(NET)          P(LM)           Word\n" + "-" * 50 + "\n")
+    lines = []
+    for i, (token, log10p) in enumerate(zip(tokens.tolist(), scores.tolist())):
+        if token < 0:
+            lines.append("-1\t0\t\tOOV\n" if other is None else "-1\t0\t\t0\t\tOOV\n")
+        elif other is None:
             lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{words[token]}\n")
+        else:
+            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{other[i]:.10f}\t{words[token]}\n")
     out.write("".join(lines))
 
 

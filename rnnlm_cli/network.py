@@ -17,6 +17,7 @@ from .kernels import crand, maxent, sgd
 from .vocab import Vocabulary
 
 WEIGHT_NAMES = ("U", "W", "Oc", "Ow", "d", "h_init")
+_NO_OUTPUT = np.zeros(0, np.float64)
 EPOCH_START_HIDDEN = 0.1
 SENTENCE_START_HIDDEN = 1.0
 
@@ -92,15 +93,21 @@ class Network:
         return out
 
     def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,
-              cutoff: float, bptt_block: int) -> float:
-        """One SGD step per token; returns the sum of log10 P before each update."""
+              cutoff: float, bptt_block: int, out: np.ndarray = None,
+              independent=None) -> float:
+        """One SGD step per token; returns the sum of log10 P before each update.
+
+        ``out`` (float64, len(tokens)) optionally receives each token's log10 P;
+        ``independent`` overrides the trained sentence-reset mode when not None.
+        """
+        reset = self.independent if independent is None else independent
         return sgd.train_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d,
                               self.maxent_order, self.word_class, self.class_start,
-                              self.independent, alpha, beta, cutoff, ws.bptt_steps, bptt_block,
+                              reset, alpha, beta, cutoff, ws.bptt_steps, bptt_block,
                               ws.s, ws.h_prev, ws.hist, ws.counters, ws.class_hash,
                               ws.word_hash, ws.scratch, ws.p_class, ws.p_word, ws.e_hidden,
                               ws.ring_word, ws.ring_ac, ws.ring_er, ws.grad_W, ws.grad_U,
-                              ws.delta, ws.e_prev)
+                              ws.delta, ws.e_prev, _NO_OUTPUT if out is None else out)
 
     def distribution(self, ws: "Workspace") -> np.ndarray:
         """P(v | current state) for every word v, as the next token would be scored."""

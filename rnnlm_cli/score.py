@@ -45,19 +45,31 @@ class PerplexityReport:
         return fields
 
 
-def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = None):
+DYNAMIC_CUTOFF = 15.0   # rnnlm always clips at 15 when learning on test data
+
+
+def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = None,
+                 dynamic: float = 0.0):
     """Score every token; returns (report, per-token log10 P with NaN at OOVs).
 
     Scoring starts from the hidden state stored with the model (the end of its
     last validation pass), or from the all-1.0 sentence-start state when
-    sentences are scored independently.
+    sentences are scored independently.  With ``dynamic`` > 0 the model keeps
+    learning on the text as it scores it (rnnlm's -dynamic: the training update
+    with that learning rate, after each token is scored); the model in memory
+    changes, the file does not.
     """
     net = model.network
     if independent is None:
         independent = net.independent
-    ws = net.workspace()
+    ws = net.workspace(model.config.bptt_steps if dynamic > 0 else 0)
     ws.start(SENTENCE_START_HIDDEN if independent else net.h_init)
-    scores = net.score(corpus.tokens, ws, independent)
+    if dynamic > 0:
+        scores = np.zeros(corpus.tokens.shape[0])
+        net.train(corpus.tokens, ws, dynamic, model.train_config.beta, DYNAMIC_CUTOFF,
+                  model.config.bptt_block, out=scores, independent=independent)
+    else:
+        scores = net.score(corpus.tokens, ws, independent)
     known = corpus.tokens >= 0
     scores[~known] = np.nan
     report = PerplexityReport(corpus.path, corpus.sentences, corpus.word_count,

@@ -75,7 +75,8 @@ def test_kneser_ney_on_tiny_data_fails_clearly_then_falls_back(tmp_path):
     (["ngram-count", "-text", "nope.txt"], 1, "nope.txt: no such file"),
     (["ngram-count", "-text", "-", "-cdiscount", "2", "-lm", "-"], 2, "-cdiscount must be"),
     (["ngram-count", "-text", "-", "-order", "0"], 2, "0 is not in the range"),
-    (["eval", "-lm", "x.arpa", "-rnnlm", "m", "-test", "-"], 2, "give one of -rnnlm"),
+    (["eval", "-test", "-"], 2, "give -rnnlm MODEL, -lm ARPA, or both"),
+    (["eval", "-lm", "x.arpa", "-lm-prob", "p", "-test", "-"], 2, "-lm-prob goes with -rnnlm"),
 ])
 def test_bad_command_lines(args, code, text):
     one_error_line(run(*args, stdin="a b\n"), code, text)

@@ -1,0 +1,106 @@
+"""Linear interpolation of the RNN with another language model, token by token (rnnlm).
+
+    P(w) = lambda * P_rnn(w) + (1 - lambda) * P_other(w)
+
+The other model's probabilities come from an ARPA model scored on the same
+text, or from a file with one probability per token (rnnlm's -lm-prob).
+OOV rules (rnnlm 0.4b, INTERFACES 2.10): a word the RNN does not know is
+skipped when P_other is 0; otherwise it is counted with log10 P_rnn = -8 and
+P = (1 - lambda) * P_other.
+"""
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .textio import split_words, text_lines
+
+RNN_OOV_LOG10 = -8.0
+
+
+@dataclass
+class InterpolationReport:
+    lam: float
+    tokens: int
+    logprob_rnn: float
+    logprob_other: float
+    logprob_combined: float
+
+    def _ppl(self, logprob):
+        return 10.0 ** (-logprob / self.tokens) if self.tokens else float("nan")
+
+    @property
+    def ppl_net(self):
+        return self._ppl(self.logprob_rnn)
+
+    @property
+    def ppl_other(self):
+        return self._ppl(self.logprob_other)
+
+    @property
+    def ppl_combined(self):
+        return self._ppl(self.logprob_combined)
+
+    def as_dict(self) -> dict:
+        return {"lambda": self.lam, "tokens": self.tokens, "logprob_rnn": self.logprob_rnn,
+                "logprob_other": self.logprob_other, "logprob": self.logprob_combined,
+                "ppl_net": self.ppl_net, "ppl_other": self.ppl_other, "ppl": self.ppl_combined}
+
+
+def interpolate(rnn_log10: np.ndarray, other_prob: np.ndarray, lam: float):
+    """(report, combined log10 P per token with NaN where skipped) under rnnlm's OOV rules.
+
+    rnn_log10 has NaN at the RNN's OOV tokens; other_prob holds linear probabilities.
+    """
+    known = ~np.isnan(rnn_log10)
+    counted = known | (other_prob > 0)
+    rnn = np.where(known, rnn_log10, RNN_OOV_LOG10)
+    rnn_prob = np.where(known, 10.0 ** np.where(known, rnn_log10, 0.0), 0.0)
+    with np.errstate(divide="ignore"):
+        combined = np.log10(lam * rnn_prob + (1.0 - lam) * other_prob)
+        other = np.log10(other_prob)
+    report = InterpolationReport(lam, int(counted.sum()), float(rnn[counted].sum()),
+                                 float(other[counted].sum()), float(combined[counted].sum()))
+    return report, np.where(counted, combined, np.nan)
+
+
+def probabilities_from_file(path: str, tokens: int) -> np.ndarray:
+    """rnnlm's -lm-prob file: the first field of each line is a linear probability."""
+    values = array("d")
+    for number, line in text_lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            values.append(float(fields[0]))
+        except ValueError:
+            raise InputError(f"{path}:{number}: expected a probability, found {fields[0]!r}") \
+                from None
+    if len(values) != tokens:
+        raise InputError(f"{path}: {len(values)} probabilities for {tokens} tokens of the test "
+                         "text (one per word and per </s>)")
+    return np.frombuffer(values, dtype=np.float64).copy()
+
+
+def probabilities_from_arpa(model, path: str, order: int = 0) -> np.ndarray:
+    """P_other of every RNN token of ``path`` (words and the </s> of each line).
+
+    Lines are read as the RNN reads them (a blank line is a lone </s>), each
+    scored from <s> by the n-gram model.
+    """
+    vocab = model.vocab
+    ids, starts = array("q"), array("q")
+    for _, line in text_lines(path):
+        starts.append(len(ids))
+        ids.append(vocab.START)
+        ids.extend([vocab.lookup(w) for w in split_words(line)])
+        ids.append(vocab.END)
+    ids_np = np.frombuffer(ids, dtype=np.int64)
+    starts_np = np.frombuffer(starts, dtype=np.int64)
+    lengths = np.diff(np.append(starts_np, ids_np.size))
+    logp, _ = model.score_positions(ids_np, np.repeat(starts_np, lengths), order)
+    predicted = ~np.isnan(logp)
+    return np.power(10.0, logp[predicted].astype(np.float64))
