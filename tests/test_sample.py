@@ -1,0 +1,82 @@
+"""Sampling draws from the model's own distribution (checked statistically on a tiny model)."""
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import TinyNet
+from rnnlm_cli.cli import main
+from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.model import Model, TrainingState
+from rnnlm_cli.network import Network
+from rnnlm_cli.sample import Sampler
+from rnnlm_cli.vocab import Vocabulary
+
+WORDS = ["</s>"] + [f"w{i}" for i in range(1, 23)]
+
+
+@pytest.fixture
+def tiny_model():
+    net = TinyNet(seed=4, direct=4000, scale=0.8)
+    vocab = Vocabulary(WORDS, np.arange(23, 0, -1), net.word_class)
+    network = Network(U=net.U, W=net.W, Oc=net.Oc, Ow=net.Ow, d=net.d,
+                      h_init=np.full(7, 0.3, np.float32), word_class=net.word_class,
+                      class_start=net.class_start, direct_order=3, independent=False)
+    return Model(ModelConfig(hidden=7, direct=0.004), TrainConfig(), vocab, network,
+                 TrainingState())
+
+
+def draws(sampler, n):
+    """n draws of the next token, each from the same state."""
+    saved = {k: v.copy() for k, v in vars(sampler.ws).items() if isinstance(v, np.ndarray)}
+    result = []
+    for _ in range(n):
+        result.append(sampler.next_word())
+        for k, v in saved.items():
+            getattr(sampler.ws, k)[...] = v
+    return np.bincount(result, minlength=23)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
+def test_next_word_frequencies_follow_the_distribution(tiny_model, temperature):
+    sampler = Sampler(tiny_model, seed=11, temperature=temperature)
+    sampler.feed(["w3", "w7"])
+    p = tiny_model.network.distribution(sampler.ws).astype(np.float64)
+    expected = p ** (1 / temperature) / np.sum(p ** (1 / temperature))
+    n = 20000
+    counts = draws(sampler, n)
+    chi2 = np.sum((counts - n * expected) ** 2 / (n * expected))
+    assert chi2 < 60        # 22 degrees of freedom: p < 1e-4 for a correct sampler
+
+
+def test_two_token_sequences_follow_the_chain_rule(tiny_model):
+    sampler = Sampler(tiny_model, seed=3)
+    start = {k: v.copy() for k, v in vars(sampler.ws).items() if isinstance(v, np.ndarray)}
+    p1 = tiny_model.network.distribution(sampler.ws).astype(np.float64)
+    n, hits = 6000, 0
+    first, second = int(np.argmax(p1)), None
+    for _ in range(n):
+        a = sampler.next_word()
+        if second is None and a == first:
+            second = int(np.argmax(tiny_model.network.distribution(sampler.ws)))
+        b = sampler.next_word()
+        hits += (a == first and b == second)
+        for k, v in start.items():
+            getattr(sampler.ws, k)[...] = v
+    follow = Sampler(tiny_model, seed=0)
+    follow.feed([WORDS[first]])
+    p2 = float(tiny_model.network.distribution(follow.ws)[second])
+    assert hits / n == pytest.approx(p1[first] * p2, abs=4 * np.sqrt(p1[first] * p2 / n))
+
+
+def test_sample_command(tiny_model, tmp_path):
+    path = str(tmp_path / "m.rnn")
+    tiny_model.save(path)
+    run = CliRunner().invoke
+    result = run(main, ["sample", "-rnnlm", path, "-n", "5", "-seed", "2"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 5
+    assert run(main, ["sample", "-rnnlm", path, "-n", "5", "-seed", "2"]).stdout == result.stdout
+    assert run(main, ["sample", "-rnnlm", path, "-n", "5", "-seed", "3"]).stdout != result.stdout
+    prefixed = run(main, ["sample", "-rnnlm", path, "-n", "1", "-prefix", "w1 w2"]).stdout
+    assert prefixed.startswith("w1 w2")
+    tokens = run(main, ["sample", "-rnnlm", path, "-words", "50"]).stdout
+    assert sum(len(line.split()) for line in tokens.splitlines()) + tokens.count("\n") >= 50
