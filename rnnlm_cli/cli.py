@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 
@@ -15,6 +16,7 @@ import click
 from . import __version__
 from .config import ModelConfig, TrainConfig
 from .errors import RnnlmError
+from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
 from .options import config_options, flag_names, take_config
 
@@ -25,6 +27,10 @@ class RnnlmGroup(click.Group):
     """Turns every user error into one stderr line and an exit status."""
 
     def main(self, args=None, prog_name="rnnlm", **kwargs):
+        # One BLAS thread per worker: our own -threads decide the parallelism.
+        # (Effective here because numpy is first imported by the commands.)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
         if hasattr(signal, "SIGPIPE"):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         try:
@@ -319,3 +325,4 @@ def sample(model_path, count, words, seed, temperature, prefix, max_length, inde
 
 
 main.add_command(ngram_count)
+main.add_command(nbest_rescore)

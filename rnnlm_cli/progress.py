@@ -10,8 +10,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 class WordProgress:
     """Context manager; ``start`` begins a bar, ``update(done, total)`` moves it."""
 
-    def __init__(self, quiet: bool = False):
+    def __init__(self, quiet: bool = False, unit: str = "words"):
         self.enabled = not quiet and sys.stderr.isatty()
+        self.unit = unit
         self._progress = None
         self._task = None
 
@@ -37,7 +38,7 @@ class WordProgress:
         self._progress.update(self._task, completed=done, total=total)
         speed = self._progress.tasks[-1].speed
         if speed:
-            self._progress.update(self._task, rate=f"{speed:,.0f} words/s")
+            self._progress.update(self._task, rate=f"{speed:,.0f} {self.unit}/s")
 
     def __exit__(self, *exc):
         if self._progress is not None:

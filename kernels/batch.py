@@ -1,0 +1,95 @@
+"""Output-layer kernels for scoring many positions at once (N-best batches).
+
+The hidden states of all positions are computed with matrix products by the
+caller; these kernels add the per-position parts: maxent features (which
+depend on each position's history) and the softmax within the target class.
+
+Arrays: S (N, H) hidden states; hist (N, MAX_ORDER) int32 previous words,
+newest first; targets (N,) int32 (>= 0); class logits Z (N, C) float32.
+"""
+import math
+
+import numpy as np
+
+from ._jit import kernel
+from . import maxent
+from .class_softmax import SCORE_LIMIT
+
+
+@kernel
+def class_log10_probs(Z, d, order, hist, target_class, out):
+    """out[n] = log10 P(target_class[n] | position n); Z gets maxent scores added."""
+    n_rows, n_classes = Z.shape
+    class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    limit = np.float32(SCORE_LIMIT)
+    for n in range(n_rows):
+        row = Z[n]
+        used = maxent.feature_hashes(hist[n], order, d.shape[0], target_class[n], class_hash,
+                                     word_hash)
+        if used > 0:
+            maxent.add_class_scores(d, class_hash, used, row)
+        top = -limit
+        for c in range(n_classes):
+            v = min(max(row[c], -limit), limit)
+            row[c] = v
+            top = max(top, v)
+        total = 0.0
+        for c in range(n_classes):
+            total += math.exp(row[c] - top)
+        out[n] = (row[target_class[n]] - top - math.log(total)) / math.log(10.0)
+
+
+@kernel
+def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out):
+    """out[n] = log10 P(targets[n] | its class, position n)."""
+    n_rows, hidden = S.shape
+    class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    scratch = np.zeros(maxent.MAX_ORDER, np.int64)
+    largest = 0
+    for c in range(class_start.shape[0] - 1):
+        largest = max(largest, class_start[c + 1] - class_start[c])
+    scores = np.zeros(largest, np.float32)
+    limit = np.float32(SCORE_LIMIT)
+    for n in range(n_rows):
+        c = target_class[n]
+        first = class_start[c]
+        count = class_start[c + 1] - first
+        s = S[n]
+        for k in range(count):
+            row = Ow[first + k]
+            acc = np.float32(0.0)
+            for j in range(hidden):
+                acc += row[j] * s[j]
+            scores[k] = acc
+        used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
+        if used > 0:
+            maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
+        top = -limit
+        for k in range(count):
+            v = min(max(scores[k], -limit), limit)
+            scores[k] = v
+            top = max(top, v)
+        total = 0.0
+        for k in range(count):
+            total += math.exp(scores[k] - top)
+        out[n] = (scores[targets[n] - first] - top - math.log(total)) / math.log(10.0)
+
+
+@kernel
+def add_inputs_and_sigmoid(pre, U, inputs):
+    """pre[n] = sigmoid(clamp(pre[n] + U[inputs[n]])) in place (inputs[n] < 0: no input row)."""
+    limit = np.float32(SCORE_LIMIT)
+    one = np.float32(1.0)
+    n_rows, hidden = pre.shape
+    for n in range(n_rows):
+        row = pre[n]
+        x = inputs[n]
+        if x >= 0:
+            column = U[x]
+            for i in range(hidden):
+                row[i] += column[i]
+        for i in range(hidden):
+            v = min(max(row[i], -limit), limit)
+            row[i] = one / (one + math.exp(-v))

@@ -1,0 +1,98 @@
+"""``rnnlm nbest-rescore``: parse options, stream lists through rnnlm_cli.nbest, print."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .options import flag_names
+
+
+@click.command(name="nbest-rescore")
+@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
+              help="RNN model file")
+@click.option(*flag_names("nbest"), "nbest_path", metavar="FILE",
+              help="N-best lists (- = stdin); the format is detected unless -nbest-format")
+@click.option(*flag_names("nbest-files"), "nbest_files", metavar="LIST",
+              help="a file naming SRILM N-best files, one list per file")
+@click.option(*flag_names("nbest-format"), "fmt",
+              type=click.Choice(["auto", "rnnlm", "kaldi", "srilm", "moses"]), default="auto",
+              show_default=True, help="input format")
+@click.option(*flag_names("ac-cost"), "ac_cost", metavar="FILE",
+              help="Kaldi acoustic costs, '<utt>-<k> <cost>' (negated natural log)")
+@click.option(*flag_names("lm-cost"), "lm_cost", metavar="FILE",
+              help="Kaldi old LM (graph) costs, '<utt>-<k> <cost>'")
+@click.option(*flag_names("output"), "output",
+              type=click.Choice(["scores", "annotated", "best"]), default="scores",
+              show_default=True, help="scores: one log10 RNN score per hypothesis; annotated: "
+              "the input in its format with the new score (Moses feature RNNLM0=, SRILM LM "
+              "column, Kaldi cost file); best: the reranked 1-best of each list")
+@click.option(*flag_names("ac-scale"), "ac_scale", type=float, default=1.0, show_default=True,
+              help="with -output best: weight of the acoustic score")
+@click.option(*flag_names("lm-weight"), "lm_weight", type=float, default=0.0, show_default=True,
+              help="with -output best: weight of the old LM score")
+@click.option(*flag_names("rnn-weight"), "rnn_weight", type=float, default=1.0,
+              show_default=True, help="with -output best: weight of the new score")
+@click.option(*flag_names("word-penalty"), "word_penalty", type=float, default=0.0,
+              show_default=True, help="with -output best: added per word")
+@click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
+              help="n-gram model: interpolated with the RNN, and scores unknown words")
+@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=0.75,
+              show_default=True, help="with -lm: weight of the RNN")
+@click.option(*flag_names("oov-penalty"), "oov_penalty", type=float, default=-5.0,
+              show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
+@click.option(*flag_names("carry-over"), "carry_over", is_flag=True,
+              help="rnnlm's mode: a list starts from the state after the previous list's "
+                   "first hypothesis (default: every hypothesis independently)")
+@click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
+              show_default=True, help="score batches of lists on this many threads "
+                                      "(output order is kept)")
+@click.option(*flag_names("batch"), "batch", type=click.IntRange(1), default=256,
+              show_default=True, help="hypotheses scored together")
+@click.option(*flag_names("quiet", "-q"), is_flag=True,
+              help="no progress bar or messages on stderr")
+def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,
+                  lm_weight, rnn_weight, word_penalty, lm_path, lam, oov_penalty, carry_over,
+                  threads, batch, quiet):
+    """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
+    from .errors import ConfigError
+    from .formats import nbest as formats
+    from .model import Model
+    from .nbest import RescoreOptions, Rescorer, best_hypothesis
+    from .progress import WordProgress
+
+    if bool(nbest_path) == bool(nbest_files):
+        raise ConfigError("give one of -nbest FILE or -nbest-files LIST")
+    model = Model.load(model_path)
+    ngram = None
+    if lm_path:
+        from .ngram.arpa import read_arpa
+        ngram = read_arpa(lm_path)
+    if nbest_files:
+        from .textio import text_lines
+        paths = [line.strip() for _, line in text_lines(nbest_files) if line.strip()]
+        fmt = "srilm"
+        lists = (formats.read_srilm(path, key=path) for path in paths)
+    else:
+        if fmt == "auto":
+            fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
+        costs = ((formats.read_costs(ac_cost) if ac_cost else {},
+                  formats.read_costs(lm_cost) if lm_cost else {}) if fmt == "kaldi" else None)
+        lists = formats.read_lists(nbest_path, fmt, costs)
+    rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, batch, threads))
+    out = sys.stdout
+    done = 0
+    with WordProgress(quiet or nbest_path == "-", unit="hyps") as progress:
+        progress.start("rescoring", None)
+        for nbest, scores in rescorer.rescore(lists):
+            if output == "best":
+                best = best_hypothesis(nbest, scores, ac_scale, lm_weight, rnn_weight,
+                                       word_penalty)
+                out.write(f"{nbest.key} {' '.join(nbest.hyps[best].words)}".rstrip() + "\n")
+            else:
+                out.write("".join(formats.annotate(fmt if output == "annotated" else "rnnlm",
+                                                   nbest.key, hyp, score) + "\n"
+                                  for hyp, score in zip(nbest.hyps, scores)))
+            done += len(nbest.hyps)
+            progress.update(done, None)
+            out.flush()

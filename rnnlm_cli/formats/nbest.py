@@ -1,0 +1,209 @@
+"""N-best list formats: reading into lists of hypotheses, writing annotated output.
+
+Formats (``detect`` picks one from the first non-blank line):
+  rnnlm   ``<id> w1 w2 ...``; consecutive lines with the same id form a list
+  kaldi   ``<utt>-<k> w1 w2 ...``; the list is <utt>; acoustic and LM costs
+          (negated natural logs) come from optional ``<utt>-<k> <cost>`` files
+  srilm   ``NBestList1.0`` / ``NBestList2.0`` header or plain
+          ``<acoustic log10> <lm log10> <nwords> w1 ...``; one file is one list
+  moses   ``<id> ||| <hypothesis> ||| <features> ||| <total>[ ||| ...]``
+Scores are kept in log10: Kaldi costs become -cost/ln 10, SRILM bytelogs
+bytelog*1024/10000.5/ln 10, the Moses total (natural-log units) total/ln 10.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from ..errors import InputError
+from ..textio import text_lines
+
+FORMATS = ("rnnlm", "kaldi", "srilm", "moses")
+LN10 = math.log(10.0)
+BYTELOG_TO_LOG10 = 1024.0 / 10000.5 / LN10
+_KALDI_ID = re.compile(r"^(.+)-(\d+)$")
+
+
+@dataclass
+class Hypothesis:
+    hyp_id: str
+    words: list
+    acoustic: float = 0.0     # log10
+    lm: float = 0.0           # log10
+    fields: list = field(default_factory=list)   # Moses fields, for annotation
+
+
+@dataclass
+class NbestList:
+    key: str
+    hyps: list
+
+
+def detect(path: str) -> str:
+    for _, line in text_lines(path):
+        text = line.strip()
+        if not text or text.startswith("##"):
+            continue
+        if text.startswith("NBestList") or text.startswith("("):
+            return "srilm"
+        if " ||| " in text:
+            return "moses"
+        fields = text.split()
+        if len(fields) >= 3 and all(_is_number(f) for f in fields[:3]):
+            return "srilm"
+        if _KALDI_ID.match(fields[0]):
+            return "kaldi"
+        return "rnnlm"
+    return "rnnlm"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_lists(path: str, fmt: str, costs: Optional[tuple] = None) -> Iterator[NbestList]:
+    """Yield the lists of ``path`` (``-`` = stdin) in input order."""
+    if fmt == "srilm":
+        yield read_srilm(path, key=path)
+        return
+    reader = {"rnnlm": _rnnlm_lines, "kaldi": _kaldi_lines, "moses": _moses_lines}[fmt]
+    acoustic, lm = costs or ({}, {})
+    current = None
+    for key, hyp in reader(path):
+        if fmt == "kaldi":
+            hyp.acoustic = -acoustic.get(hyp.hyp_id, 0.0) / LN10
+            hyp.lm = -lm.get(hyp.hyp_id, 0.0) / LN10
+        if current is None or key != current.key:
+            if current is not None:
+                yield current
+            current = NbestList(key, [])
+        current.hyps.append(hyp)
+    if current is not None:
+        yield current
+
+
+def _rnnlm_lines(path):
+    for _, line in text_lines(path):
+        fields = line.split()
+        if fields:
+            yield fields[0], Hypothesis(fields[0], fields[1:])
+
+
+def _kaldi_lines(path):
+    for number, line in text_lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        match = _KALDI_ID.match(fields[0])
+        if not match:
+            raise InputError(f"{path}:{number}: Kaldi N-best ids look like <utt>-<k>, "
+                             f"found {fields[0]!r}")
+        yield match.group(1), Hypothesis(fields[0], fields[1:])
+
+
+def _moses_lines(path):
+    for number, line in text_lines(path):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|||")]
+        if len(parts) < 4:
+            raise InputError(f"{path}:{number}: a Moses N-best line has 'id ||| hypothesis "
+                             "||| features ||| total'")
+        try:
+            total = float(parts[3])
+        except ValueError:
+            raise InputError(f"{path}:{number}: bad Moses total score {parts[3]!r}") from None
+        yield parts[0], Hypothesis(parts[0], parts[1].split(), acoustic=total / LN10,
+                                   fields=parts)
+
+
+def read_lists_from_text(text: str, fmt: str) -> Iterator[NbestList]:
+    """Lists from a string (tests and the Python API), as read_lists reads a file."""
+    import os
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".nbest", delete=False) as handle:
+        handle.write(text)
+    try:
+        yield from read_lists(handle.name, fmt)
+    finally:
+        os.unlink(handle.name)
+
+
+def read_costs(path: str) -> dict:
+    """Kaldi ``<utt>-<k> <cost>`` lines."""
+    costs = {}
+    for number, line in text_lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            costs[fields[0]] = float(fields[1])
+        except (IndexError, ValueError):
+            raise InputError(f"{path}:{number}: expected '<id> <cost>'") from None
+    return costs
+
+
+def read_srilm(path: str, key: str) -> NbestList:
+    """One SRILM N-best file (any of its three layouts) as one list."""
+    hyps, version = [], 3
+    for number, line in text_lines(path):
+        text = line.strip()
+        if not text or text.startswith("##"):
+            continue
+        if text.startswith("NBestList"):
+            version = 1 if text == "NBestList1.0" else 2
+            continue
+        hyps.append(_srilm_hypothesis(text, version, path, number, len(hyps)))
+    return NbestList(key, hyps)
+
+
+def _srilm_hypothesis(text, version, path, number, index) -> Hypothesis:
+    try:
+        if version == 3 and not text.startswith("("):
+            fields = text.split()
+            count = int(fields[2])
+            words = fields[3:3 + count] if count <= len(fields) - 3 else fields[3:]
+            return Hypothesis(str(index), words, float(fields[0]), float(fields[1]))
+        score_text, _, rest = text.partition(")")
+        score = float(score_text.lstrip("(")) * BYTELOG_TO_LOG10
+        if version != 2:
+            return Hypothesis(str(index), rest.split(), acoustic=score)
+        words, acoustic, lm = [], 0.0, 0.0
+        tokens = rest.split()
+        i = 0
+        while i < len(tokens):
+            if tokens[i] == "(":
+                end = tokens.index(")", i)
+                info = tokens[i + 1:end]
+                for name, value in zip(info[::2], info[1::2]):
+                    if name == "a:":
+                        acoustic += float(value) * BYTELOG_TO_LOG10
+                    elif name == "g:":
+                        lm += float(value) * BYTELOG_TO_LOG10
+                i = end + 1
+            else:
+                words.append(tokens[i])
+                i += 1
+        return Hypothesis(str(index), words, acoustic, lm)
+    except (ValueError, IndexError):
+        raise InputError(f"{path}:{number}: malformed SRILM N-best line") from None
+
+
+def annotate(fmt: str, key: str, hyp: Hypothesis, log10_score: float) -> str:
+    """The hypothesis in its own format with the new score added (one line)."""
+    if fmt == "moses":
+        fields = list(hyp.fields)
+        fields[2] = f"{fields[2]} RNNLM0= {log10_score * LN10:.6f}".strip()
+        return " ||| ".join(fields)
+    if fmt == "kaldi":
+        return f"{hyp.hyp_id} {-log10_score * LN10:.6f}"
+    if fmt == "srilm":
+        return (f"{hyp.acoustic:.6f} {log10_score:.6f} {len(hyp.words)} "
+                + " ".join(hyp.words)).rstrip()
+    return f"{log10_score:f}"

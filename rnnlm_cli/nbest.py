@@ -1,0 +1,166 @@
+"""N-best rescoring: scores of hypotheses under an RNN model, optionally interpolated
+with an n-gram model, in input order, streaming over the lists.
+
+Per token of a hypothesis (its words, then </s>), following rnnlm's -nbest mode:
+  word known to the RNN: log10 P_rnn, or log10(lambda P_rnn + (1-lambda) P_ngram)
+                         when an n-gram model is given;
+  unknown word:          log10 P_ngram if the n-gram model gives it a probability,
+                         otherwise a fixed penalty (-5 by default).
+Independent mode (default) scores every hypothesis from the sentence-start state
+(batch.sentence_start_state) with an empty history, in batches.  Carry-over mode
+is rnnlm's: a list starts from the state after the previous list's first
+hypothesis, and the word history runs on from hypothesis to hypothesis.
+"""
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+import numpy as np
+
+from .batch import score_sentences_flat, sentence_start_state
+from .formats.nbest import NbestList
+from .model import Model
+
+
+@dataclass
+class RescoreOptions:
+    carry_over: bool = False
+    oov_penalty: float = -5.0
+    lam: float = 0.75
+    ngram: Optional[object] = None       # ngram.model.BackoffModel
+    batch_hypotheses: int = 256
+    threads: int = 1
+
+
+class Rescorer:
+    def __init__(self, model: Model, options: RescoreOptions):
+        self.model, self.options = model, options
+        self.net = model.network
+        self.index = model.vocab.index
+        self.start = sentence_start_state(self.net)
+        self.carry = self.start.copy()
+        self.carry_ws = None
+
+    def _ids(self, words) -> np.ndarray:
+        get = self.index.get
+        return np.array([get(w, -1) for w in words], dtype=np.int32)
+
+    # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
+    def _rnn_independent(self, hyps):
+        get = self.index.get
+        flat = np.array([get(w, -1) for h in hyps for w in h.words], dtype=np.int32)
+        cuts = np.cumsum([len(h.words) for h in hyps])[:-1]
+        return score_sentences_flat(self.net, np.split(flat, cuts), self.start)
+
+    def _rnn_carry_over(self, lists: list[NbestList]):
+        net, results = self.net, []
+        if self.carry_ws is None:
+            self.carry_ws = net.workspace()
+            self.carry_ws.start(0.0)
+        ws = self.carry_ws
+        for nbest in lists:
+            start = self.carry.copy()
+            for i, hyp in enumerate(nbest.hyps):
+                ws.h_prev[:] = start
+                tokens = np.append(self._ids(hyp.words), 0).astype(np.int32)
+                logp = net.score(tokens, ws)
+                logp[tokens < 0] = np.nan
+                results.append(logp)
+                if i == 0:
+                    self.carry = ws.h_prev.copy()
+        lengths = [r.size for r in results]
+        return np.concatenate(results), np.concatenate([[0], np.cumsum(lengths)])
+
+    # -- combination -------------------------------------------------------------
+    def _combine(self, hyps, logp, offsets) -> list[float]:
+        options = self.options
+        known = ~np.isnan(logp)
+        if options.ngram is None:
+            total = np.where(known, logp, options.oov_penalty)
+        else:
+            p_other = self._ngram_probs(hyps)
+            with np.errstate(divide="ignore"):
+                mixed = np.log10(options.lam * np.power(10.0, np.where(known, logp, 0.0))
+                                 + (1 - options.lam) * p_other)
+                fallback = np.where(p_other > 0, np.log10(np.maximum(p_other, 1e-300)),
+                                    options.oov_penalty)
+            total = np.where(known, mixed, fallback)
+        return np.add.reduceat(total, offsets[:-1]).tolist()
+
+    def _ngram_probs(self, hyps) -> np.ndarray:
+        """P_ngram of every token (words, </s>) of the hypotheses, concatenated."""
+        model = self.options.ngram
+        vocab = model.vocab
+        lookup = vocab.lookup
+        ids, starts = [], []
+        for hyp in hyps:
+            starts.append(len(ids))
+            ids.append(vocab.START)
+            ids.extend([lookup(w) for w in hyp.words])
+            ids.append(vocab.END)
+        ids_np = np.array(ids, dtype=np.int64)
+        starts_np = np.array(starts, dtype=np.int64)
+        lengths = np.diff(np.append(starts_np, ids_np.size))
+        logp, _ = model.score_positions(ids_np, np.repeat(starts_np, lengths))
+        predicted = np.ones(ids_np.size, bool)
+        predicted[starts_np] = False
+        return np.power(10.0, logp[predicted].astype(np.float64))
+
+    def score_batch(self, lists: list[NbestList]) -> list[float]:
+        hyps = [h for nb in lists for h in nb.hyps]
+        if self.options.carry_over:
+            logp, offsets = self._rnn_carry_over(lists)
+        else:
+            logp, offsets = self._rnn_independent(hyps)
+        return self._combine(hyps, logp, offsets)
+
+    # -- streaming ---------------------------------------------------------------
+    def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
+        """Yield (list, scores of its hypotheses) in input order."""
+        batches = _batches(lists, self.options.batch_hypotheses)
+        threads = 1 if self.options.carry_over else self.options.threads
+        if threads <= 1:
+            for batch in batches:
+                yield from _split(batch, self.score_batch(batch))
+            return
+        with ThreadPoolExecutor(threads) as pool:
+            pending: deque = deque()
+            for batch in batches:
+                pending.append((batch, pool.submit(self.score_batch, batch)))
+                if len(pending) > 2 * threads:          # bounded look-ahead: constant memory
+                    done, future = pending.popleft()
+                    yield from _split(done, future.result())
+            while pending:
+                done, future = pending.popleft()
+                yield from _split(done, future.result())
+
+
+def _batches(lists: Iterable[NbestList], size: int) -> Iterator[list[NbestList]]:
+    """Whole lists grouped until a batch holds at least ``size`` hypotheses."""
+    batch, count = [], 0
+    for nbest in lists:
+        batch.append(nbest)
+        count += len(nbest.hyps)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+def _split(lists, scores):
+    at = 0
+    for nbest in lists:
+        yield nbest, scores[at:at + len(nbest.hyps)]
+        at += len(nbest.hyps)
+
+
+def best_hypothesis(nbest: NbestList, scores: list[float], ac_scale: float, lm_weight: float,
+                    rnn_weight: float, word_penalty: float) -> int:
+    """Index of the hypothesis with the highest combined log10 score."""
+    totals = [ac_scale * h.acoustic + lm_weight * h.lm + rnn_weight * s
+              + word_penalty * len(h.words) for h, s in zip(nbest.hyps, scores)]
+    return int(np.argmax(totals))
