@@ -18,6 +18,7 @@ def atomic_output(path: str):
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                     dir=directory)
+        os.fchmod(fd, _mode_for(path))   # mkstemp makes the file private; ours are not
     except OSError as exc:
         raise RnnlmError(f"{path}: cannot write here ({exc.strerror})") from None
     try:
@@ -33,6 +34,16 @@ def atomic_output(path: str):
     except BaseException:
         _remove_quietly(temp)
         raise
+
+
+def _mode_for(path: str) -> int:
+    """The mode of the file being replaced, else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _remove_quietly(path: str):

@@ -87,3 +87,16 @@ def test_failed_write_keeps_previous_model(tmp_path, model, monkeypatch):
         model.save(path)
     assert open(path, "rb").read() == before
     assert os.listdir(tmp_path) == ["m.rnn"]  # no temp file left behind
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, model):
+    path = tmp_path / "m.rnn"
+    old = os.umask(0o022)
+    try:
+        model.save(str(path))
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o640)
+        model.save(str(path))            # replacing keeps the existing mode
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
