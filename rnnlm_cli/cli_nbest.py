@@ -37,8 +37,11 @@ from .options import flag_names
               show_default=True, help="with -output best: added per word")
 @click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
               help="n-gram model: interpolated with the RNN, and scores unknown words")
+@click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
+              help="probabilities of another LM, one per token of the lists (words and "
+                   "</s>), rnnlm's -lm-prob")
 @click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=0.75,
-              show_default=True, help="with -lm: weight of the RNN")
+              show_default=True, help="with -lm or -lm-prob: weight of the RNN")
 @click.option(*flag_names("oov-penalty"), "oov_penalty", type=float, default=-5.0,
               show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
 @click.option(*flag_names("carry-over"), "carry_over", is_flag=True,
@@ -52,8 +55,8 @@ from .options import flag_names
 @click.option(*flag_names("quiet", "-q"), is_flag=True,
               help="no progress bar or messages on stderr")
 def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,
-                  lm_weight, rnn_weight, word_penalty, lm_path, lam, oov_penalty, carry_over,
-                  threads, batch, quiet):
+                  lm_weight, rnn_weight, word_penalty, lm_path, lm_prob, lam, oov_penalty,
+                  carry_over, threads, batch, quiet):
     """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
     from .errors import ConfigError
     from .formats import nbest as formats
@@ -63,6 +66,12 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
 
     if bool(nbest_path) == bool(nbest_files):
         raise ConfigError("give one of -nbest FILE or -nbest-files LIST")
+    if lm_path and lm_prob:
+        raise ConfigError("give one of -lm ARPA or -lm-prob FILE")
+    other_probs = None
+    if lm_prob:
+        from .interpolate import probabilities_from_file
+        other_probs = probabilities_from_file(lm_prob, None)
     model = Model.load(model_path)
     ngram = None
     if lm_path:
@@ -79,7 +88,8 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         costs = ((formats.read_costs(ac_cost) if ac_cost else {},
                   formats.read_costs(lm_cost) if lm_cost else {}) if fmt == "kaldi" else None)
         lists = formats.read_lists(nbest_path, fmt, costs)
-    rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, batch, threads))
+    rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, other_probs,
+                                              batch, threads))
     out = sys.stdout
     done = 0
     with WordProgress(quiet or nbest_path == "-", unit="hyps") as progress:

@@ -67,8 +67,11 @@ def interpolate(rnn_log10: np.ndarray, other_prob: np.ndarray, lam: float):
     return report, np.where(counted, combined, np.nan)
 
 
-def probabilities_from_file(path: str, tokens: int) -> np.ndarray:
-    """rnnlm's -lm-prob file: the first field of each line is a linear probability."""
+def probabilities_from_file(path: str, tokens) -> np.ndarray:
+    """rnnlm's -lm-prob file: the first field of each line is a linear probability.
+
+    ``tokens`` (if not None) is the number of probabilities the text needs.
+    """
     values = array("d")
     for number, line in text_lines(path):
         fields = line.split()
@@ -79,7 +82,7 @@ def probabilities_from_file(path: str, tokens: int) -> np.ndarray:
         except ValueError:
             raise InputError(f"{path}:{number}: expected a probability, found {fields[0]!r}") \
                 from None
-    if len(values) != tokens:
+    if tokens is not None and len(values) != tokens:
         raise InputError(f"{path}: {len(values)} probabilities for {tokens} tokens of the test "
                          "text (one per word and per </s>)")
     return np.frombuffer(values, dtype=np.float64).copy()

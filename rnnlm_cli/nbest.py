@@ -22,6 +22,7 @@ import numpy as np
 
 from .batch import score_sentences_flat, sentence_start_state
 from .formats.nbest import NbestList
+from .errors import InputError
 from .model import Model
 
 
@@ -31,6 +32,7 @@ class RescoreOptions:
     oov_penalty: float = -5.0
     lam: float = 0.75
     ngram: Optional[object] = None       # ngram.model.BackoffModel
+    other_probs: Optional[np.ndarray] = None   # rnnlm's -lm-prob: one probability per token
     batch_hypotheses: int = 256
     threads: int = 1
 
@@ -75,13 +77,14 @@ class Rescorer:
         return np.concatenate(results), np.concatenate([[0], np.cumsum(lengths)])
 
     # -- combination -------------------------------------------------------------
-    def _combine(self, hyps, logp, offsets) -> list[float]:
+    def _combine(self, hyps, logp, offsets, first_token) -> list[float]:
         options = self.options
         known = ~np.isnan(logp)
-        if options.ngram is None:
+        if options.ngram is None and options.other_probs is None:
             total = np.where(known, logp, options.oov_penalty)
         else:
-            p_other = self._ngram_probs(hyps)
+            p_other = (self._ngram_probs(hyps) if options.ngram is not None else
+                       options.other_probs[first_token:first_token + logp.size])
             with np.errstate(divide="ignore"):
                 mixed = np.log10(options.lam * np.power(10.0, np.where(known, logp, 0.0))
                                  + (1 - options.lam) * p_other)
@@ -109,13 +112,18 @@ class Rescorer:
         predicted[starts_np] = False
         return np.power(10.0, logp[predicted].astype(np.float64))
 
-    def score_batch(self, lists: list[NbestList]) -> list[float]:
+    def score_batch(self, lists: list[NbestList], first_token: int = 0) -> list[float]:
+        """Scores of the batch's hypotheses; first_token indexes its tokens in -lm-prob."""
         hyps = [h for nb in lists for h in nb.hyps]
         if self.options.carry_over:
             logp, offsets = self._rnn_carry_over(lists)
         else:
             logp, offsets = self._rnn_independent(hyps)
-        return self._combine(hyps, logp, offsets)
+        if self.options.other_probs is not None and \
+                first_token + logp.size > self.options.other_probs.size:
+            raise InputError("the -lm-prob file has fewer probabilities than the lists have "
+                             "tokens")
+        return self._combine(hyps, logp, offsets, first_token)
 
     # -- streaming ---------------------------------------------------------------
     def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
@@ -123,13 +131,13 @@ class Rescorer:
         batches = _batches(lists, self.options.batch_hypotheses)
         threads = 1 if self.options.carry_over else self.options.threads
         if threads <= 1:
-            for batch in batches:
-                yield from _split(batch, self.score_batch(batch))
+            for batch, first_token in batches:
+                yield from _split(batch, self.score_batch(batch, first_token))
             return
         with ThreadPoolExecutor(threads) as pool:
             pending: deque = deque()
-            for batch in batches:
-                pending.append((batch, pool.submit(self.score_batch, batch)))
+            for batch, first_token in batches:
+                pending.append((batch, pool.submit(self.score_batch, batch, first_token)))
                 if len(pending) > 2 * threads:          # bounded look-ahead: constant memory
                     done, future = pending.popleft()
                     yield from _split(done, future.result())
@@ -138,17 +146,18 @@ class Rescorer:
                 yield from _split(done, future.result())
 
 
-def _batches(lists: Iterable[NbestList], size: int) -> Iterator[list[NbestList]]:
-    """Whole lists grouped until a batch holds at least ``size`` hypotheses."""
-    batch, count = [], 0
+def _batches(lists: Iterable[NbestList], size: int):
+    """(whole lists holding at least ``size`` hypotheses, index of their first token)."""
+    batch, count, first, tokens = [], 0, 0, 0
     for nbest in lists:
         batch.append(nbest)
         count += len(nbest.hyps)
+        tokens += sum(len(h.words) + 1 for h in nbest.hyps)
         if count >= size:
-            yield batch
-            batch, count = [], 0
+            yield batch, first
+            batch, count, first = [], 0, tokens
     if batch:
-        yield batch
+        yield batch, first
 
 
 def _split(lists, scores):

@@ -39,9 +39,11 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
     handle = open_binary(path)
     number = 0
     pending = b""
+    # read1 returns what is available: a slow producer on a pipe is not waited for
+    read = getattr(handle, "read1", handle.read)
     try:
         while True:
-            chunk = handle.read(CHUNK_BYTES)
+            chunk = read(CHUNK_BYTES)
             data = pending + chunk
             if not chunk:
                 if data:

@@ -184,3 +184,32 @@ def test_errors(model_path, tmp_path):
     bad.write_text("utt-1 A\nnot-kaldi-id A\n")
     result = run("-rnnlm", model_path, "-nbest", str(bad), "-nbest-format", "kaldi")
     assert result.exit_code == 1 and "k.txt:2:" in result.stderr
+
+
+def test_probability_file_per_token(model_path, tmp_path):
+    (tmp_path / "l.txt").write_text("0 THE CAT\n1 DOG\n")
+    probs = tmp_path / "p.txt"
+    probs.write_text("0.1\n0.01\n0.5\n0.2\n0.25\n")     # THE CAT </s> DOG </s>
+    out = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-lm-prob", str(probs),
+              "-lambda", "0", "-batch", "1").stdout.split()
+    assert [float(x) for x in out] == pytest.approx(
+        [math.log10(0.1 * 0.01 * 0.5), math.log10(0.2 * 0.25)], abs=1e-6)
+    probs.write_text("0.1\n")
+    result = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-lm-prob", str(probs))
+    assert result.exit_code == 1 and "fewer probabilities" in result.stderr
+
+
+def test_stdin_is_not_read_in_large_blocks(model_path, tmp_path):
+    """A slow producer on a pipe gets its scores without the pipe being closed."""
+    import subprocess
+    import sys
+    process = subprocess.Popen([sys.executable, "-m", "rnnlm_cli", "nbest-rescore", "-rnnlm",
+                                model_path, "-nbest", "-", "-batch", "1", "-q"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process.stdin.write("0 THE CAT\n1 A DOG\n")
+    process.stdin.flush()
+    first = process.stdout.readline()        # would block forever with full-block reads
+    process.stdin.close()
+    rest = process.stdout.read()
+    assert process.wait(timeout=60) == 0
+    assert first.strip() and len(rest.split()) == 1

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Word error rate of N-best rescoring: acoustic only, KN5, RNN, RNN+KN5; prints JSON.
+
+    python examples/make_nbest.py --text ptb.valid.txt --vocab-from ptb.train.txt --out dev.nbest
+    python examples/make_nbest.py --text ptb.test.txt --vocab-from ptb.train.txt --out test.nbest
+    python examples/wer_nbest.py --rnnlm ptb.rnn --lm kn5.arpa --dev dev.nbest --test test.nbest
+
+LM scores come from `rnnlm nbest-rescore` (the n-gram alone is -lm with
+-lambda 0).  For each system the LM weight w in ac + w*lm is chosen on the
+dev lists (grid 0..30) and the WER measured on the test lists.
+"""
+import argparse
+import json
+import math
+import subprocess
+
+import numpy as np
+
+
+def lm_scores(nbest, model, lm, lam):
+    command = ["rnnlm", "nbest-rescore", "-nbest", nbest, "-q", "-rnnlm", model]
+    if lm is not None:
+        command += ["-lm", lm, "-lambda", str(lam)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return np.array([float(x) for x in out.split()])
+
+
+def load(nbest):
+    lists, ids = [], []
+    for line in open(nbest):
+        fields = line.split()
+        if not ids or fields[0] != ids[-1]:
+            lists.append([])
+            ids.append(fields[0])
+        lists[-1].append(fields[1:])
+    acoustic = np.array([-float(line.split()[1]) / math.log(10) for line in open(nbest + ".ac")])
+    refs = [line.split()[1:] for line in open(nbest + ".ref")]
+    return lists, acoustic, refs
+
+
+def edit_distance(a, b):
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def wer(lists, acoustic, refs, lm, weight):
+    errors = words = at = 0
+    for hyps, ref in zip(lists, refs):
+        total = acoustic[at:at + len(hyps)] + weight * lm[at:at + len(hyps)]
+        best = hyps[int(np.argmax(total))]
+        errors += edit_distance(best, ref)
+        words += len(ref)
+        at += len(hyps)
+    return errors / words
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rnnlm", required=True)
+    parser.add_argument("--lm", required=True)
+    parser.add_argument("--dev", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--lambda", dest="lam", type=float, default=0.5)
+    args = parser.parse_args()
+    data = {name: load(path) for name, path in (("dev", args.dev), ("test", args.test))}
+    systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None),
+               f"RNN+KN5 (lambda {args.lam})": (args.lm, args.lam)}
+    result = {}
+    for name, setting in systems.items():
+        if setting is None:
+            result[name] = {"weight": 0, "test_wer": round(100 * wer(
+                *data["test"], np.zeros_like(data["test"][1]), 0), 2)}
+            continue
+        scores = {part: lm_scores(getattr(args, part), args.rnnlm, *setting)
+                  for part in ("dev", "test")}
+        grid = np.arange(0, 30.5, 0.5)
+        dev = [wer(*data["dev"], scores["dev"], w) for w in grid]
+        weight = float(grid[int(np.argmin(dev))])
+        result[name] = {"weight": weight, "dev_wer": round(100 * min(dev), 2),
+                        "test_wer": round(100 * wer(*data["test"], scores["test"], weight), 2)}
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
