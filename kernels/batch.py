@@ -13,7 +13,7 @@ import numpy as np
 
 from ._jit import kernel
 from . import maxent
-from .class_softmax import SCORE_LIMIT
+from .class_softmax import SCORE_LIMIT, log10_softmax_at, rows_dot
 
 
 @kernel
@@ -22,28 +22,19 @@ def class_log10_probs(Z, d, order, hist, target_class, out):
     n_rows, n_classes = Z.shape
     class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
     word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
-    limit = np.float32(SCORE_LIMIT)
     for n in range(n_rows):
         row = Z[n]
         used = maxent.feature_hashes(hist[n], order, d.shape[0], target_class[n], class_hash,
                                      word_hash)
         if used > 0:
             maxent.add_class_scores(d, class_hash, used, row)
-        top = -limit
-        for c in range(n_classes):
-            v = min(max(row[c], -limit), limit)
-            row[c] = v
-            top = max(top, v)
-        total = 0.0
-        for c in range(n_classes):
-            total += math.exp(row[c] - top)
-        out[n] = (row[target_class[n]] - top - math.log(total)) / math.log(10.0)
+        out[n] = log10_softmax_at(row, n_classes, target_class[n])
 
 
 @kernel
 def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out):
     """out[n] = log10 P(targets[n] | its class, position n)."""
-    n_rows, hidden = S.shape
+    n_rows = S.shape[0]
     class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
     word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
     scratch = np.zeros(maxent.MAX_ORDER, np.int64)
@@ -51,30 +42,15 @@ def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, 
     for c in range(class_start.shape[0] - 1):
         largest = max(largest, class_start[c + 1] - class_start[c])
     scores = np.zeros(largest, np.float32)
-    limit = np.float32(SCORE_LIMIT)
     for n in range(n_rows):
         c = target_class[n]
         first = class_start[c]
         count = class_start[c + 1] - first
-        s = S[n]
-        for k in range(count):
-            row = Ow[first + k]
-            acc = np.float32(0.0)
-            for j in range(hidden):
-                acc += row[j] * s[j]
-            scores[k] = acc
+        rows_dot(Ow, first, count, S[n], scores)
         used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
         if used > 0:
             maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
-        top = -limit
-        for k in range(count):
-            v = min(max(scores[k], -limit), limit)
-            scores[k] = v
-            top = max(top, v)
-        total = 0.0
-        for k in range(count):
-            total += math.exp(scores[k] - top)
-        out[n] = (scores[targets[n] - first] - top - math.log(total)) / math.log(10.0)
+        out[n] = log10_softmax_at(scores, count, targets[n] - first)
 
 
 @kernel

@@ -20,14 +20,21 @@ SCORE_LIMIT = 50.0
 
 
 @kernel
-def _softmax_in_place(z, count):
-    """Clamp, subtract the max, exponentiate and normalise z[:count]."""
+def _clamp_and_max(z, count):
+    """Clamp z[:count] to [-50, 50] in place; return the largest value."""
     limit = np.float32(SCORE_LIMIT)
     top = -limit
     for k in range(count):
         v = min(max(z[k], -limit), limit)
         z[k] = v
         top = max(top, v)
+    return top
+
+
+@kernel
+def _softmax_in_place(z, count):
+    """Clamp, subtract the max, exponentiate and normalise z[:count]."""
+    top = _clamp_and_max(z, count)
     total = np.float32(0.0)
     for k in range(count):
         e = math.exp(z[k] - top)
@@ -39,7 +46,17 @@ def _softmax_in_place(z, count):
 
 
 @kernel
-def _rows_dot(rows, first, count, s, out):
+def log10_softmax_at(z, count, index):
+    """log10 of softmax(clamp(z[:count]))[index]; z is clamped in place."""
+    top = _clamp_and_max(z, count)
+    total = 0.0
+    for k in range(count):
+        total += math.exp(z[k] - top)
+    return (z[index] - top - math.log(total)) / math.log(10.0)
+
+
+@kernel
+def rows_dot(rows, first, count, s, out):
     """out[k] = rows[first + k] . s for k < count."""
     hidden = s.shape[0]
     for k in range(count):
@@ -59,7 +76,7 @@ def forward(s, Oc, Ow, class_start, target_class, d, class_hash, word_hash, used
     target) computes only the class distribution and returns 0.
     """
     n_classes = Oc.shape[0]
-    _rows_dot(Oc, 0, n_classes, s, p_class)
+    rows_dot(Oc, 0, n_classes, s, p_class)
     if used > 0:
         add_class_scores(d, class_hash, used, p_class[:n_classes])
     _softmax_in_place(p_class, n_classes)
@@ -67,7 +84,7 @@ def forward(s, Oc, Ow, class_start, target_class, d, class_hash, word_hash, used
         return 0
     first = class_start[target_class]
     count = class_start[target_class + 1] - first
-    _rows_dot(Ow, first, count, s, p_word)
+    rows_dot(Ow, first, count, s, p_word)
     if used > 0:
         add_word_scores(d, word_hash, used, scratch, p_word, count)
     _softmax_in_place(p_word, count)
