@@ -7,8 +7,8 @@
 Each list holds the reference sentence and n-1 variants with 1-4 word errors
 (substitutions by a word of similar frequency, deletions, insertions).  The
 acoustic score of a hypothesis is -0.6 per error plus Gaussian noise
-(sd 1.0), so the acoustic-only 1-best is often wrong and a language model has
-work to do.  Writes rnnlm-format lists (<id> words), a Kaldi-style acoustic
+(sd --noise, default 2.0), so the acoustic-only 1-best is often wrong and a
+language model has work to do.  Writes rnnlm-format lists (<id> words), a Kaldi-style acoustic
 cost file (<id>-<k> <cost>, negated natural log) and the references.
 """
 import argparse
@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--max-sentences", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--noise", type=float, default=2.0, help="sd of the acoustic noise")
     parser.add_argument("--out", required=True, help="prefix of the output files")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -60,7 +61,7 @@ def main():
             order = rng.permutation(len(hyps))
             for k, j in enumerate(order, 1):
                 hyp, errors = hyps[j]
-                log10_ac = -0.6 * errors + rng.normal(0, 1.0)
+                log10_ac = -0.6 * errors + rng.normal(0, args.noise)
                 nbest.write(f"{i} {' '.join(hyp)}\n")
                 ac.write(f"{i}-{k} {-log10_ac * math.log(10):.4f}\n")
 

@@ -6,8 +6,10 @@
     python examples/wer_nbest.py --rnnlm ptb.rnn --lm kn5.arpa --dev dev.nbest --test test.nbest
 
 LM scores come from `rnnlm nbest-rescore` (the n-gram alone is -lm with
--lambda 0).  For each system the LM weight w in ac + w*lm is chosen on the
-dev lists (grid 0..30) and the WER measured on the test lists.
+-lambda 0).  For each system the LM weight w and the word insertion penalty p
+in ac + w*lm + p*words are chosen on the dev lists (a grid) and the WER is
+measured on the test lists.  (Without the penalty an LM prefers hypotheses
+with deleted words, which are shorter.)
 """
 import argparse
 import json
@@ -47,10 +49,11 @@ def edit_distance(a, b):
     return row[-1]
 
 
-def wer(lists, acoustic, refs, lm, weight):
+def wer(lists, acoustic, refs, lm, weight, penalty=0.0):
     errors = words = at = 0
     for hyps, ref in zip(lists, refs):
-        total = acoustic[at:at + len(hyps)] + weight * lm[at:at + len(hyps)]
+        lengths = np.array([len(h) for h in hyps])
+        total = acoustic[at:at + len(hyps)] + weight * lm[at:at + len(hyps)] + penalty * lengths
         best = hyps[int(np.argmax(total))]
         errors += edit_distance(best, ref)
         words += len(ref)
@@ -64,11 +67,13 @@ def main():
     parser.add_argument("--lm", required=True)
     parser.add_argument("--dev", required=True)
     parser.add_argument("--test", required=True)
-    parser.add_argument("--lambda", dest="lam", type=float, default=0.5)
+    parser.add_argument("--lambdas", default="0.5,0.75,0.9",
+                        help="RNN weights in the RNN+KN5 interpolation, chosen on dev")
     args = parser.parse_args()
     data = {name: load(path) for name, path in (("dev", args.dev), ("test", args.test))}
-    systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None),
-               f"RNN+KN5 (lambda {args.lam})": (args.lm, args.lam)}
+    systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None)}
+    for lam in args.lambdas.split(","):
+        systems[f"RNN+KN5 (lambda {lam})"] = (args.lm, float(lam))
     result = {}
     for name, setting in systems.items():
         if setting is None:
@@ -77,11 +82,17 @@ def main():
             continue
         scores = {part: lm_scores(getattr(args, part), args.rnnlm, *setting)
                   for part in ("dev", "test")}
-        grid = np.arange(0, 30.5, 0.5)
-        dev = [wer(*data["dev"], scores["dev"], w) for w in grid]
-        weight = float(grid[int(np.argmin(dev))])
-        result[name] = {"weight": weight, "dev_wer": round(100 * min(dev), 2),
-                        "test_wer": round(100 * wer(*data["test"], scores["test"], weight), 2)}
+        grid = [(w, p) for w in (0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8)
+                for p in (0, 0.5, 1, 1.5, 2, 3, 4, 6, 8)]
+        dev = [wer(*data["dev"], scores["dev"], w, w * p) for w, p in grid]
+        weight, penalty = grid[int(np.argmin(dev))]
+        result[name] = {"weight": weight, "word_penalty": weight * penalty,
+                        "dev_wer": round(100 * min(dev), 2),
+                        "test_wer": round(100 * wer(*data["test"], scores["test"], weight,
+                                                    weight * penalty), 2)}
+    mixes = [name for name in result if name.startswith("RNN+KN5")]
+    best = min(mixes, key=lambda name: result[name]["dev_wer"])
+    result["RNN+KN5 (lambda chosen on dev)"] = dict(result[best], chosen=best)
     print(json.dumps(result, indent=1))
 
 
