@@ -1,6 +1,7 @@
 """Whole-model behaviour: rnnlm 0.4b's published training run, a known-entropy source, PTB."""
 import re
 
+import numpy as np
 import pytest
 
 from conftest import shared_path
@@ -21,7 +22,16 @@ def train_model(folder_files, model_config, train_config=TrainConfig()):
     return model, reports
 
 
-def test_swb_training_follows_rnnlm_reference_run():
+@pytest.fixture(scope="module")
+def swb_run():
+    """The model of reference/rnnlm-0.4b/rnnme-h15, trained here, with its epoch reports."""
+    data = lambda name: shared_path("data", "swb-example", name)
+    return train_model(
+        (data("train.txt"), data("valid.txt")),
+        ModelConfig(hidden=15, classes=100, bptt=4, bptt_block=10, direct=2, direct_order=3))
+
+
+def test_swb_training_follows_rnnlm_reference_run(swb_run):
     """Same options and seed as reference/rnnlm-0.4b/rnnme-h15: same initial weights (glibc
     rand), same schedule; only rnnlm's approximate exp separates the numbers."""
     data = lambda name: shared_path("data", "swb-example", name)
@@ -29,9 +39,7 @@ def test_swb_training_follows_rnnlm_reference_run():
     epoch_lines = [line for line in re.split(r"[\r\n]", log) if "VALID entropy" in line]
     reference = [float(re.search(r"VALID entropy: ([0-9.]+)", l).group(1)) for l in epoch_lines]
     alphas = [float(re.search(r"Alpha: ([0-9.]+)", l).group(1)) for l in epoch_lines]
-    model, reports = train_model(
-        (data("train.txt"), data("valid.txt")),
-        ModelConfig(hidden=15, classes=100, bptt=4, bptt_block=10, direct=2, direct_order=3))
+    model, reports = swb_run
     assert len(reports) == len(reference)
     assert [round(r.alpha, 6) for r in reports] == alphas
     for ours, theirs in zip(reports, reference):
@@ -40,6 +48,22 @@ def test_swb_training_follows_rnnlm_reference_run():
     assert (report.oovs, report.scored_tokens) == (216, 8282)
     # rnnlm 0.4b: PPL net 72.437893 with its approximate exp; we use the exact one
     assert report.ppl == pytest.approx(72.437893, rel=0.003)
+
+
+def test_nbest_scores_agree_with_rnnlm_reference(swb_run):
+    """rnnlm -test nbest.txt -nbest (carry-over mode): same lines and order, close scores."""
+    from rnnlm_cli.formats.nbest import read_lists
+    from rnnlm_cli.nbest import RescoreOptions, Rescorer
+    model, _ = swb_run
+    lists = read_lists(shared_path("reference", "rnnlm-0.4b", "nbest.txt"), "rnnlm")
+    ours = [s for _, scores in Rescorer(model, RescoreOptions(carry_over=True)).rescore(lists)
+            for s in scores]
+    reference = [float(x) for x in
+                 open(shared_path("reference", "rnnlm-0.4b", "rnnme-h15.nbest.out")).read().split()]
+    assert len(ours) == len(reference) == 200
+    differences = np.abs(np.array(ours) - np.array(reference))
+    assert np.median(differences) < 0.2          # log10 per hypothesis of ~20 words
+    assert np.corrcoef(ours, reference)[0, 1] > 0.999
 
 
 def test_model_approaches_the_entropy_of_a_known_source(tmp_path):
