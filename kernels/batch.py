@@ -14,10 +14,11 @@ import numpy as np
 from ._jit import kernel
 from . import maxent
 from .class_softmax import SCORE_LIMIT, log10_softmax_at, rows_dot
+from .fastexp import faster_exp
 
 
 @kernel
-def class_log10_probs(Z, d, order, hist, target_class, out):
+def class_log10_probs(Z, d, order, hist, target_class, out, fast):
     """out[n] = log10 P(target_class[n] | position n); Z gets maxent scores added."""
     n_rows, n_classes = Z.shape
     class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
@@ -28,11 +29,11 @@ def class_log10_probs(Z, d, order, hist, target_class, out):
                                      word_hash)
         if used > 0:
             maxent.add_class_scores(d, class_hash, used, row)
-        out[n] = log10_softmax_at(row, n_classes, target_class[n])
+        out[n] = log10_softmax_at(row, n_classes, target_class[n], fast)
 
 
 @kernel
-def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out):
+def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out, fast):
     """out[n] = log10 P(targets[n] | its class, position n)."""
     n_rows = S.shape[0]
     class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
@@ -50,11 +51,11 @@ def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, 
         used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
         if used > 0:
             maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
-        out[n] = log10_softmax_at(scores, count, targets[n] - first)
+        out[n] = log10_softmax_at(scores, count, targets[n] - first, fast)
 
 
 @kernel
-def add_inputs_and_sigmoid(pre, U, inputs):
+def add_inputs_and_sigmoid(pre, U, inputs, fast):
     """pre[n] = sigmoid(clamp(pre[n] + U[inputs[n]])) in place (inputs[n] < 0: no input row)."""
     limit = np.float32(SCORE_LIMIT)
     one = np.float32(1.0)
@@ -68,4 +69,4 @@ def add_inputs_and_sigmoid(pre, U, inputs):
                 row[i] += column[i]
         for i in range(hidden):
             v = min(max(row[i], -limit), limit)
-            row[i] = one / (one + math.exp(-v))
+            row[i] = one / (one + (faster_exp(-v) if fast else math.exp(-v)))

@@ -14,13 +14,14 @@ import math
 import numpy as np
 
 from ._jit import kernel
+from .fastexp import faster_exp
 
 PRE_ACTIVATION_LIMIT = 50.0
 
 
 @kernel
-def forward(U, W, prev_word, h_prev, s):
-    """s = sigmoid(U[prev_word] + W . h_prev)."""
+def forward(U, W, prev_word, h_prev, s, fast):
+    """s = sigmoid(U[prev_word] + W . h_prev); ``fast``: with rnnlm 0.4b's fasterexp."""
     hidden = s.shape[0]
     for i in range(hidden):
         row = W[i]
@@ -36,7 +37,7 @@ def forward(U, W, prev_word, h_prev, s):
     one = np.float32(1.0)
     for i in range(hidden):
         v = min(max(s[i], -limit), limit)
-        s[i] = one / (one + math.exp(-v))
+        s[i] = one / (one + (faster_exp(-v) if fast else math.exp(-v)))
 
 
 @kernel

@@ -32,16 +32,19 @@ def _reset_sentence_state(s, h_prev, hist):
 
 @kernel
 def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
-               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out):
-    """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens)."""
+               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out, fast):
+    """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens).
+
+    ``fast`` computes with rnnlm 0.4b's approximate exponential.
+    """
     for t in range(tokens.shape[0]):
         word = tokens[t]
-        rnn.forward(U, W, hist[0], h_prev, s)
+        rnn.forward(U, W, hist[0], h_prev, s, fast)
         target_class = word_class[word] if word >= 0 else -1
         used = maxent.feature_hashes(hist, order, d.shape[0], max(target_class, 0),
                                      class_hash, word_hash)
         class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
-                              word_hash, used, scratch, p_class, p_word)
+                              word_hash, used, scratch, p_class, p_word, fast)
         if word >= 0:
             out[t] = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
         else:
@@ -77,13 +80,13 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
         counter = counters[0]
         l2 = alpha * beta if counter % 10 == 0 else 0.0
         prev_word = hist[0]
-        rnn.forward(U, W, prev_word, h_prev, s)
+        rnn.forward(U, W, prev_word, h_prev, s, False)
         if word >= 0:
             target_class = word_class[word]
             used = maxent.feature_hashes(hist, order, d.shape[0], target_class,
                                          class_hash, word_hash)
             class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
-                                  word_hash, used, scratch, p_class, p_word)
+                                  word_hash, used, scratch, p_class, p_word, False)
             logp = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
             total += logp
             if out.shape[0] > 0:
@@ -121,12 +124,12 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 
 @kernel
 def full_distribution(s, Oc, Ow, d, order, hist, class_start, class_hash, word_hash, scratch,
-                      p_class, p_word, out):
+                      p_class, p_word, out, fast):
     """out[v] = P(v | s, hist) for every word v (sampling, normalisation tests)."""
     for c in range(Oc.shape[0]):
         used = maxent.feature_hashes(hist, order, d.shape[0], c, class_hash, word_hash)
         class_softmax.forward(s, Oc, Ow, class_start, c, d, class_hash, word_hash, used,
-                              scratch, p_class, p_word)
+                              scratch, p_class, p_word, fast)
         first = class_start[c]
         for k in range(class_start[c + 1] - first):
             out[first + k] = p_class[c] * p_word[k]

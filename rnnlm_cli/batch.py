@@ -60,7 +60,7 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
     for t in range(steps):
         n = int(active[t])
         h = h[:n] @ W_t
-        batch.add_inputs_and_sigmoid(h, net.U, inputs[:n, t])
+        batch.add_inputs_and_sigmoid(h, net.U, inputs[:n, t], net.fast_exp)
         states.append(h)
     valid = targets.T >= 0                                   # (steps, count)
     positions = np.argwhere(valid)                           # (t, row) pairs, by t then row
@@ -70,10 +70,11 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
     target_class = net.word_class[target]
     class_logp = np.empty(S.shape[0])
     Z = S @ net.Oc.T
-    batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, class_logp)
+    batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, class_logp,
+                            net.fast_exp)
     word_logp = np.empty(S.shape[0])
     batch.word_log10_probs(S, net.Ow, net.class_start, target, target_class, net.d,
-                           net.maxent_order, hist, word_logp)
+                           net.maxent_order, hist, word_logp, net.fast_exp)
     logp = np.full((count, steps), np.nan)
     logp[positions[:, 1], positions[:, 0]] = class_logp + word_logp
     logp[order] = logp.copy()                                # back to input order

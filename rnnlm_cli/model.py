@@ -59,6 +59,8 @@ class Model:
             "train_config": config_to_dict(self.train_config),
             "training": vars(self.state),
             "vocabulary": self.vocab.words,
+            "classes": self.vocab.n_classes,
+            "fast_exp": bool(self.network.fast_exp),
         }
         arrays = dict(self.network.weights())
         arrays["counts"] = self.vocab.counts
@@ -79,14 +81,15 @@ class Model:
         try:
             config = config_from_dict(ModelConfig, meta["config"])
             train_config = config_from_dict(TrainConfig, meta["train_config"])
-            vocab = Vocabulary(list(meta["vocabulary"]), arrays["counts"], arrays["word_class"])
+            vocab = Vocabulary(list(meta["vocabulary"]), arrays["counts"], arrays["word_class"],
+                               meta.get("classes"))
             state = TrainingState(**meta["training"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
         weights = {name: arrays[name] for name in WEIGHT_NAMES}
         network = Network(**weights, word_class=vocab.word_class,
                           class_start=vocab.class_start, direct_order=config.direct_order,
-                          independent=config.independent)
+                          independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
         _check_shapes(path, network, len(vocab), config)
         return cls(config, train_config, vocab, network, state)
 

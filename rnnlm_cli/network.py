@@ -34,6 +34,7 @@ class Network:
     class_start: np.ndarray
     direct_order: int
     independent: bool
+    fast_exp: bool = False     # rnnlm 0.4b's approximate exponential when scoring
 
     @classmethod
     def initialise(cls, config: ModelConfig, vocab: Vocabulary, seed: int) -> "Network":
@@ -89,7 +90,7 @@ class Network:
         sgd.score_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d, self.maxent_order,
                        self.word_class, self.class_start, reset, ws.s, ws.h_prev,
                        ws.hist, ws.class_hash, ws.word_hash, ws.scratch, ws.p_class,
-                       ws.p_word, out)
+                       ws.p_word, out, self.fast_exp)
         return out
 
     def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,
@@ -113,11 +114,11 @@ class Network:
         """P(v | current state) for every word v, as the next token would be scored."""
         from .kernels import rnn
         s = np.empty_like(ws.s)
-        rnn.forward(self.U, self.W, ws.hist[0], ws.h_prev, s)
+        rnn.forward(self.U, self.W, ws.hist[0], ws.h_prev, s, self.fast_exp)
         out = np.empty(self.Ow.shape[0], dtype=np.float32)
         sgd.full_distribution(s, self.Oc, self.Ow, self.d, self.maxent_order, ws.hist,
                               self.class_start, ws.class_hash, ws.word_hash, ws.scratch,
-                              ws.p_class, ws.p_word, out)
+                              ws.p_class, ws.p_word, out, self.fast_exp)
         return out
 
 

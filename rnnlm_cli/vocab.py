@@ -72,11 +72,16 @@ def assign_classes(counts: np.ndarray, n_classes: int, old_rule: bool = False) -
     return classes
 
 
-def class_boundaries(word_class: np.ndarray) -> np.ndarray:
-    """class_start (C+1,) int32 for contiguous classes 0..C-1 (C = max class + 1)."""
-    n_classes = int(word_class.max()) + 1
+def class_boundaries(word_class: np.ndarray, n_classes=None) -> np.ndarray:
+    """class_start (C+1,) int32 for contiguous classes 0..C-1.
+
+    C is max class + 1 unless given: rnnlm's own models may end in empty classes,
+    which still take part in the class softmax.
+    """
+    filled = int(word_class.max()) + 1
+    n_classes = filled if n_classes is None else max(int(n_classes), filled)
     sizes = np.bincount(word_class, minlength=n_classes)
-    if np.any(np.diff(word_class) < 0) or np.any(sizes == 0):
+    if np.any(np.diff(word_class) < 0) or np.any(sizes[:filled] == 0):
         raise ValueError("classes must be contiguous, non-empty index ranges")
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
 
@@ -88,6 +93,7 @@ class Vocabulary:
     words: list[str]
     counts: np.ndarray
     word_class: np.ndarray
+    n_classes_stored: int = None
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -95,7 +101,7 @@ class Vocabulary:
             raise ValueError("the vocabulary must start with </s>")
         self.counts = np.asarray(self.counts, dtype=np.int64)
         self.word_class = np.asarray(self.word_class, dtype=np.int32)
-        self.class_start = class_boundaries(self.word_class)
+        self.class_start = class_boundaries(self.word_class, self.n_classes_stored)
 
     def __len__(self) -> int:
         return len(self.words)

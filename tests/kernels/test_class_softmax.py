@@ -16,7 +16,7 @@ def run_forward(net, s, target_class, hist):
     p_word = np.zeros(16, np.float32)
     count = class_softmax.forward(s, net.Oc, net.Ow, net.class_start, target_class, net.d,
                                   class_hash, word_hash, used, np.zeros(maxent.MAX_ORDER, np.int64),
-                                  p_class, p_word)
+                                  p_class, p_word, False)
     return p_class, p_word[:count], (class_hash, word_hash, used)
 
 

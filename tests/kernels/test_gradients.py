@@ -48,7 +48,7 @@ def test_output_layer_gradients(target):
     scratch = np.zeros(maxent.MAX_ORDER, np.int64)
     p_class, p_word = np.zeros(net.Oc.shape[0], np.float32), np.zeros(16, np.float32)
     class_softmax.forward(s, net.Oc, net.Ow, net.class_start, target_class, net.d, class_hash,
-                          word_hash, used, scratch, p_class, p_word)
+                          word_hash, used, scratch, p_class, p_word, False)
     Oc, Ow, d, e_hidden = net.Oc.copy(), net.Ow.copy(), net.d.copy(), np.zeros_like(s)
     class_softmax.backward(s, Oc, Ow, net.class_start, target, target_class, d, class_hash,
                            word_hash, used, scratch, p_class, p_word, ALPHA, 0.0, 0.0, 0.0,

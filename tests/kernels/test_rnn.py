@@ -9,14 +9,14 @@ from rnnlm_cli.kernels import rnn
 def test_forward_matches_naive(tiny, prev_word):
     h_prev = tiny.hidden_state()
     s = np.zeros_like(h_prev)
-    rnn.forward(tiny.U, tiny.W, prev_word, h_prev, s)
+    rnn.forward(tiny.U, tiny.W, prev_word, h_prev, s, False)
     np.testing.assert_allclose(s, naive.hidden_forward(tiny.U, tiny.W, prev_word, h_prev),
                                rtol=1e-5, atol=1e-7)
 
 
 def test_forward_saturates_without_overflow(tiny):
     s = np.zeros(tiny.W.shape[0], np.float32)
-    rnn.forward(tiny.U * 1e4, tiny.W, 3, np.ones_like(s), s)
+    rnn.forward(tiny.U * 1e4, tiny.W, 3, np.ones_like(s), s, False)
     assert np.all(np.isfinite(s)) and np.all((s >= 0) & (s <= 1))
 
 

@@ -1,0 +1,69 @@
+"""Converting between our models and rnnlm 0.4b model files.
+
+Imported models score with rnnlm's approximate exponential by default (its
+numbers are reproduced); ours keep the exact one.  Export needs what the old
+format can hold: class softmax, sigmoid hidden layer (no other kinds exist yet).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import ModelConfig, TrainConfig
+from .formats import model_file, rnnlm04
+from .model import Model, TrainingState
+from .network import Network
+from .vocab import Vocabulary
+
+
+def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
+    h = old.header
+    size_v, size_h = h["vocab"], h["hidden"]
+    config = ModelConfig(hidden=size_h, classes=h["classes"], old_classes=bool(h["old_classes"]),
+                         direct=h["direct"] / 1e6, direct_order=h["direct_order"],
+                         bptt=max(h["bptt"] - 1, 0), bptt_block=max(h["bptt_block"], 1),
+                         independent=bool(h["independent"]))
+    train_config = TrainConfig(alpha=h["start_alpha"] or 0.1)
+    vocab = Vocabulary(old.words, old.counts, old.classes, h["classes"])
+    network = Network(U=np.ascontiguousarray(old.syn0[:, :size_v].T),
+                      W=np.ascontiguousarray(old.syn0[:, size_v:]),
+                      Oc=np.ascontiguousarray(old.syn1[size_v:]),
+                      Ow=np.ascontiguousarray(old.syn1[:size_v]),
+                      d=np.ascontiguousarray(old.direct), h_init=old.hidden.copy(),
+                      word_class=vocab.word_class, class_start=vocab.class_start,
+                      direct_order=h["direct_order"], independent=bool(h["independent"]),
+                      fast_exp=True)
+    state = TrainingState(epochs_done=h["iter"], alpha=h["alpha"], best_valid_logp=h["llogp"],
+                          halving=bool(h["alpha_divide"]), finished=True,
+                          train_file=h.get("train_file", ""), valid_file=h.get("valid_file", ""),
+                          train_words=h["train_words"])
+    return Model(config, train_config, vocab, network, state)
+
+
+def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
+    net, config, state = model.network, model.config, model.state
+    size_v, size_h, size_c = len(model.vocab), config.hidden, net.Oc.shape[0]
+    header = {
+        "train_file": state.train_file, "valid_file": state.valid_file,
+        "llogp": state.best_valid_logp, "iter": state.epochs_done, "train_position": 0,
+        "train_logp": 0.0, "anti_k": 0, "train_words": state.train_words,
+        "layer0": size_v + size_h, "hidden": size_h, "compression": 0,
+        "layer2": size_v + size_c, "direct": net.d.shape[0], "direct_order": config.direct_order,
+        "bptt": config.bptt + 1 if config.bptt > 0 else 0, "bptt_block": config.bptt_block,
+        "vocab": size_v, "classes": size_c, "old_classes": int(config.old_classes),
+        "independent": int(net.independent), "start_alpha": model.train_config.alpha,
+        "alpha": state.alpha, "alpha_divide": int(state.halving)}
+    return rnnlm04.Rnnlm04Model(
+        header, list(model.vocab.words), model.vocab.counts, model.vocab.word_class,
+        net.h_init, np.concatenate([net.U.T, net.W], axis=1),
+        np.concatenate([net.Ow, net.Oc], axis=0), net.d)
+
+
+def load_model(path: str, exp: str = "auto") -> Model:
+    """Our model file or an rnnlm 0.4b one (detected); exp: auto, exact or rnnlm."""
+    if rnnlm04.looks_like(path):
+        model = from_rnnlm04(rnnlm04.read(path))
+    else:
+        model = Model.load(path)
+    if exp != "auto":
+        model.network.fast_exp = exp == "rnnlm"
+    return model
