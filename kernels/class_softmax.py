@@ -36,14 +36,14 @@ def _clamp_and_max(z, count):
 def _softmax_in_place(z, count, fast):
     """Clamp, subtract the max, exponentiate and normalise z[:count].
 
-    ``fast``: rnnlm 0.4b's way, fasterexp of the clamped scores (no max
-    subtracted) summed in double precision.
+    ``fast``: rnnlm 0.4b's way, fasterexp of the clamped, max-subtracted
+    scores summed in double precision.
     """
     top = _clamp_and_max(z, count)
     if fast:
         total64 = 0.0
         for k in range(count):
-            e = faster_exp(z[k])
+            e = faster_exp(z[k] - top)
             z[k] = e
             total64 += e
         for k in range(count):
@@ -69,8 +69,8 @@ def log10_softmax_at(z, count, index, fast):
     if fast:
         total64 = 0.0
         for k in range(count):
-            total64 += faster_exp(z[k])
-        return math.log10(np.float32(faster_exp(z[index]) / total64))
+            total64 += faster_exp(z[k] - top)
+        return math.log10(np.float32(faster_exp(z[index] - top) / total64))
     total = 0.0
     for k in range(count):
         total += math.exp(z[k] - top)
