@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import batch, maxent
+from .kernels import batch, maxent, rnn
 from .network import Network
-
-PRE_ACTIVATION_LIMIT = np.float32(50.0)
 
 
 def sentence_start_state(net: Network) -> np.ndarray:
     """The hidden state every hypothesis starts from.
 
     Models trained with -independent start sentences from all 1.0.  Other
-    models start from rnnlm's N-best context: the state after reading </s>
-    from a zero recurrent input, sigmoid(U[</s>]).
+    models start from rnnlm's N-best context (nbest_context).
     """
     if net.independent:
         return np.ones(net.hidden_size, np.float32)
-    pre = np.clip(net.U[0], -PRE_ACTIVATION_LIMIT, PRE_ACTIVATION_LIMIT)
-    return (1.0 / (1.0 + np.exp(-pre))).astype(np.float32)
+    return nbest_context(net)
+
+
+def nbest_context(net: Network) -> np.ndarray:
+    """rnnlm's first N-best context: the state after reading </s> from a zero recurrent input."""
+    state = np.empty(net.hidden_size, np.float32)
+    rnn.forward(net.U, net.W, 0, np.zeros(net.hidden_size, np.float32), state, net.fast_exp)
+    return state
 
 
 def score_sentences(net: Network, sentences: list[np.ndarray], start: np.ndarray) -> list:

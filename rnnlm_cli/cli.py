@@ -16,9 +16,10 @@ import click
 from . import __version__
 from .config import ModelConfig, TrainConfig
 from .errors import RnnlmError
+from .cli_convert import convert
 from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
-from .options import config_options, flag_names, take_config
+from .options import config_options, exp_option, flag_names, take_config
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
 
@@ -33,7 +34,12 @@ class RnnlmGroup(click.Group):
             os.environ.setdefault(name, "1")
         if hasattr(signal, "SIGPIPE"):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        if args is None:
+            args = sys.argv[1:]
         try:
+            from . import cli_dropin
+            if cli_dropin.is_dropin(args, self.commands):
+                return cli_dropin.run(list(args))
             return super().main(args, prog_name=prog_name, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help())
@@ -63,6 +69,8 @@ def main():
     """Recurrent neural network language models (RNNME) for ASR and MT pipelines.
 
     Options take rnnlm/SRILM spelling (-hidden 100) or GNU spelling (--hidden 100).
+    Called without a subcommand and with rnnlm 0.4b's options (rnnlm -rnnlm M -test T ...)
+    it behaves as rnnlm 0.4b does (see rnnlm(1), DROP-IN MODE).
     """
 
 
@@ -149,9 +157,10 @@ def _epoch_line(report) -> str:
 @click.option(*flag_names("format"), "output_format",
               type=click.Choice(["rnnlm", "srilm", "json"]), default=None,
               help="layout of the summary (default: rnnlm for -rnnlm, srilm for -lm)")
+@exp_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
-                 debug, output_format, quiet):
+                 debug, output_format, exp, quiet):
     """Perplexity of a text under an RNN model (-rnnlm), an n-gram model (-lm), or both
     interpolated (-rnnlm with -lm or -lm-prob)."""
     if not model_path and not lm_path:
@@ -165,7 +174,8 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
     with _rereadable(test_path, bool(lm_path)) as readable:
         _eval_rnn(model_path, readable, independent, 1 if debug is None else debug,
                   output_format or "rnnlm", dynamic,
-                  _other_lm(lm_path, lm_prob, order, unk, readable), lam, shown=test_path)
+                  _other_lm(lm_path, lm_prob, order, unk, readable), lam, shown=test_path,
+                  exp=exp)
 
 
 @contextlib.contextmanager
@@ -214,12 +224,12 @@ def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
 
 
 def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=0.0,
-              other_lm=None, lam=0.75, shown=None):
+              other_lm=None, lam=0.75, shown=None, exp="auto"):
     from .corpus import read_text
-    from .model import Model
-    from .score import score_corpus
+    from .interop import load_model
+    from .score import score_corpus, write_word_table
 
-    model = Model.load(model_path)
+    model = load_model(model_path, exp)
     corpus = read_text(test_path, model.vocab)
     corpus.path = shown or test_path
     report, scores = score_corpus(model, corpus, independent, dynamic)
@@ -230,7 +240,7 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
         mixed, combined = interpolate(scores, other, lam)
     out = sys.stdout
     if debug >= 2 and output_format != "json":
-        _write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
+        write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
     if output_format == "json":
         result = report.as_dict()
         result["model"] = model_path
@@ -263,23 +273,6 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
                       f"PPL combine: {mixed.ppl_combined:f}\n")
 
 
-def _write_word_table(out, tokens, scores, words, other=None):
-    """rnnlm's -debug 2 table: index, P(NET) [P(LM)] and word; OOVs as -1 and 0."""
-    if other is None:
-        out.write("Index   P(NET)          Word\n" + "-" * 34 + "\n")
-    else:
-        out.write("Index   P(NET)          P(LM)           Word\n" + "-" * 50 + "\n")
-    lines = []
-    for i, (token, log10p) in enumerate(zip(tokens.tolist(), scores.tolist())):
-        if token < 0:
-            lines.append("-1\t0\t\tOOV\n" if other is None else "-1\t0\t\t0\t\tOOV\n")
-        elif other is None:
-            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{words[token]}\n")
-        else:
-            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{other[i]:.10f}\t{words[token]}\n")
-    out.write("".join(lines))
-
-
 @main.command()
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="model file")
@@ -300,12 +293,13 @@ def _write_word_table(out, tokens, scores, words, other=None):
 @click.option(*flag_names("independent"), "independent", is_flag=True, default=None,
               help="start every sentence from the sentence-start state "
                    "(default: as the model was trained)")
-def sample(model_path, count, words, seed, temperature, prefix, max_length, independent):
+@exp_option
+def sample(model_path, count, words, seed, temperature, prefix, max_length, independent, exp):
     """Generate text from an RNN model, one sentence per line."""
-    from .model import Model
+    from .interop import load_model
     from .sample import Sampler
 
-    sampler = Sampler(Model.load(model_path), seed, temperature, independent)
+    sampler = Sampler(load_model(model_path, exp), seed, temperature, independent)
     start = prefix.split()
     sampler.feed(start)
     out = sys.stdout
@@ -326,3 +320,4 @@ def sample(model_path, count, words, seed, temperature, prefix, max_length, inde
 
 main.add_command(ngram_count)
 main.add_command(nbest_rescore)
+main.add_command(convert)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .options import flag_names
+from .options import exp_option, flag_names
 
 
 @click.command(name="nbest-rescore")
@@ -52,15 +52,16 @@ from .options import flag_names
                                       "(output order is kept)")
 @click.option(*flag_names("batch"), "batch", type=click.IntRange(1), default=256,
               show_default=True, help="hypotheses scored together")
+@exp_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True,
               help="no progress bar or messages on stderr")
 def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,
                   lm_weight, rnn_weight, word_penalty, lm_path, lm_prob, lam, oov_penalty,
-                  carry_over, threads, batch, quiet):
+                  carry_over, threads, batch, exp, quiet):
     """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
     from .errors import ConfigError
     from .formats import nbest as formats
-    from .model import Model
+    from .interop import load_model
     from .nbest import RescoreOptions, Rescorer, best_hypothesis
     from .progress import WordProgress
 
@@ -72,7 +73,7 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if lm_prob:
         from .interpolate import probabilities_from_file
         other_probs = probabilities_from_file(lm_prob, None)
-    model = Model.load(model_path)
+    model = load_model(model_path, exp)
     ngram = None
     if lm_path:
         from .ngram.arpa import read_arpa

@@ -33,9 +33,9 @@ def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
                       direct_order=h["direct_order"], independent=bool(h["independent"]),
                       fast_exp=True)
     state = TrainingState(epochs_done=h["iter"], alpha=h["alpha"], best_valid_logp=h["llogp"],
-                          halving=bool(h["alpha_divide"]), finished=True,
+                          halving=bool(h["alpha_divide"]), finished=False,
                           train_file=h.get("train_file", ""), valid_file=h.get("valid_file", ""),
-                          train_words=h["train_words"])
+                          train_words=h["train_words"], train_logp=h["train_logp"])
     return Model(config, train_config, vocab, network, state)
 
 
@@ -45,7 +45,7 @@ def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
     header = {
         "train_file": state.train_file, "valid_file": state.valid_file,
         "llogp": state.best_valid_logp, "iter": state.epochs_done, "train_position": 0,
-        "train_logp": 0.0, "anti_k": 0, "train_words": state.train_words,
+        "train_logp": state.train_logp, "anti_k": 0, "train_words": state.train_words,
         "layer0": size_v + size_h, "hidden": size_h, "compression": 0,
         "layer2": size_v + size_c, "direct": net.d.shape[0], "direct_order": config.direct_order,
         "bptt": config.bptt + 1 if config.bptt > 0 else 0, "bptt_block": config.bptt_block,
@@ -56,6 +56,11 @@ def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
         header, list(model.vocab.words), model.vocab.counts, model.vocab.word_class,
         net.h_init, np.concatenate([net.U.T, net.W], axis=1),
         np.concatenate([net.Ow, net.Oc], axis=0), net.d)
+
+
+def save_rnnlm04(model: Model, path: str, binary: bool) -> None:
+    """Write ``model`` as an rnnlm 0.4b model file (text, or binary)."""
+    rnnlm04.write(path, to_rnnlm04(model), binary)
 
 
 def load_model(path: str, exp: str = "auto") -> Model:

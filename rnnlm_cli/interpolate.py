@@ -28,9 +28,14 @@ class InterpolationReport:
     logprob_rnn: float
     logprob_other: float
     logprob_combined: float
+    single: bool = False      # rnnlm 0.4b's float32 totals (see interpolate)
 
-    def _ppl(self, logprob):
-        return 10.0 ** (-logprob / self.tokens) if self.tokens else float("nan")
+    def _ppl(self, logprob, single=False):
+        if not self.tokens:
+            return float("nan")
+        if single:      # rnnlm divides a float total by the count in float
+            return 10.0 ** float(np.float32(-logprob) / np.float32(self.tokens))
+        return 10.0 ** (-logprob / self.tokens)
 
     @property
     def ppl_net(self):
@@ -38,11 +43,11 @@ class InterpolationReport:
 
     @property
     def ppl_other(self):
-        return self._ppl(self.logprob_other)
+        return self._ppl(self.logprob_other, self.single)
 
     @property
     def ppl_combined(self):
-        return self._ppl(self.logprob_combined)
+        return self._ppl(self.logprob_combined, self.single)
 
     def as_dict(self) -> dict:
         return {"lambda": self.lam, "tokens": self.tokens, "logprob_rnn": self.logprob_rnn,
@@ -50,10 +55,13 @@ class InterpolationReport:
                 "ppl_net": self.ppl_net, "ppl_other": self.ppl_other, "ppl": self.ppl_combined}
 
 
-def interpolate(rnn_log10: np.ndarray, other_prob: np.ndarray, lam: float):
+def interpolate(rnn_log10: np.ndarray, other_prob: np.ndarray, lam: float,
+                single_sums: bool = False):
     """(report, combined log10 P per token with NaN where skipped) under rnnlm's OOV rules.
 
     rnn_log10 has NaN at the RNN's OOV tokens; other_prob holds linear probabilities.
+    single_sums: add up the other and the combined log probabilities one by one in
+    float32, as rnnlm 0.4b does, so that its printed totals are reproduced to the digit.
     """
     known = ~np.isnan(rnn_log10)
     counted = known | (other_prob > 0)
@@ -62,9 +70,17 @@ def interpolate(rnn_log10: np.ndarray, other_prob: np.ndarray, lam: float):
     with np.errstate(divide="ignore"):
         combined = np.log10(lam * rnn_prob + (1.0 - lam) * other_prob)
         other = np.log10(other_prob)
+    rough_sum = _float32_running_sum if single_sums else np.sum
     report = InterpolationReport(lam, int(counted.sum()), float(rnn[counted].sum()),
-                                 float(other[counted].sum()), float(combined[counted].sum()))
+                                 float(rough_sum(other[counted])),
+                                 float(rough_sum(combined[counted])), single_sums)
     return report, np.where(counted, combined, np.nan)
+
+
+def _float32_running_sum(values: np.ndarray) -> float:
+    if values.size == 0:
+        return 0.0
+    return float(np.add.accumulate(values.astype(np.float32))[-1])
 
 
 def probabilities_from_file(path: str, tokens) -> np.ndarray:

@@ -33,6 +33,7 @@ class TrainingState:
     train_file: str = ""
     valid_file: str = ""
     train_words: int = 0
+    train_logp: float = 0.0       # log10 P of the last training pass (rnnlm's header keeps it)
     history: list = field(default_factory=list)
 
 

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
-from .batch import score_sentences_flat, sentence_start_state
+from .batch import nbest_context, score_sentences_flat, sentence_start_state
 from .formats.nbest import NbestList
 from .errors import InputError
 from .model import Model
@@ -43,7 +43,8 @@ class Rescorer:
         self.net = model.network
         self.index = model.vocab.index
         self.start = sentence_start_state(self.net)
-        self.carry = self.start.copy()
+        self.carry = nbest_context(self.net)     # carry-over mode, as rnnlm: even with
+                                                 # -independent the first list starts here
         self.carry_ws = None
 
     def _ids(self, words) -> np.ndarray:

@@ -42,3 +42,13 @@ def config_options(config_class):
 def take_config(config_class, kwargs: dict):
     """Pop the fields of ``config_class`` out of Click's kwargs and build the config."""
     return config_class(**{spec.name: kwargs.pop(spec.name) for spec in fields(config_class)})
+
+
+def exp_option(command):
+    """-exp: which exponential scoring uses (rnnlm 0.4b's approximation or the exact one)."""
+    return click.option(
+        *flag_names("exp"), "exp", type=click.Choice(["auto", "exact", "rnnlm"]), default="auto",
+        show_default=True,
+        help="exponential used when scoring: rnnlm = rnnlm 0.4b's fast approximation "
+             "(reproduces its numbers), exact = math exp; auto = rnnlm for rnnlm 0.4b model "
+             "files, exact for ours")(command)

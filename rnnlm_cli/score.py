@@ -75,3 +75,20 @@ def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = Non
     report = PerplexityReport(corpus.path, corpus.sentences, corpus.word_count,
                               corpus.oov_count, int(known.sum()), float(np.sum(scores[known])))
     return report, scores
+
+
+def write_word_table(out, tokens, scores, words, other=None):
+    """rnnlm's -debug 2 table: index, P(NET) [P(LM)] and word; OOVs as -1 and 0."""
+    if other is None:
+        out.write("Index   P(NET)          Word\n" + "-" * 34 + "\n")
+    else:
+        out.write("Index   P(NET)          P(LM)           Word\n" + "-" * 50 + "\n")
+    lines = []
+    for i, (token, log10p) in enumerate(zip(tokens.tolist(), scores.tolist())):
+        if token < 0:
+            lines.append("-1\t0\t\tOOV\n" if other is None else "-1\t0\t\t0\t\tOOV\n")
+        elif other is None:
+            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{words[token]}\n")
+        else:
+            lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{other[i]:.10f}\t{words[token]}\n")
+    out.write("".join(lines))

@@ -42,16 +42,18 @@ class EpochReport:
 
 
 def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
-                   train_config: TrainConfig) -> tuple[Model, Optional[Corpus], bool]:
+                   train_config: TrainConfig, load: Callable[[str], Model] = Model.load
+                   ) -> tuple[Model, Optional[Corpus], bool]:
     """The model to train and the encoded training text; True if resuming.
 
     An existing model file is resumed with the architecture, vocabulary and
     training options stored in it (rnnlm's behaviour); otherwise the vocabulary
     is built from the training text and a new model initialised.  A finished
-    model comes back without reading the text (corpus None).
+    model comes back without reading the text (corpus None).  ``load`` reads
+    an existing file (interop.load_model also reads rnnlm 0.4b's).
     """
     if os.path.exists(model_path):
-        model = Model.load(model_path)
+        model = load(model_path)
         if model.state.finished:
             return model, None, True
         return model, read_text(train_path, model.vocab, role="training"), True
@@ -99,6 +101,7 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
                               cfg.gradient_cutoff, model.config.bptt_block)
             on_progress(min(first + CHUNK_TOKENS, tokens.shape[0]), tokens.shape[0])
         seconds = time.perf_counter() - started
+        state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
         report = EpochReport(state.epochs_done, state.alpha, entropy_bits(logp, trained),
                              tokens.shape[0] / seconds, seconds)

@@ -5,7 +5,8 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KERNELS = sorted((ROOT / "kernels").glob("*.py"))
 LIBRARY = sorted((ROOT / "rnnlm_cli").rglob("*.py"))
-UI_MODULES = {"cli.py", "cli_ngram.py", "cli_nbest.py", "progress.py", "options.py"}
+UI_MODULES = {"cli.py", "cli_ngram.py", "cli_nbest.py", "cli_convert.py", "cli_dropin.py",
+              "progress.py", "options.py"}
 
 
 def imported_modules(path):

@@ -138,7 +138,8 @@ def test_bad_inputs(corpus, model, tmp_path):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "bad.txt").write_bytes(b"the \xff cat\n")
     (tmp_path / "unknown.txt").write_text("zebra gnu\n")
-    (tmp_path / "foreign.rnn").write_text("version: 10\n")
+    (tmp_path / "foreign.rnn").write_text("hello world\n")
+    (tmp_path / "cut04.txt").write_text("version: 10\nfile format: 0\n")
     (tmp_path / "cut.rnn").write_bytes(open(model, "rb").read()[:300])
     test = str(corpus / "test.txt")
     cases = [
@@ -152,6 +153,7 @@ def test_bad_inputs(corpus, model, tmp_path):
         (["eval", "-rnnlm", model, "-test", str(tmp_path / "empty.txt")], "test file is empty"),
         (["eval", "-rnnlm", str(tmp_path / "foreign.rnn"), "-test", test], "not an rnnlm model"),
         (["eval", "-rnnlm", str(tmp_path / "cut.rnn"), "-test", test], "truncated"),
+        (["eval", "-rnnlm", str(tmp_path / "cut04.txt"), "-test", test], "rnnlm 0.4b model"),
         (["eval", "-rnnlm", str(tmp_path), "-test", test], "is a directory"),
     ]
     for args, text in cases:

@@ -1,0 +1,35 @@
+"""``rnnlm convert``: between our model files and rnnlm 0.4b's (text or binary)."""
+from __future__ import annotations
+
+import click
+
+from .options import flag_names
+
+FORMATS = ["rnnlm", "rnnlm0.4b", "rnnlm0.4b-binary"]
+
+
+@click.command(name="convert")
+@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
+              help="model to read: ours or rnnlm 0.4b's (text or binary), detected")
+@click.option(*flag_names("out"), "out_path", required=True, metavar="FILE",
+              help="model file to write (replaced atomically)")
+@click.option(*flag_names("to"), "target", type=click.Choice(FORMATS), default=None,
+              help="format to write: rnnlm (ours), rnnlm0.4b (its text format, what "
+                   "Kaldi reads) or rnnlm0.4b-binary; default: ours for an rnnlm 0.4b "
+                   "model, rnnlm0.4b for ours")
+def convert(model_path, out_path, target):
+    """Convert a model between our format and rnnlm 0.4b's.
+
+    rnnlm 0.4b's text format keeps 4 decimals of each weight (2 for maxent weights);
+    its binary format keeps them all.
+    """
+    from .formats import rnnlm04
+    from .interop import load_model, save_rnnlm04
+
+    if target is None:
+        target = "rnnlm" if rnnlm04.looks_like(model_path) else "rnnlm0.4b"
+    model = load_model(model_path)
+    if target == "rnnlm":
+        model.save(out_path)
+    else:
+        save_rnnlm04(model, out_path, binary=target.endswith("binary"))
