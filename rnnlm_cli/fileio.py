@@ -1,10 +1,15 @@
-"""Atomic file replacement: write a temp file next to the target, fsync, rename."""
+"""Atomic file replacement: write a temp file next to the target, fsync, rename.
+
+Targets that exist but are not regular files (/dev/stdout, a named pipe) are
+written in place: renaming over them would replace the device itself.
+"""
 from __future__ import annotations
 
 import contextlib
 import gzip
 import io
 import os
+import stat
 import sys
 import tempfile
 
@@ -14,6 +19,13 @@ from .errors import RnnlmError
 @contextlib.contextmanager
 def atomic_output(path: str):
     """Yield a binary handle; on success it replaces ``path``, on failure nothing changes."""
+    if _is_special(path):
+        try:
+            with open(path, "wb") as handle:
+                yield handle
+        except OSError as exc:
+            raise RnnlmError(f"{path}: write failed ({exc.strerror or exc})") from None
+        return
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
@@ -34,6 +46,13 @@ def atomic_output(path: str):
     except BaseException:
         _remove_quietly(temp)
         raise
+
+
+def _is_special(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _mode_for(path: str) -> int:

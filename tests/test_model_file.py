@@ -100,3 +100,21 @@ def test_written_files_get_ordinary_permissions(tmp_path, model):
         assert path.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+def test_special_files_are_written_in_place_not_replaced(tmp_path):
+    """Renaming a temp file over /dev/stdout or a pipe would replace the device itself."""
+    import stat
+    import threading
+    from rnnlm_cli.fileio import atomic_output
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    with atomic_output(str(fifo)) as handle:
+        handle.write(b"through the pipe")
+    reader.join(timeout=10)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
