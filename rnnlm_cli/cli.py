@@ -227,7 +227,7 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
               other_lm=None, lam=0.75, shown=None, exp="auto"):
     from .corpus import read_text
     from .interop import load_model
-    from .score import score_corpus, write_word_table
+    from .score import score_corpus, write_rnnlm_summary, write_word_table
 
     model = load_model(model_path, exp)
     corpus = read_text(test_path, model.vocab)
@@ -262,15 +262,7 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
         out.write(f"test file: {report.file}\n"
                   f"sentences: {report.sentences}, words: {report.words}, "
                   f"OOVs: {report.oovs} (skipped), scored tokens: {report.scored_tokens}\n")
-        if other is None:
-            out.write(f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
-        else:
-            out.write(f"\ntest log probability: {mixed.logprob_rnn:f}\n"
-                      f"test log probability given by other lm: {mixed.logprob_other:f}\n"
-                      f"test log probability {lam:f}*rnn + {1 - lam:f}*other_lm: "
-                      f"{mixed.logprob_combined:f}\n\n"
-                      f"PPL net: {mixed.ppl_net:f}\nPPL other: {mixed.ppl_other:f}\n"
-                      f"PPL combine: {mixed.ppl_combined:f}\n")
+        write_rnnlm_summary(out, report, mixed if other is not None else None)
 
 
 @main.command()

@@ -201,15 +201,8 @@ def _perplexity(given: dict, debug: int) -> None:
         write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
     if debug < 1:
         return
-    if other is None:
-        out.write(f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
-        return
-    out.write(f"\ntest log probability: {mixed.logprob_rnn:f}\n"
-              f"test log probability given by other lm: {mixed.logprob_other:f}\n"
-              f"test log probability {lam:f}*rnn + {1 - lam:f}*other_lm: "
-              f"{mixed.logprob_combined:f}\n\n"
-              f"PPL net: {mixed.ppl_net:f}\nPPL other: {mixed.ppl_other:f}\n"
-              f"PPL combine: {mixed.ppl_combined:f}\n")
+    from .score import write_rnnlm_summary
+    write_rnnlm_summary(out, report, mixed if other is not None else None)
 
 
 def _nbest(given: dict) -> None:

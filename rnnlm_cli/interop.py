@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import ModelConfig, TrainConfig
-from .formats import model_file, rnnlm04
+from .formats import rnnlm04
 from .model import Model, TrainingState
 from .network import Network
 from .vocab import Vocabulary

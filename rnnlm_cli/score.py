@@ -92,3 +92,17 @@ def write_word_table(out, tokens, scores, words, other=None):
         else:
             lines.append(f"{token}\t{10.0 ** log10p:.10f}\t{other[i]:.10f}\t{words[token]}\n")
     out.write("".join(lines))
+
+
+def write_rnnlm_summary(out, report: PerplexityReport, mixed=None):
+    """rnnlm's test summary; ``mixed`` (an InterpolationReport) adds the other-LM lines."""
+    if mixed is None:
+        out.write(f"\ntest log probability: {report.logprob:f}\n\nPPL net: {report.ppl:f}\n")
+        return
+    lam = mixed.lam
+    out.write(f"\ntest log probability: {mixed.logprob_rnn:f}\n"
+              f"test log probability given by other lm: {mixed.logprob_other:f}\n"
+              f"test log probability {lam:f}*rnn + {1 - lam:f}*other_lm: "
+              f"{mixed.logprob_combined:f}\n\n"
+              f"PPL net: {mixed.ppl_net:f}\nPPL other: {mixed.ppl_other:f}\n"
+              f"PPL combine: {mixed.ppl_combined:f}\n")

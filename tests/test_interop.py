@@ -16,7 +16,7 @@ from rnnlm_cli.cli import main
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.corpus import read_text, read_training_text
 from rnnlm_cli.formats import rnnlm04
-from rnnlm_cli.interop import from_rnnlm04, load_model, save_rnnlm04
+from rnnlm_cli.interop import from_rnnlm04, load_model
 from rnnlm_cli.model import Model
 from rnnlm_cli.score import score_corpus
 from rnnlm_cli.train import train

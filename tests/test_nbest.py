@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from rnnlm_cli.cli import main
 from rnnlm_cli.formats import nbest as formats
 from rnnlm_cli.model import Model
-from rnnlm_cli.network import Network
 from rnnlm_cli.nbest import RescoreOptions, Rescorer
 
 LISTS = "1 THE CAT\n1 THE CAT SAT\n1 A CAT\n2 DOG\n2 THE DOG RAN FAST\n3\n"
