@@ -178,8 +178,9 @@ def _resume_overrides(given: dict) -> dict:
 
 
 def _load(given: dict):
+    """The model, scored with rnnlm's approximate exponential whatever its file format."""
     from .interop import load_model
-    return load_model(given["-rnnlm"])
+    return load_model(given["-rnnlm"], exp="rnnlm")
 
 
 def _perplexity(given: dict, debug: int) -> None:

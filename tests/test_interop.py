@@ -274,3 +274,18 @@ def test_imported_weights_land_where_rnnlm_reads_them(unpacked):
     assert model.network.h_init[0] == pytest.approx(first("Hidden layer activation:"), abs=1e-6)
     assert model.config.independent and model.network.fast_exp
     assert math.isclose(model.state.best_valid_logp, -12905.200210)
+
+
+def test_dropin_scores_our_own_models_with_rnnlms_exponential(our_model):
+    dropin = run("-rnnlm", our_model, "-test", swb())
+    fast = run("eval", "-rnnlm", our_model, "-test", swb(), "-exp", "rnnlm")
+    exact = run("eval", "-rnnlm", our_model, "-test", swb())
+    ppl = lambda result: summary_value(result.stdout, "PPL net:")
+    assert ppl(dropin) == ppl(fast) != ppl(exact)
+
+
+def test_dropin_first_occurrence_of_an_option_wins(unpacked):
+    """rnnlm looks each option up from the start of argv: -debug 0 -debug 2 is -debug 0."""
+    result = run("-rnnlm", unpacked["rnn-h20-indep.txt.gz"], "-test", swb(),
+                 "-debug", "0", "-debug", "2")
+    assert result.exit_code == 0 and result.stdout == ""
