@@ -59,8 +59,10 @@ def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
                alpha, beta, cutoff, bptt_steps, bptt_block,
                s, h_prev, hist, counters, class_hash, word_hash, scratch, p_class, p_word,
-               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out):
+               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out, fast):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
+
+    ``fast``: forward passes with rnnlm 0.4b's approximate exponential.
 
     When ``out`` is not empty, out[t] receives log10 P of token t before its
     update (0 at OOVs): dynamic evaluation is training on the test text.
@@ -80,13 +82,13 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
         counter = counters[0]
         l2 = alpha * beta if counter % 10 == 0 else 0.0
         prev_word = hist[0]
-        rnn.forward(U, W, prev_word, h_prev, s, False)
+        rnn.forward(U, W, prev_word, h_prev, s, fast)
         if word >= 0:
             target_class = word_class[word]
             used = maxent.feature_hashes(hist, order, d.shape[0], target_class,
                                          class_hash, word_hash)
             class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
-                                  word_hash, used, scratch, p_class, p_word, False)
+                                  word_hash, used, scratch, p_class, p_word, fast)
             logp = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
             total += logp
             if out.shape[0] > 0:

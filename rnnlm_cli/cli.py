@@ -19,7 +19,7 @@ from .errors import RnnlmError
 from .cli_convert import convert
 from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
-from .options import config_options, exp_option, flag_names, take_config
+from .options import config_options, exp_option, flag_names, take_config, train_exp_option
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
 
@@ -83,8 +83,9 @@ def main():
               help="validation text: drives the learning rate and stopping")
 @config_options(ModelConfig)
 @config_options(TrainConfig)
+@train_exp_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def train(model_path, train_path, valid_path, quiet, **options):
+def train(model_path, train_path, valid_path, exp, quiet, **options):
     """Train an RNNME model with class-based softmax (rnnlm 0.4b algorithm)."""
     from .corpus import read_text
     from .progress import WordProgress
@@ -102,6 +103,7 @@ def train(model_path, train_path, valid_path, quiet, **options):
         say(f"{model_path}: resuming training after {model.state.epochs_done} epochs "
             "(architecture and training options taken from the file)")
     else:
+        model.network.fast_exp = exp == "rnnlm"
         say(f"vocabulary: {len(model.vocab)} words, {model.vocab.n_classes} classes; "
             f"training tokens: {corpus.tokens.size}")
     valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None

@@ -133,8 +133,11 @@ def _train(given: dict, debug: int) -> None:
             model.state.alpha = given["-alpha"]
         if corpus is None:
             corpus = read_text(given["-train"], model.vocab, role="training")
-    elif debug > 0:
-        click.echo(f"Vocab size: {len(model.vocab)}\nWords in train file: {corpus.tokens.size}")
+    else:
+        model.network.fast_exp = True       # rnnlm's exponential: rnnlm's training run
+        if debug > 0:
+            click.echo(f"Vocab size: {len(model.vocab)}\nWords in train file: "
+                       f"{corpus.tokens.size}")
     valid = (read_text(given["-valid"], model.vocab, role="validation")
              if "-valid" in given else None)
     model.state.valid_file = given.get("-valid", "")

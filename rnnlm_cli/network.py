@@ -108,7 +108,8 @@ class Network:
                               ws.s, ws.h_prev, ws.hist, ws.counters, ws.class_hash,
                               ws.word_hash, ws.scratch, ws.p_class, ws.p_word, ws.e_hidden,
                               ws.ring_word, ws.ring_ac, ws.ring_er, ws.grad_W, ws.grad_U,
-                              ws.delta, ws.e_prev, _NO_OUTPUT if out is None else out)
+                              ws.delta, ws.e_prev, _NO_OUTPUT if out is None else out,
+                              self.fast_exp)
 
     def distribution(self, ws: "Workspace") -> np.ndarray:
         """P(v | current state) for every word v, as the next token would be scored."""

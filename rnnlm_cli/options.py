@@ -50,5 +50,14 @@ def exp_option(command):
         *flag_names("exp"), "exp", type=click.Choice(["auto", "exact", "rnnlm"]), default="auto",
         show_default=True,
         help="exponential used when scoring: rnnlm = rnnlm 0.4b's fast approximation "
-             "(reproduces its numbers), exact = math exp; auto = rnnlm for rnnlm 0.4b model "
-             "files, exact for ours")(command)
+             "(reproduces its numbers), exact = math exp; auto = the model's own: rnnlm for "
+             "rnnlm 0.4b model files and models trained with -exp rnnlm")(command)
+
+
+def train_exp_option(command):
+    """-exp for training: stored in the model, so scoring uses it too."""
+    return click.option(
+        *flag_names("exp"), "exp", type=click.Choice(["exact", "rnnlm"]), default="exact",
+        show_default=True,
+        help="exponential used in training and then in scoring: rnnlm = rnnlm 0.4b's fast "
+             "approximation, which reproduces rnnlm's training runs")(command)

@@ -289,3 +289,24 @@ def test_dropin_first_occurrence_of_an_option_wins(unpacked):
     result = run("-rnnlm", unpacked["rnn-h20-indep.txt.gz"], "-test", swb(),
                  "-debug", "0", "-debug", "2")
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_dropin_training_reproduces_rnnlms_own_run(tmp_path, unpacked):
+    """reference/README.md's command for rnnme-h15, run the old way: rnnlm's exponential
+    in training too, so every epoch follows rnnlm's log and the model matches its file."""
+    model = tmp_path / "model.bin"
+    result = run("-train", swb("train.txt"), "-valid", swb("valid.txt"), "-rnnlm", model,
+                 "-hidden", "15", "-rand-seed", "1", "-debug", "2", "-class", "100", "-bptt", "4",
+                 "-bptt-block", "10", "-direct-order", "3", "-direct", "2", "-binary")
+    assert result.exit_code == 0, result.output
+    entropies = lambda text: [float(x) for x in re.findall(r"VALID entropy: ([0-9.]+)", text)]
+    theirs = entropies(open(reference("rnnme-h15.train.log")).read())
+    ours = entropies(result.stdout)
+    assert len(ours) == len(theirs)
+    assert np.max(np.abs(np.array(ours) - np.array(theirs))) < 5e-4
+    header = rnnlm04.read(str(model)).header
+    reference_header = rnnlm04.read(str(unpacked["rnnme-h15.bin.gz"])).header
+    for key in ("iter", "alpha", "alpha_divide", "vocab", "classes", "direct", "bptt"):
+        assert header[key] == reference_header[key], key
+    scored = run("-rnnlm", model, "-test", swb())
+    assert summary_value(scored.stdout, "PPL net:") == pytest.approx(72.447589, rel=2e-4)
