@@ -69,6 +69,20 @@ def hidden_forward(U, W, prev_word, h_prev):
     return sigmoid(pre)
 
 
+def faster_exp(x):
+    """Mineiro's fasterexp as C computes it: reinterpret truncated float32 bits."""
+    p = np.maximum(np.float32(1.442695040) * np.asarray(x, np.float32), np.float32(-126.0))
+    bits = (np.float32(8388608.0) * (p + np.float32(126.94269504))).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def fast_softmax(z):
+    """rnnlm 0.4b's softmax: fasterexp of max-subtracted scores, summed in double."""
+    z = np.clip(np.asarray(z, np.float32), -50, 50)
+    e = faster_exp(z - z.max()).astype(np.float64)
+    return (e / e.sum()).astype(np.float32)
+
+
 def softmax(z):
     z = np.clip(z, -50, 50)
     e = np.exp(z - z.max())
