@@ -71,6 +71,9 @@ class TrainConfig:
     gradient_cutoff: float = option(15.0, "clip back-propagated error values to "
                                     "+-this (0 = no clipping)")
     rand_seed: int = option(1, "seed of the weight initialisation")
+    threads: int = option(1, "training threads: each trains its own part of the text on the "
+                          "shared weights without locks (Hogwild); above 1 results are not "
+                          "bit-reproducible", unit="threads")
 
     def __post_init__(self):
         _check(self.alpha > 0, "-alpha must be positive")
@@ -78,6 +81,7 @@ class TrainConfig:
         _check(self.min_improvement >= 0, "-min-improvement must not be negative")
         _check(self.max_iter >= 0, "-max-iter must not be negative")
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
+        _check(self.threads >= 1, "-threads must be at least 1")
         _check(self.rand_seed >= 0, "-rand-seed must not be negative")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -86,7 +87,9 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     if valid is None and not cfg.one_iter and cfg.max_iter == 0:
         raise ConfigError("without -valid, give -max-iter N (fixed number of epochs) or -one-iter")
     tokens = train_corpus.tokens
-    ws = net.workspace(model.config.bptt_steps)
+    ranges = sentence_ranges(tokens, cfg.threads)
+    workspaces = [net.workspace(model.config.bptt_steps) for _ in ranges]
+    ws = workspaces[-1]         # the one that ends the text: its state is kept
     snapshot = net.snapshot()
     # Load the compiled kernels now, so the first epoch's words/s measures training.
     net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
@@ -94,12 +97,7 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
         started = time.perf_counter()
-        ws.start(EPOCH_START_HIDDEN)
-        logp = 0.0
-        for first in range(0, tokens.shape[0], CHUNK_TOKENS):
-            logp += net.train(tokens[first:first + CHUNK_TOKENS], ws, state.alpha, cfg.beta,
-                              cfg.gradient_cutoff, model.config.bptt_block)
-            on_progress(min(first + CHUNK_TOKENS, tokens.shape[0]), tokens.shape[0])
+        logp = _training_pass(model, tokens, ranges, workspaces, on_progress)
         seconds = time.perf_counter() - started
         state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
@@ -117,6 +115,53 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     state.finished = True
     on_save(model)
     return model
+
+
+def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Up to ``parts`` contiguous (first, end) token ranges of similar size, cut after </s>."""
+    ends = np.flatnonzero(tokens == 0) + 1
+    cuts = [0]
+    for k in range(1, parts):
+        at = np.searchsorted(ends, k * tokens.shape[0] // parts)
+        if at < ends.shape[0] and cuts[-1] < ends[at] < tokens.shape[0]:
+            cuts.append(int(ends[at]))
+    cuts.append(tokens.shape[0])
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress) -> float:
+    """One epoch of SGD; returns the sum of log10 P.
+
+    One range: the text in order, as rnnlm.  Several: Hogwild, one thread per range,
+    each with its own state and history, all updating the shared weights without
+    locks (the kernels release the GIL); progress is reported from this thread.
+    """
+    cfg, net, alpha = model.train_config, model.network, model.state.alpha
+    done = np.zeros(len(ranges), np.int64)
+    logp = np.zeros(len(ranges))
+
+    def train_range(i):
+        (first, end), ws = ranges[i], workspaces[i]
+        ws.start(EPOCH_START_HIDDEN)
+        for at in range(first, end, CHUNK_TOKENS):
+            stop = min(at + CHUNK_TOKENS, end)
+            logp[i] += net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
+                                 model.config.bptt_block)
+            done[i] = stop - first
+            if len(ranges) == 1:
+                on_progress(int(done.sum()), tokens.shape[0])
+
+    if len(ranges) == 1:
+        train_range(0)
+        return float(logp[0])
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        pending = {pool.submit(train_range, i) for i in range(len(ranges))}
+        while pending:
+            finished, pending = wait(pending, timeout=0.2)
+            for future in finished:
+                future.result()         # a failed thread fails the epoch
+            on_progress(int(done.sum()), tokens.shape[0])
+    return float(logp.sum())
 
 
 def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: dict):
