@@ -15,7 +15,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -27,6 +27,8 @@ from .model import Model
 from .network import EPOCH_START_HIDDEN
 
 CHUNK_TOKENS = 16384
+SYNC_TOKENS = 1024          # threads merge their private copies this often
+PRIVATE = ("Oc", "W")       # weights each thread updates in a private copy
 LOG2_10 = math.log2(10)
 
 
@@ -132,26 +134,39 @@ def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
 def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress) -> float:
     """One epoch of SGD; returns the sum of log10 P.
 
-    One range: the text in order, as rnnlm.  Several: Hogwild, one thread per range,
-    each with its own state and history, all updating the shared weights without
-    locks (the kernels release the GIL); progress is reported from this thread.
+    One range: the text in order, as rnnlm.  Several: one thread per range, each
+    with its own state and history, updating the shared weights without locks (the
+    kernels release the GIL); progress is reported from this thread.  The class
+    rows and the recurrent matrix, which every token (or BPTT block) rewrites whole,
+    would make the threads fight over the same cache lines, so each thread updates
+    private copies of them and adds its changes to the shared ones every
+    SYNC_TOKENS tokens (local SGD); all other weights are shared Hogwild-style.
     """
-    cfg, net, alpha = model.train_config, model.network, model.state.alpha
+    cfg, alpha = model.train_config, model.state.alpha
+    shared = model.network
     done = np.zeros(len(ranges), np.int64)
     logp = np.zeros(len(ranges))
+    several = len(ranges) > 1
+    step = SYNC_TOKENS if several else CHUNK_TOKENS
 
     def train_range(i):
         (first, end), ws = ranges[i], workspaces[i]
+        net, base = shared, None
+        if several:
+            net = replace(shared, **{name: getattr(shared, name).copy() for name in PRIVATE})
+            base = {name: getattr(net, name).copy() for name in PRIVATE}
         ws.start(EPOCH_START_HIDDEN)
-        for at in range(first, end, CHUNK_TOKENS):
-            stop = min(at + CHUNK_TOKENS, end)
+        for at in range(first, end, step):
+            stop = min(at + step, end)
             logp[i] += net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
                                  model.config.bptt_block)
             done[i] = stop - first
-            if len(ranges) == 1:
+            if several:
+                _merge_private(net, shared, base)
+            else:
                 on_progress(int(done.sum()), tokens.shape[0])
 
-    if len(ranges) == 1:
+    if not several:
         train_range(0)
         return float(logp[0])
     with ThreadPoolExecutor(len(ranges)) as pool:
@@ -162,6 +177,15 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
                 future.result()         # a failed thread fails the epoch
             on_progress(int(done.sum()), tokens.shape[0])
     return float(logp.sum())
+
+
+def _merge_private(net, shared, base):
+    """Add this thread's changes to its private weights into the shared ones; resync."""
+    for name in PRIVATE:
+        mine, common = getattr(net, name), getattr(shared, name)
+        common += mine - base[name]
+        mine[:] = common
+        base[name][:] = common
 
 
 def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: dict):

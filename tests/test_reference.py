@@ -165,3 +165,25 @@ def test_sentence_ranges_cover_the_text_cut_after_sentence_ends(parts):
 def test_sentence_ranges_with_fewer_sentences_than_threads():
     tokens = np.array([5, 6, 0, 7, 0], np.int32)
     assert sentence_ranges(tokens, 4) == [(0, 3), (3, 5)]
+
+
+def test_thread_private_weights_merge_every_threads_changes():
+    """Each thread's change to its private class rows / recurrent matrix reaches the
+    shared weights, and the thread continues from the merged values."""
+    from dataclasses import replace
+    from rnnlm_cli.train import PRIVATE, _merge_private
+    vocab, _ = read_training_text(shared_path("data", "swb-example", "valid.txt"), 10)
+    shared = Model.create(ModelConfig(hidden=4, classes=10), TrainConfig(), vocab).network
+    start = {name: getattr(shared, name).copy() for name in PRIVATE}
+    threads = []
+    for k in (1, 2):
+        net = replace(shared, **{name: getattr(shared, name).copy() for name in PRIVATE})
+        base = {name: getattr(net, name).copy() for name in PRIVATE}
+        for name in PRIVATE:
+            getattr(net, name)[...] += k        # this thread's update
+        threads.append((net, base))
+    for net, base in threads:
+        _merge_private(net, shared, base)
+    for name in PRIVATE:
+        np.testing.assert_allclose(getattr(shared, name), start[name] + 3, rtol=1e-6)
+        np.testing.assert_array_equal(getattr(threads[1][0], name), getattr(shared, name))
