@@ -7,14 +7,11 @@ depend on each position's history) and the softmax within the target class.
 Arrays: S (N, H) hidden states; hist (N, MAX_ORDER) int32 previous words,
 newest first; targets (N,) int32 (>= 0); class logits Z (N, C) float32.
 """
-import math
-
 import numpy as np
 
 from ._jit import kernel
-from . import maxent
-from .class_softmax import SCORE_LIMIT, log10_softmax_at, rows_dot
-from .fastexp import faster_exp
+from . import maxent, rnn
+from .class_softmax import log10_softmax_at, rows_dot
 
 
 @kernel
@@ -55,10 +52,8 @@ def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, 
 
 
 @kernel
-def add_inputs_and_sigmoid(pre, U, inputs, fast):
-    """pre[n] = sigmoid(clamp(pre[n] + U[inputs[n]])) in place (inputs[n] < 0: no input row)."""
-    limit = np.float32(SCORE_LIMIT)
-    one = np.float32(1.0)
+def add_inputs_and_activate(pre, U, inputs, kind, fast):
+    """pre[n] = f(pre[n] + U[inputs[n]]) in place (inputs[n] < 0: no input row)."""
     n_rows, hidden = pre.shape
     for n in range(n_rows):
         row = pre[n]
@@ -68,5 +63,4 @@ def add_inputs_and_sigmoid(pre, U, inputs, fast):
             for i in range(hidden):
                 row[i] += column[i]
         for i in range(hidden):
-            v = min(max(row[i], -limit), limit)
-            row[i] = one / (one + (faster_exp(-v) if fast else math.exp(-v)))
+            row[i] = rnn.activate(row[i], kind, fast)

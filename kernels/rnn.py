@@ -1,6 +1,9 @@
-"""Sigmoid Elman hidden layer and its truncated-BPTT update (rnnlm 0.4b).
+"""Elman hidden layer and its truncated-BPTT update (rnnlm 0.4b; more unit types).
 
-    s_t = sigmoid( U[w_{t-1}] + W . h_{t-1} ),  pre-activation clamped to [-50, 50]
+    s_t = f( U[w_{t-1}] + W . h_{t-1} ),  pre-activation clamped to [-50, 50]
+
+f is the hidden type ``kind``: sigmoid (rnnlm's), tanh, relu, or relu-trunc (relu
+capped at 20, faster-rnnlm's).
 
 Arrays: U (V, H) input-word rows (an OOV previous word, id -1, adds nothing);
 W (H, H) recurrent matrix, W[i, j] connects h_{t-1}[j] to s_t[i].
@@ -17,11 +20,40 @@ from ._jit import kernel
 from .fastexp import faster_exp
 
 PRE_ACTIVATION_LIMIT = 50.0
+SIGMOID, TANH, RELU, RELU_TRUNC = range(4)     # numbered as config.HIDDEN_TYPES
+RELU_TRUNC_MAX = 20.0
 
 
 @kernel
-def forward(U, W, prev_word, h_prev, s, fast):
-    """s = sigmoid(U[prev_word] + W . h_prev); ``fast``: with rnnlm 0.4b's fasterexp."""
+def activate(v, kind, fast):
+    """f(clamped v); ``fast``: the sigmoid with rnnlm 0.4b's fasterexp."""
+    limit = np.float32(PRE_ACTIVATION_LIMIT)
+    v = min(max(np.float32(v), -limit), limit)
+    if kind == SIGMOID:
+        return np.float32(1.0) / (np.float32(1.0) + (faster_exp(-v) if fast else math.exp(-v)))
+    if kind == TANH:
+        return np.float32(math.tanh(v))
+    if kind == RELU:
+        return max(v, np.float32(0.0))
+    return min(max(v, np.float32(0.0)), np.float32(RELU_TRUNC_MAX))
+
+
+@kernel
+def derivative(ac, kind):
+    """f'(pre-activation) from the activation ac = f(pre-activation)."""
+    if kind == SIGMOID:
+        return ac * (np.float32(1.0) - ac)
+    if kind == TANH:
+        return np.float32(1.0) - ac * ac
+    if kind == RELU:
+        return np.float32(1.0) if ac > 0 else np.float32(0.0)
+    return np.float32(1.0) if np.float32(0.0) < ac < np.float32(RELU_TRUNC_MAX) \
+        else np.float32(0.0)
+
+
+@kernel
+def forward(U, W, prev_word, h_prev, s, kind, fast):
+    """s = f(U[prev_word] + W . h_prev); ``fast``: sigmoid with rnnlm 0.4b's fasterexp."""
     hidden = s.shape[0]
     for i in range(hidden):
         row = W[i]
@@ -33,16 +65,13 @@ def forward(U, W, prev_word, h_prev, s, fast):
         column = U[prev_word]
         for i in range(hidden):
             s[i] += column[i]
-    limit = np.float32(PRE_ACTIVATION_LIMIT)
-    one = np.float32(1.0)
     for i in range(hidden):
-        v = min(max(s[i], -limit), limit)
-        s[i] = one / (one + (faster_exp(-v) if fast else math.exp(-v)))
+        s[i] = activate(s[i], kind, fast)
 
 
 @kernel
-def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
-    """One-step backprop (no BPTT): delta = e_hidden * s(1-s); U, W += alpha * gradient.
+def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind):
+    """One-step backprop (no BPTT): delta = e_hidden * f'; U, W += alpha * gradient.
 
     e_hidden is overwritten with delta.
     """
@@ -50,7 +79,7 @@ def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
     alpha = np.float32(alpha)
     l2 = np.float32(l2)
     for i in range(hidden):
-        e_hidden[i] = e_hidden[i] * s[i] * (np.float32(1.0) - s[i])
+        e_hidden[i] = e_hidden[i] * derivative(s[i], kind)
     if prev_word >= 0:
         column = U[prev_word]
         for i in range(hidden):
@@ -64,12 +93,12 @@ def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
 
 @kernel
 def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                grad_W, grad_U, delta, e_prev):
+                grad_W, grad_U, delta, e_prev, kind):
     """Unfold ``steps`` time steps back from ``head`` and apply the accumulated update.
 
     Step 0 is the newest token, whose recurrent input is ``h_prev``; step k>0
     reads its activation from slot head-k and its input from slot head-k-1.
-    At each step: delta = err * s(1-s); grad_U[k] = alpha*delta (input word);
+    At each step: delta = err * f'; grad_U[k] = alpha*delta (input word);
     grad_W += alpha * delta (x) input; err = clip(W^T delta) + stored error of
     the step before.  Then W += grad_W, U[word_k] += grad_U[k] (minus l2 decay),
     the stored errors are cleared and grad_W is zeroed.
@@ -80,7 +109,6 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
     alpha = np.float32(alpha)
     l2 = np.float32(l2)
     limit = np.float32(cutoff)
-    one = np.float32(1.0)
     err = ring_er[head].copy()
     for step in range(steps):
         now = (head - step) % slots
@@ -88,7 +116,7 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
         ac = ring_ac[now]
         inputs = h_prev if step == 0 else ring_ac[before]
         for i in range(hidden):
-            delta[i] = err[i] * ac[i] * (one - ac[i])
+            delta[i] = err[i] * derivative(ac[i], kind)
             grad_U[step, i] = alpha * delta[i]
         e_prev[:] = 0.0
         for i in range(hidden):

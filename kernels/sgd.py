@@ -32,14 +32,16 @@ def _reset_sentence_state(s, h_prev, hist):
 
 @kernel
 def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
-               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out, fast):
+               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out, fast,
+               kind):
     """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens).
 
-    ``fast`` computes with rnnlm 0.4b's approximate exponential.
+    ``fast`` computes with rnnlm 0.4b's approximate exponential; ``kind`` is the
+    hidden type (kernels.rnn).
     """
     for t in range(tokens.shape[0]):
         word = tokens[t]
-        rnn.forward(U, W, hist[0], h_prev, s, fast)
+        rnn.forward(U, W, hist[0], h_prev, s, kind, fast)
         target_class = word_class[word] if word >= 0 else -1
         used = maxent.feature_hashes(hist, order, d.shape[0], max(target_class, 0),
                                      class_hash, word_hash)
@@ -59,10 +61,12 @@ def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
                alpha, beta, cutoff, bptt_steps, bptt_block,
                s, h_prev, hist, counters, class_hash, word_hash, scratch, p_class, p_word,
-               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out, fast):
+               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out, fast,
+               kind):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
 
-    ``fast``: forward passes with rnnlm 0.4b's approximate exponential.
+    ``fast``: forward passes with rnnlm 0.4b's approximate exponential; ``kind``:
+    the hidden type (kernels.rnn).
 
     When ``out`` is not empty, out[t] receives log10 P of token t before its
     update (0 at OOVs): dynamic evaluation is training on the test text.
@@ -82,7 +86,7 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
         counter = counters[0]
         l2 = alpha * beta if counter % 10 == 0 else 0.0
         prev_word = hist[0]
-        rnn.forward(U, W, prev_word, h_prev, s, fast)
+        rnn.forward(U, W, prev_word, h_prev, s, kind, fast)
         if word >= 0:
             target_class = word_class[word]
             used = maxent.feature_hashes(hist, order, d.shape[0], target_class,
@@ -97,7 +101,7 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
                                    class_hash, word_hash, used, scratch, p_class, p_word,
                                    alpha, l2, maxent_decay, cutoff, e_hidden)
             if bptt_steps == 0:
-                rnn.update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2)
+                rnn.update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind)
             else:
                 head = (counters[1] + 1) % slots
                 counters[1] = head
@@ -106,7 +110,8 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
                 ring_er[head] = e_hidden
                 if counter % bptt_block == 0 or (independent and word == 0):
                     rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, bptt_steps,
-                                    h_prev, alpha, l2, cutoff, grad_W, grad_U, delta, e_prev)
+                                    h_prev, alpha, l2, cutoff, grad_W, grad_U, delta, e_prev,
+                                    kind)
         elif out.shape[0] > 0:
             out[t] = 0.0
         h_prev[:] = s

@@ -28,7 +28,8 @@ def sentence_start_state(net: Network) -> np.ndarray:
 def nbest_context(net: Network) -> np.ndarray:
     """rnnlm's first N-best context: the state after reading </s> from a zero recurrent input."""
     state = np.empty(net.hidden_size, np.float32)
-    rnn.forward(net.U, net.W, 0, np.zeros(net.hidden_size, np.float32), state, net.fast_exp)
+    rnn.forward(net.U, net.W, 0, np.zeros(net.hidden_size, np.float32), state, net.kind,
+                net.fast_exp)
     return state
 
 
@@ -63,7 +64,7 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
     for t in range(steps):
         n = int(active[t])
         h = h[:n] @ W_t
-        batch.add_inputs_and_sigmoid(h, net.U, inputs[:n, t], net.fast_exp)
+        batch.add_inputs_and_activate(h, net.U, inputs[:n, t], net.kind, net.fast_exp)
         states.append(h)
     valid = targets.T >= 0                                   # (steps, count)
     positions = np.argwhere(valid)                           # (t, row) pairs, by t then row

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from .errors import ConfigError
 
 MAX_DIRECT_ORDER = 20
+HIDDEN_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")   # kernels.rnn numbers them so
 
 
 def option(default, help, flag=None, unit=""):
@@ -35,6 +36,10 @@ class ModelConfig:
     bptt_block: int = option(10, "apply BPTT updates every this many words", unit="words")
     independent: bool = option(False, "reset the hidden state and histories at every "
                                "sentence end (train and test must agree)")
+    hidden_type: str = option("sigmoid", "hidden unit type: sigmoid (rnnlm's), tanh, relu, or "
+                              "relu-trunc (relu capped at 20)")
+    diagonal_initialization: float = option(0.0, "start the recurrent matrix at this value "
+                                            "times the identity (0: rnnlm's random start)")
 
     def __post_init__(self):
         _check(self.hidden >= 1, "-hidden must be at least 1")
@@ -44,6 +49,9 @@ class ModelConfig:
                f"-direct-order must be between 1 and {MAX_DIRECT_ORDER}")
         _check(self.bptt >= 0, "-bptt must not be negative")
         _check(self.bptt_block >= 1, "-bptt-block must be at least 1")
+        _check(self.hidden_type in HIDDEN_TYPES,
+               f"-hidden-type must be one of {', '.join(HIDDEN_TYPES)}")
+        _check(self.diagonal_initialization >= 0, "-diagonal-initialization must not be negative")
 
     @property
     def direct_size(self) -> int:

@@ -2,13 +2,14 @@
 
 Imported models score with rnnlm's approximate exponential by default (its
 numbers are reproduced); ours keep the exact one.  Export needs what the old
-format can hold: class softmax, sigmoid hidden layer (no other kinds exist yet).
+format can hold: class softmax and sigmoid hidden units (tanh or relu models are refused).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .config import ModelConfig, TrainConfig
+from .errors import ConfigError
 from .formats import rnnlm04
 from .model import Model, TrainingState
 from .network import Network
@@ -41,6 +42,9 @@ def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
 
 def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
     net, config, state = model.network, model.config, model.state
+    if config.hidden_type != "sigmoid":
+        raise ConfigError(f"rnnlm 0.4b's format has only sigmoid hidden units; this model "
+                          f"uses {config.hidden_type} units and cannot be exported")
     size_v, size_h, size_c = len(model.vocab), config.hidden, net.Oc.shape[0]
     header = {
         "train_file": state.train_file, "valid_file": state.valid_file,

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
-from .config import ModelConfig, TrainConfig, config_from_dict, config_to_dict
+from .config import (HIDDEN_TYPES, ModelConfig, TrainConfig, config_from_dict,
+                     config_to_dict)
 from .errors import ModelFileError
 from .formats import model_file
 from .network import WEIGHT_NAMES, Network
@@ -90,7 +91,8 @@ class Model:
         weights = {name: arrays[name] for name in WEIGHT_NAMES}
         network = Network(**weights, word_class=vocab.word_class,
                           class_start=vocab.class_start, direct_order=config.direct_order,
-                          independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
+                          independent=config.independent, fast_exp=bool(meta.get("fast_exp")),
+                          kind=HIDDEN_TYPES.index(config.hidden_type))
         _check_shapes(path, network, len(vocab), config)
         return cls(config, train_config, vocab, network, state)
 

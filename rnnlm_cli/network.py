@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import ModelConfig
+from .config import HIDDEN_TYPES, ModelConfig
 from .kernels import crand, maxent, sgd
 from .vocab import Vocabulary
 
@@ -35,6 +35,7 @@ class Network:
     direct_order: int
     independent: bool
     fast_exp: bool = False     # rnnlm 0.4b's approximate exponential when scoring
+    kind: int = 0              # hidden type, an index into config.HIDDEN_TYPES (0: sigmoid)
 
     @classmethod
     def initialise(cls, config: ModelConfig, vocab: Vocabulary, seed: int) -> "Network":
@@ -51,13 +52,17 @@ class Network:
                                          -0.1, 0.1)
         inputs = draws[:size_h * (size_v + size_h)].reshape(size_h, size_v + size_h)
         outputs = draws[size_h * (size_v + size_h):].reshape(rows_out, size_h)
-        return cls(U=np.ascontiguousarray(inputs[:, :size_v].T),
-                   W=np.ascontiguousarray(inputs[:, size_v:]),
+        recurrent = np.ascontiguousarray(inputs[:, size_v:])
+        if config.diagonal_initialization > 0:
+            recurrent = np.eye(size_h, dtype=np.float32) * np.float32(
+                config.diagonal_initialization)
+        return cls(U=np.ascontiguousarray(inputs[:, :size_v].T), W=recurrent,
                    Oc=outputs[size_v:size_v + size_c].copy(), Ow=outputs[:size_v].copy(),
                    d=np.zeros(config.direct_size, np.float32),
                    h_init=np.full(size_h, EPOCH_START_HIDDEN, np.float32),
                    word_class=vocab.word_class, class_start=vocab.class_start,
-                   direct_order=config.direct_order, independent=config.independent)
+                   direct_order=config.direct_order, independent=config.independent,
+                   kind=HIDDEN_TYPES.index(config.hidden_type))
 
     @property
     def hidden_size(self) -> int:
@@ -90,7 +95,7 @@ class Network:
         sgd.score_span(tokens, self.U, self.W, self.Oc, self.Ow, self.d, self.maxent_order,
                        self.word_class, self.class_start, reset, ws.s, ws.h_prev,
                        ws.hist, ws.class_hash, ws.word_hash, ws.scratch, ws.p_class,
-                       ws.p_word, out, self.fast_exp)
+                       ws.p_word, out, self.fast_exp, self.kind)
         return out
 
     def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,
@@ -109,13 +114,13 @@ class Network:
                               ws.word_hash, ws.scratch, ws.p_class, ws.p_word, ws.e_hidden,
                               ws.ring_word, ws.ring_ac, ws.ring_er, ws.grad_W, ws.grad_U,
                               ws.delta, ws.e_prev, _NO_OUTPUT if out is None else out,
-                              self.fast_exp)
+                              self.fast_exp, self.kind)
 
     def distribution(self, ws: "Workspace") -> np.ndarray:
         """P(v | current state) for every word v, as the next token would be scored."""
         from .kernels import rnn
         s = np.empty_like(ws.s)
-        rnn.forward(self.U, self.W, ws.hist[0], ws.h_prev, s, self.fast_exp)
+        rnn.forward(self.U, self.W, ws.hist[0], ws.h_prev, s, self.kind, self.fast_exp)
         out = np.empty(self.Ow.shape[0], dtype=np.float32)
         sgd.full_distribution(s, self.Oc, self.Ow, self.d, self.maxent_order, ws.hist,
                               self.class_start, ws.class_hash, ws.word_hash, ws.scratch,

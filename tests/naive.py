@@ -62,11 +62,25 @@ def word_feature_indices(word_hash, count, size):
     return indices
 
 
-def hidden_forward(U, W, prev_word, h_prev):
+HIDDEN_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")   # kind = index
+
+
+def activation(pre, kind=0):
+    pre = np.clip(pre, -50, 50)
+    return [sigmoid, np.tanh, lambda x: np.maximum(x, 0),
+            lambda x: np.clip(x, 0, 20)][kind](pre)
+
+
+def activation_derivative(ac, kind=0):
+    """f' at the pre-activation, from the activation f(pre)."""
+    return [ac * (1 - ac), 1 - ac * ac, (ac > 0) * 1.0, ((ac > 0) & (ac < 20)) * 1.0][kind]
+
+
+def hidden_forward(U, W, prev_word, h_prev, kind=0):
     pre = W.astype(np.float64) @ h_prev
     if prev_word >= 0:
         pre = pre + U[prev_word]
-    return sigmoid(pre)
+    return activation(pre, kind)
 
 
 def faster_exp(x):
@@ -141,16 +155,16 @@ def clip(values, cutoff):
     return np.clip(values, -cutoff, cutoff) if cutoff > 0 else values
 
 
-def hidden_update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2):
+def hidden_update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind=0):
     U, W = U.astype(np.float64), W.astype(np.float64)
-    delta = e_hidden * s * (1 - s)
+    delta = e_hidden * activation_derivative(s, kind)
     if prev_word >= 0:
         U[prev_word] += alpha * delta - U[prev_word] * l2
     W += alpha * np.outer(delta, h_prev) - W * l2
     return U, W
 
 
-def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff):
+def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff, kind=0):
     """Truncated BPTT over the newest ``steps`` time steps.
 
     words/acts/errors are lists, oldest first; the newest entry is the current
@@ -163,7 +177,7 @@ def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff):
     for step in range(steps):
         now = len(acts) - 1 - step
         inputs = h_prev if step == 0 else acts[now - 1]
-        delta = err * acts[now] * (1 - acts[now])
+        delta = err * activation_derivative(acts[now], kind)
         grad_U.append((words[now], alpha * delta))
         grad_W += alpha * np.outer(delta, inputs)
         err = clip(W.T @ delta, cutoff) + errors[now - 1]

@@ -74,20 +74,20 @@ def test_output_layer_gradients(target):
     np.testing.assert_allclose(e_hidden, numeric_s, rtol=1e-3, atol=1e-4)
 
 
-def sequence_loss(net, U, W, words, targets, h0):
+def sequence_loss(net, U, W, words, targets, h0, kind=0):
     """Sum of ln P(target_t) over a sequence, output layer fixed."""
     h, total = h0, 0.0
     for word, target in zip(words, targets):
-        h = naive.hidden_forward(U, W, word, h)
+        h = naive.hidden_forward(U, W, word, h, kind)
         total += np.log(10) * naive.log10_prob(h, net.Oc, net.Ow, net.class_start,
                                                net.word_class, target, net.d, [0] * 20, 0)
     return total
 
 
-def hidden_errors(net, U, W, words, targets, h0):
+def hidden_errors(net, U, W, words, targets, h0, kind=0):
     acts, errors, h = [], [], h0
     for word, target in zip(words, targets):
-        h = naive.hidden_forward(U, W, word, h)
+        h = naive.hidden_forward(U, W, word, h, kind)
         acts.append(h)
         errors.append(numeric_gradient(
             lambda a: np.log(10) * naive.log10_prob(a, net.Oc, net.Ow, net.class_start,
@@ -96,8 +96,9 @@ def hidden_errors(net, U, W, words, targets, h0):
     return acts, errors
 
 
+@pytest.mark.parametrize("kind", range(len(naive.HIDDEN_TYPES)))
 @pytest.mark.parametrize("length", [1, 5])
-def test_hidden_layer_gradients_through_time(length):
+def test_hidden_layer_gradients_through_time(length, kind):
     """Full BPTT over a whole sequence equals the exact gradient of its log-likelihood."""
     net = TinyNet(seed=31, direct=0)
     rng = net.rng
@@ -105,7 +106,7 @@ def test_hidden_layer_gradients_through_time(length):
     targets = [int(w) for w in rng.integers(0, 23, length)]
     h0 = net.hidden_state().astype(np.float64)
     U64, W64 = net.U.astype(np.float64), net.W.astype(np.float64)
-    acts, errors = hidden_errors(net, U64, W64, words, targets, h0)
+    acts, errors = hidden_errors(net, U64, W64, words, targets, h0, kind)
     hidden = h0.shape[0]
     slots = length + 2
     ring_word = np.zeros(slots, np.int32)
@@ -118,19 +119,20 @@ def test_hidden_layer_gradients_through_time(length):
     U, W = net.U.copy(), net.W.copy()
     if length == 1:
         e_hidden = errors[0].astype(np.float32)
-        rnn.update_direct(U, W, words[0], h_prev, acts[0].astype(np.float32), e_hidden, ALPHA, 0)
+        rnn.update_direct(U, W, words[0], h_prev, acts[0].astype(np.float32), e_hidden, ALPHA, 0,
+                          kind)
     else:
         rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, length, length, h_prev, ALPHA, 0.0,
                         0.0, np.zeros((hidden, hidden), np.float32),
                         np.zeros((length, hidden), np.float32), np.zeros(hidden, np.float32),
-                        np.zeros(hidden, np.float32))
+                        np.zeros(hidden, np.float32), kind)
     w_idx = sample_indices(rng, W.shape)
-    numeric_W = numeric_gradient(lambda a: sequence_loss(net, U64, a, words, targets, h0), W64,
-                                 w_idx)
+    numeric_W = numeric_gradient(lambda a: sequence_loss(net, U64, a, words, targets, h0, kind),
+                                 W64, w_idx)
     np.testing.assert_allclose([(W[i] - net.W[i]) / ALPHA for i in w_idx], numeric_W,
                                rtol=2e-3, atol=2e-4)
     u_idx = [(w, j) for w in set(words) for j in range(hidden)]
-    numeric_U = numeric_gradient(lambda a: sequence_loss(net, a, W64, words, targets, h0), U64,
-                                 u_idx)
+    numeric_U = numeric_gradient(lambda a: sequence_loss(net, a, W64, words, targets, h0, kind),
+                                 U64, u_idx)
     np.testing.assert_allclose([(U[i] - net.U[i]) / ALPHA for i in u_idx], numeric_U,
                                rtol=2e-3, atol=2e-4)
