@@ -310,3 +310,17 @@ def test_dropin_training_reproduces_rnnlms_own_run(tmp_path, unpacked):
         assert header[key] == reference_header[key], key
     scored = run("-rnnlm", model, "-test", swb())
     assert summary_value(scored.stdout, "PPL net:") == pytest.approx(72.447589, rel=2e-4)
+
+
+@pytest.mark.parametrize("damage", ["bad number", "cut"])
+def test_damaged_text_model_is_one_clear_error(unpacked, tmp_path, damage):
+    text = unpacked["rnn-h20-indep.txt.gz"].read_bytes()
+    at = text.index(b"Weights 1->2:") + 200
+    damaged = text[:at] + b"abc\n" + text[at:] if damage == "bad number" else text[:-5000]
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(damaged)
+    result = run("-rnnlm", path, "-test", swb())
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and any(
+        text in lines[0] for text in ("(truncated or corrupt)", "missing section", "(corrupt)"))

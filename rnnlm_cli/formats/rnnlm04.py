@@ -10,6 +10,7 @@ values right after the vocabulary.  Compression layers are not supported.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,23 +124,31 @@ def _parse_header(text: str) -> dict:
 
 
 def _text_values(data: bytes, sizes, path) -> np.ndarray:
-    tokens = data.split()
-    sections = [b"activation:", b"0->1:", b"1->2:", b"connections:"]
-    out, at = [], 0
-    for label, size in zip(sections, sizes):
+    """The four numeric sections of a text model, parsed without a Python object per value."""
+    labels = [b"Hidden layer activation:", b"Weights 0->1:", b"Weights 1->2:",
+              b"Direct connections:"]
+    starts = []
+    for label in labels:
+        at = data.find(label, starts[-1] if starts else 0)
+        if at < 0:
+            raise ModelFileError(f"{path}: missing section {label.decode()} in rnnlm model")
+        starts.append(at)
+    out = []
+    for k, (label, size) in enumerate(zip(labels, sizes)):
+        end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        text = data[starts[k] + len(label):end]
         try:
-            at = tokens.index(label, at) + 1
-        except ValueError:
-            raise ModelFileError(f"{path}: missing section {label.decode()} in rnnlm model") \
-                from None
-        chunk = tokens[at:at + size]
-        if len(chunk) < size:
-            raise ModelFileError(f"{path}: truncated rnnlm model ({label.decode()})")
-        try:
-            out.append(np.array(chunk, dtype=np.float64))
-        except ValueError:
-            raise ModelFileError(f"{path}: bad number in section {label.decode()}") from None
-        at += size
+            with warnings.catch_warnings():      # older numpy warns and stops at a bad number
+                warnings.simplefilter("ignore", DeprecationWarning)
+                values = np.fromstring(text, dtype=np.float64, sep=" ") if text.strip() else \
+                    np.zeros(0)
+        except ValueError:                       # numpy 2 raises instead
+            raise ModelFileError(f"{path}: section {label.decode()} holds something that is "
+                                 "not a number (corrupt)") from None
+        if values.shape[0] != size:
+            raise ModelFileError(f"{path}: section {label.decode()} holds {values.shape[0]} "
+                                 f"readable numbers, {size} expected (truncated or corrupt)")
+        out.append(values)
     return np.concatenate(out)
 
 
