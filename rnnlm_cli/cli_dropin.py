@@ -92,16 +92,11 @@ def parse(args: list[str]) -> dict:
 def run(args: list[str]) -> None:
     """Carry out an rnnlm 0.4b command line."""
     given = parse(args)
+    _check(given)
     debug = given.get("-debug", 1)
     if debug > 0:
         for name, value in given.items():
             click.echo(OPTIONS[name][1].format(value))
-    if not any(mode in given for mode in ("-train", "-test")) and given.get("-gen", 0) <= 0:
-        raise ConfigError("training or testing must be specified (-train, -test or -gen)")
-    if "-rnnlm" not in given:
-        raise ConfigError("model file must be specified (-rnnlm)")
-    if "-compression" in given and given["-compression"] > 0:
-        raise ConfigError("-compression: compression layers are not supported")
     if "-train" in given:
         _train(given, debug)
     if "-test" in given:
@@ -111,6 +106,20 @@ def run(args: list[str]) -> None:
             _perplexity(given, debug)
     if given.get("-gen", 0) > 0:
         _generate(given)
+
+
+def _check(given: dict) -> None:
+    """Refuse what cannot be carried out, before any output (rnnlm checks less)."""
+    if not any(mode in given for mode in ("-train", "-test")) and given.get("-gen", 0) <= 0:
+        raise ConfigError("training or testing must be specified (-train, -test or -gen)")
+    if "-rnnlm" not in given:
+        raise ConfigError("model file must be specified (-rnnlm)")
+    if given.get("-compression", 0) > 0:
+        raise ConfigError("-compression: compression layers are not supported")
+    if not 0.0 <= given.get("-lambda", 0.75) <= 1.0:
+        raise ConfigError("-lambda must be between 0 and 1")
+    if given.get("-dynamic", 0.0) < 0 or given.get("-gen", 0) < 0:
+        raise ConfigError("-dynamic and -gen must not be negative")
 
 
 def _train(given: dict, debug: int) -> None:

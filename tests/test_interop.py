@@ -242,10 +242,14 @@ def test_dropin_gen_layout(unpacked):
     (["-rnnlm", "m"], "training or testing must be specified"),
     (["-test", "x", "-hidden", "ten"], "-hidden: expected int"),
     (["-rnnlm", "m", "-test", "x", "-compression", "10"], "compression"),
+    (["-rnnlm", "m", "-test", "x", "-lambda", "1.5"], "-lambda must be between 0 and 1"),
+    (["-rnnlm", "m", "-gen", "-3", "-test", "x"], "must not be negative"),
 ])
 def test_dropin_errors_are_one_line_on_stderr(args, text):
     result = run(*args)
     assert result.exit_code != 0
+    if text != "nonexistent":       # option errors come before the option echo lines
+        assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and text in lines[0] and "Traceback" not in result.stderr
 
