@@ -51,6 +51,14 @@ class Discount:
     def _below_min(self, count):
         return count < self.min_count
 
+    def _guarded(self, count, d):
+        """d where the n-gram is kept; 1 for zero counts, 0 (removed) below the minimum."""
+        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+
+    def _subtracting(self, count, subtract):
+        """Absolute discounting: d = (c - D) / c, with D constant or per n-gram."""
+        return self._guarded(count, (count - subtract) / np.maximum(count, 1))
+
 
 class GoodTuring(Discount):
     """Katz/Good-Turing: d(c) = ((c+1) n_{c+1} / (c n_c) - A) / (1 - A) for c <= max."""
@@ -92,8 +100,7 @@ class GoodTuring(Discount):
         table = np.ones(self.max_count + 2)
         table[1:self.max_count + 1] = self.coefficients[1:]
         d = table[np.clip(count, 0, self.max_count + 1).astype(np.int64)]
-        d = np.where(count > self.max_count, 1.0, d)
-        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+        return self._guarded(count, np.where(count > self.max_count, 1.0, d))
 
 
 class WittenBell(Discount):
@@ -104,8 +111,7 @@ class WittenBell(Discount):
         self.min_count = min_count
 
     def discount(self, count, total, observed):
-        d = total / (total + observed)
-        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+        return self._guarded(count, total / (total + observed))
 
     def lower_order_weight(self, total, observed, n2plus, n3plus):
         return observed / (total + observed)
@@ -122,9 +128,7 @@ class ConstDiscount(Discount):
         return self.min_count <= 1 and self.value == 0.0
 
     def discount(self, count, total, observed):
-        safe = np.maximum(count, 1)
-        d = (count - self.value) / safe
-        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+        return self._subtracting(count, self.value)
 
     def lower_order_weight(self, total, observed, n2plus, n3plus):
         return self.value * observed / total
@@ -159,9 +163,7 @@ class KneserNey(Discount):
              f"{' '.join(str(d) for d in FALLBACK_DISCOUNTS)}")
 
     def discount(self, count, total, observed):
-        safe = np.maximum(count, 1)
-        d = (count - self.d1) / safe
-        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+        return self._subtracting(count, self.d1)
 
     def lower_order_weight(self, total, observed, n2plus, n3plus):
         return self.d1 * observed / total
@@ -190,10 +192,8 @@ class ModifiedKneserNey(KneserNey):
             self.d1, self.d2, self.d3 = FALLBACK_DISCOUNTS
 
     def discount(self, count, total, observed):
-        safe = np.maximum(count, 1)
-        subtract = np.where(count == 1, self.d1, np.where(count == 2, self.d2, self.d3))
-        d = (count - subtract) / safe
-        return np.where(count <= 0, 1.0, np.where(self._below_min(count), 0.0, d))
+        return self._subtracting(
+            count, np.where(count == 1, self.d1, np.where(count == 2, self.d2, self.d3)))
 
     def lower_order_weight(self, total, observed, n2plus, n3plus):
         return (self.d1 * (observed - n2plus) + self.d2 * (n2plus - n3plus)

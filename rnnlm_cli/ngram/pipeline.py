@@ -47,18 +47,10 @@ class SmoothingConfig:
     discount_fallback: bool = False
 
     def min_count(self, k: int) -> int:
-        if k in self.gtmin:
-            return self.gtmin[k]
-        if k > MAX_PER_ORDER:
-            return self.gtmin.get(0, 1)
-        return DEFAULT_GTMIN.get(k, 2)
+        return _count_limit(self.gtmin, DEFAULT_GTMIN, k, beyond=1, unlisted=2)
 
     def max_count(self, k: int) -> int:
-        if k in self.gtmax:
-            return self.gtmax[k]
-        if k > MAX_PER_ORDER:
-            return self.gtmax.get(0, 5)
-        return DEFAULT_GTMAX.get(k, 7)
+        return _count_limit(self.gtmax, DEFAULT_GTMAX, k, beyond=5, unlisted=7)
 
     def discount_for(self, k: int) -> Discount:
         minimum = self.min_count(k)
@@ -110,3 +102,13 @@ def compact(counts: NgramCounts, arrays) -> BackoffModel:
         new_index = np.full(len(table), -1, np.int64)
         new_index[rows] = np.arange(rows.size)
     return BackoffModel(counts.vocab, tables)
+
+
+def _count_limit(given: dict, defaults: dict, k: int, beyond: int, unlisted: int) -> int:
+    """-gtNmin/-gtNmax for order k: the option, else SRILM's default (orders above
+    MAX_PER_ORDER take the order-0 option, or ``beyond``)."""
+    if k in given:
+        return given[k]
+    if k > MAX_PER_ORDER:
+        return given.get(0, beyond)
+    return defaults.get(k, unlisted)
