@@ -111,7 +111,8 @@ def test_special_files_are_written_in_place_not_replaced(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()),
+                              daemon=True)   # a regression must fail, not hang
     reader.start()
     with atomic_output(str(fifo)) as handle:
         handle.write(b"through the pipe")
