@@ -10,7 +10,7 @@ newest first; targets (N,) int32 (>= 0); class logits Z (N, C) float32.
 import numpy as np
 
 from ._jit import kernel
-from . import maxent, rnn
+from . import maxent, output, rnn
 from .class_softmax import log10_softmax_at, rows_dot
 
 
@@ -49,6 +49,13 @@ def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, 
         if used > 0:
             maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
         out[n] = log10_softmax_at(scores, count, targets[n] - first, fast)
+
+
+@kernel
+def rows_log10_probs(S, layer, targets, d, order, hist, work, out, fast):
+    """out[n] = log10 P(targets[n] | S[n], hist[n]) with any output layer (kernels.output)."""
+    for n in range(S.shape[0]):
+        out[n] = output.word_log10_prob(layer, targets[n], S[n], d, order, hist[n], work, fast)
 
 
 @kernel

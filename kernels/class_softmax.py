@@ -10,12 +10,16 @@ Scores are clamped to [-50, 50] before the max-subtracted exponential.
 The backward pass uses the natural-log gradient errors e = onehot - P.
 """
 import math
+from collections import namedtuple
 
 import numpy as np
 
 from ._jit import kernel
 from .fastexp import faster_exp
-from .maxent import add_class_scores, add_word_scores, update_class_weights, update_word_weights
+from .maxent import (add_class_scores, add_word_scores, feature_hashes, update_class_weights,
+                     update_word_weights)
+
+ClassSoftmax = namedtuple("ClassSoftmax", "Oc Ow word_class class_start")
 
 SCORE_LIMIT = 50.0
 
@@ -175,3 +179,50 @@ def backward(s, Oc, Ow, class_start, target, target_class, d, class_hash, word_h
     clip(e_hidden, cutoff)
     _backprop_rows(Oc, 0, n_classes, p_class, s, alpha, l2, e_hidden)
     clip(e_hidden, cutoff)
+
+
+# The output-layer interface (kernels.output): ``work`` is an output.OutputScratch.
+
+@kernel
+def _forward_target(layer, word, s, d, order, hist, work, fast):
+    """forward() for the class of ``word``; returns the number of maxent orders in use."""
+    target_class = layer.word_class[word]
+    used = feature_hashes(hist, order, d.shape[0], target_class, work.class_hash,
+                          work.word_hash)
+    forward(s, layer.Oc, layer.Ow, layer.class_start, target_class, d, work.class_hash,
+            work.word_hash, used, work.scratch, work.p_class, work.p_word, fast)
+    return used
+
+
+@kernel
+def word_log10_prob(layer, word, s, d, order, hist, work, fast):
+    """log10 P(word | s, hist)."""
+    _forward_target(layer, word, s, d, order, hist, work, fast)
+    return log10_prob(work.p_class, work.p_word, word, layer.word_class[word],
+                      layer.class_start)
+
+
+@kernel
+def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, e_hidden,
+               fast):
+    """One SGD step on ``word`` (see backward); returns log10 P(word) before it."""
+    used = _forward_target(layer, word, s, d, order, hist, work, fast)
+    target_class = layer.word_class[word]
+    logp = log10_prob(work.p_class, work.p_word, word, target_class, layer.class_start)
+    backward(s, layer.Oc, layer.Ow, layer.class_start, word, target_class, d, work.class_hash,
+             work.word_hash, used, work.scratch, work.p_class, work.p_word, alpha, l2,
+             maxent_decay, cutoff, e_hidden)
+    return logp
+
+
+@kernel
+def distribution(layer, s, d, order, hist, work, out, fast):
+    """out[v] = P(v | s, hist) for every word v."""
+    class_start = layer.class_start
+    for c in range(layer.Oc.shape[0]):
+        used = feature_hashes(hist, order, d.shape[0], c, work.class_hash, work.word_hash)
+        forward(s, layer.Oc, layer.Ow, class_start, c, d, work.class_hash, work.word_hash,
+                used, work.scratch, work.p_class, work.p_word, fast)
+        first = class_start[c]
+        for k in range(class_start[c + 1] - first):
+            out[first + k] = work.p_class[c] * work.p_word[k]

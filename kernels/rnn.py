@@ -93,52 +93,53 @@ def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind):
 
 @kernel
 def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                grad_W, grad_U, delta, e_prev, kind):
+                grad_U, delta, e_prev, err, kind):
     """Unfold ``steps`` time steps back from ``head`` and apply the accumulated update.
 
     Step 0 is the newest token, whose recurrent input is ``h_prev``; step k>0
     reads its activation from slot head-k and its input from slot head-k-1.
-    At each step: delta = err * f'; grad_U[k] = alpha*delta (input word);
-    grad_W += alpha * delta (x) input; err = clip(W^T delta) + stored error of
-    the step before.  Then W += grad_W, U[word_k] += grad_U[k] (minus l2 decay),
-    the stored errors are cleared and grad_W is zeroed.
-    Scratch: grad_W (H, H) zero on entry, grad_U (steps, H), delta, e_prev (H,).
+    At each step: delta = err * f'; grad_U[k] = alpha*delta; err = clip(W^T delta)
+    + stored error of the step before.  W is not changed during the unfold, so
+    its update sum_k grad_U[k] (x) input_k is formed afterwards row by row (the
+    inputs stay in L1; no H x H gradient buffer is written per step).  Then
+    W += that - W*l2, U[word_k] += grad_U[k] - U*l2, and the stored errors are
+    cleared.  Scratch: grad_U (steps, H); delta, e_prev, err (H,).
     """
     slots = ring_ac.shape[0]
     hidden = h_prev.shape[0]
     alpha = np.float32(alpha)
     l2 = np.float32(l2)
     limit = np.float32(cutoff)
-    err = ring_er[head].copy()
+    err[:] = ring_er[head]
     for step in range(steps):
         now = (head - step) % slots
-        before = (head - step - 1) % slots
         ac = ring_ac[now]
-        inputs = h_prev if step == 0 else ring_ac[before]
         for i in range(hidden):
             delta[i] = err[i] * derivative(ac[i], kind)
             grad_U[step, i] = alpha * delta[i]
         e_prev[:] = 0.0
         for i in range(hidden):
             row = W[i]
-            g_row = grad_W[i]
             di = delta[i]
-            step_i = alpha * di
             for j in range(hidden):
                 e_prev[j] += di * row[j]
-                g_row[j] += step_i * inputs[j]
         if cutoff > 0.0:
             for j in range(hidden):
                 e_prev[j] = min(max(e_prev[j], -limit), limit)
-        stored = ring_er[before]
+        stored = ring_er[(head - step - 1) % slots]
         for j in range(hidden):
             err[j] = e_prev[j] + stored[j]
+    total = e_prev
     for i in range(hidden):
+        total[:] = 0.0
+        for step in range(steps):
+            g = grad_U[step, i]
+            inputs = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
+            for j in range(hidden):
+                total[j] += g * inputs[j]
         row = W[i]
-        g_row = grad_W[i]
         for j in range(hidden):
-            row[j] += g_row[j] - row[j] * l2
-            g_row[j] = 0.0
+            row[j] += total[j] - row[j] * l2
     for step in range(steps):
         word = ring_word[(head - step) % slots]
         if word >= 0:

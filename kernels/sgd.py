@@ -1,7 +1,8 @@
 """Fused per-token loops over a span of the token stream: SGD training and scoring.
 
-The network state that survives between calls lives in arrays owned by the
-caller (see ``rnnlm_cli.network.Workspace``):
+``layer`` is the output layer (kernels.output: class or hierarchical softmax)
+and ``work`` its per-stream scratch.  The network state that survives between
+calls lives in arrays owned by the caller (see ``rnnlm_cli.network.Workspace``):
 
     h_prev (H,)       recurrent input (the previous hidden activation)
     hist (MAX_ORDER,) previous words, newest first; hist[0] is the input word
@@ -12,7 +13,7 @@ With ``independent`` set, every ``</s>`` resets the state to all-1.0 and
 clears the histories (rnnlm's -independent).
 """
 from ._jit import kernel
-from . import class_softmax, maxent, rnn
+from . import output, rnn
 
 
 @kernel
@@ -31,8 +32,7 @@ def _reset_sentence_state(s, h_prev, hist):
 
 
 @kernel
-def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
-               s, h_prev, hist, class_hash, word_hash, scratch, p_class, p_word, out, fast,
+def score_span(tokens, U, W, layer, d, order, independent, s, h_prev, hist, work, out, fast,
                kind):
     """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens).
 
@@ -42,13 +42,8 @@ def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
     for t in range(tokens.shape[0]):
         word = tokens[t]
         rnn.forward(U, W, hist[0], h_prev, s, kind, fast)
-        target_class = word_class[word] if word >= 0 else -1
-        used = maxent.feature_hashes(hist, order, d.shape[0], max(target_class, 0),
-                                     class_hash, word_hash)
-        class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
-                              word_hash, used, scratch, p_class, p_word, fast)
         if word >= 0:
-            out[t] = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
+            out[t] = output.word_log10_prob(layer, word, s, d, order, hist, work, fast)
         else:
             out[t] = 0.0
         h_prev[:] = s
@@ -58,11 +53,9 @@ def score_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 
 
 @kernel
-def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independent,
-               alpha, beta, cutoff, bptt_steps, bptt_block,
-               s, h_prev, hist, counters, class_hash, word_hash, scratch, p_class, p_word,
-               e_hidden, ring_word, ring_ac, ring_er, grad_W, grad_U, delta, e_prev, out, fast,
-               kind):
+def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, bptt_steps,
+               bptt_block, s, h_prev, hist, counters, work, e_hidden, ring_word, ring_ac,
+               ring_er, grad_U, delta, e_prev, err, out, fast, kind):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
 
     ``fast``: forward passes with rnnlm 0.4b's approximate exponential; ``kind``:
@@ -88,18 +81,11 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
         prev_word = hist[0]
         rnn.forward(U, W, prev_word, h_prev, s, kind, fast)
         if word >= 0:
-            target_class = word_class[word]
-            used = maxent.feature_hashes(hist, order, d.shape[0], target_class,
-                                         class_hash, word_hash)
-            class_softmax.forward(s, Oc, Ow, class_start, target_class, d, class_hash,
-                                  word_hash, used, scratch, p_class, p_word, fast)
-            logp = class_softmax.log10_prob(p_class, p_word, word, target_class, class_start)
+            logp = output.train_word(layer, word, s, d, order, hist, work, alpha, l2,
+                                     maxent_decay, cutoff, e_hidden, fast)
             total += logp
             if out.shape[0] > 0:
                 out[t] = logp
-            class_softmax.backward(s, Oc, Ow, class_start, word, target_class, d,
-                                   class_hash, word_hash, used, scratch, p_class, p_word,
-                                   alpha, l2, maxent_decay, cutoff, e_hidden)
             if bptt_steps == 0:
                 rnn.update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind)
             else:
@@ -110,7 +96,7 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
                 ring_er[head] = e_hidden
                 if counter % bptt_block == 0 or (independent and word == 0):
                     rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, bptt_steps,
-                                    h_prev, alpha, l2, cutoff, grad_W, grad_U, delta, e_prev,
+                                    h_prev, alpha, l2, cutoff, grad_U, delta, e_prev, err,
                                     kind)
         elif out.shape[0] > 0:
             out[t] = 0.0
@@ -130,13 +116,10 @@ def train_span(tokens, U, W, Oc, Ow, d, order, word_class, class_start, independ
 
 
 @kernel
-def full_distribution(s, Oc, Ow, d, order, hist, class_start, class_hash, word_hash, scratch,
-                      p_class, p_word, out, fast):
-    """out[v] = P(v | s, hist) for every word v (sampling, normalisation tests)."""
-    for c in range(Oc.shape[0]):
-        used = maxent.feature_hashes(hist, order, d.shape[0], c, class_hash, word_hash)
-        class_softmax.forward(s, Oc, Ow, class_start, c, d, class_hash, word_hash, used,
-                              scratch, p_class, p_word, fast)
-        first = class_start[c]
-        for k in range(class_start[c + 1] - first):
-            out[first + k] = p_class[c] * p_word[k]
+def next_distribution(U, W, layer, d, order, hist, h_prev, s, work, out, fast, kind):
+    """out[v] = P(v | history) for every word v, as the next token would be scored.
+
+    ``s`` is scratch here: the stream's state (h_prev, hist) is not advanced.
+    """
+    rnn.forward(U, W, hist[0], h_prev, s, kind, fast)
+    output.distribution(layer, s, d, order, hist, work, out, fast)

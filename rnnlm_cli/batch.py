@@ -1,6 +1,7 @@
 """Scoring many sentences at once: the hidden layer and the class logits become
 matrix-matrix products (NumPy/BLAS), the per-position maxent and in-class
-softmax run in Numba (kernels/batch.py).
+softmax (or the tree paths of a hierarchical softmax) run in Numba
+(kernels/batch.py).
 
 Every sentence starts from the same hidden state with an empty word history,
 as in independent N-best rescoring.  Results equal the one-token-at-a-time
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import batch, maxent, rnn
+from .kernels.class_softmax import ClassSoftmax
 from .network import Network
 
 
@@ -71,19 +73,32 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
     S = np.concatenate([states[t][valid[t, :active[t]]] for t in range(steps)])
     target = targets.T[valid]
     hist = _histories(inputs, positions)
-    target_class = net.word_class[target]
-    class_logp = np.empty(S.shape[0])
-    Z = S @ net.Oc.T
-    batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, class_logp,
-                            net.fast_exp)
-    word_logp = np.empty(S.shape[0])
-    batch.word_log10_probs(S, net.Ow, net.class_start, target, target_class, net.d,
-                           net.maxent_order, hist, word_logp, net.fast_exp)
     logp = np.full((count, steps), np.nan)
-    logp[positions[:, 1], positions[:, 0]] = class_logp + word_logp
+    logp[positions[:, 1], positions[:, 0]] = _output_log10_probs(net, S, target, hist)
     logp[order] = logp.copy()                                # back to input order
     inside = np.arange(steps)[None, :] < lengths[:, None]
     return logp[inside], np.concatenate([[0], np.cumsum(lengths)])
+
+
+def _output_log10_probs(net: Network, S: np.ndarray, target: np.ndarray,
+                        hist: np.ndarray) -> np.ndarray:
+    """log10 P(target[n] | S[n], hist[n]) for every position n.
+
+    The class softmax computes all class logits with one BLAS product; other
+    layers score row by row.
+    """
+    layer, logp = net.output, np.empty(S.shape[0])
+    if not isinstance(layer, ClassSoftmax):
+        batch.rows_log10_probs(S, layer, target, net.d, net.maxent_order, hist,
+                               net.workspace().work, logp, net.fast_exp)
+        return logp
+    target_class = layer.word_class[target]
+    Z = S @ layer.Oc.T
+    batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, logp, net.fast_exp)
+    word_logp = np.empty(S.shape[0])
+    batch.word_log10_probs(S, layer.Ow, layer.class_start, target, target_class, net.d,
+                           net.maxent_order, hist, word_logp, net.fast_exp)
+    return logp + word_logp
 
 
 def _histories(inputs: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ one line on stderr and a non-zero exit status.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -83,15 +84,20 @@ def main():
               help="validation text: drives the learning rate and stopping")
 @config_options(ModelConfig)
 @config_options(TrainConfig)
+@click.option(*flag_names("hs"), "hs", is_flag=True,
+              help="hierarchical softmax output layer (the same as --output hs)")
 @train_exp_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def train(model_path, train_path, valid_path, exp, quiet, **options):
-    """Train an RNNME model with class-based softmax (rnnlm 0.4b algorithm)."""
+def train(model_path, train_path, valid_path, hs, exp, quiet, **options):
+    """Train an RNNME model: rnnlm 0.4b's algorithm with a class-based softmax, or a
+    hierarchical softmax (-hs) for large vocabularies and speed."""
     from .corpus import read_text
     from .progress import WordProgress
     from .train import open_or_create, train as run_training
 
     model_config = take_config(ModelConfig, options)
+    if hs:
+        model_config = dataclasses.replace(model_config, output="hs")
     train_config = take_config(TrainConfig, options)
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config)
@@ -104,7 +110,9 @@ def train(model_path, train_path, valid_path, exp, quiet, **options):
             "(architecture and training options taken from the file)")
     else:
         model.network.fast_exp = exp == "rnnlm"
-        say(f"vocabulary: {len(model.vocab)} words, {model.vocab.n_classes} classes; "
+        layer = (f"{model.vocab.n_classes} classes" if model.config.output == "class"
+                 else "hierarchical softmax")
+        say(f"vocabulary: {len(model.vocab)} words, {layer}; "
             f"training tokens: {corpus.tokens.size}")
     valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
     model.state.valid_file = valid_path or ""

@@ -12,10 +12,12 @@ from .errors import ConfigError
 
 MAX_DIRECT_ORDER = 20
 HIDDEN_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")   # kernels.rnn numbers them so
+OUTPUT_LAYERS = ("class", "hs")
 
 
-def option(default, help, flag=None, unit=""):
-    return field(default=default, metadata={"help": help, "flag": flag, "unit": unit})
+def option(default, help, flag=None, unit="", choices=None):
+    return field(default=default,
+                 metadata={"help": help, "flag": flag, "unit": unit, "choices": choices})
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,12 @@ class ModelConfig:
     """Architecture of an RNNME model (stored in the model file)."""
 
     hidden: int = option(30, "hidden layer size", unit="units")
-    classes: int = option(100, "number of output classes (capped at the classes the "
-                          "frequency binning fills)", flag="class")
+    output: str = option("class", "output layer: class (class-based softmax, rnnlm 0.4b) or hs "
+                         "(hierarchical softmax over a binary Huffman tree, faster-rnnlm; "
+                         "O(log V) per word, for large vocabularies and fast training); "
+                         "-hs is short for --output hs", choices=OUTPUT_LAYERS)
+    classes: int = option(100, "number of output classes of the class softmax (capped at the "
+                          "classes the frequency binning fills)", flag="class")
     old_classes: bool = option(False, "assign classes by linear frequency share "
                                "(rnnlm's old rule) instead of the square-root rule")
     direct: float = option(0.0, "size of the hashed maxent (direct n-gram) weight array; "
@@ -37,12 +43,13 @@ class ModelConfig:
     independent: bool = option(False, "reset the hidden state and histories at every "
                                "sentence end (train and test must agree)")
     hidden_type: str = option("sigmoid", "hidden unit type: sigmoid (rnnlm's), tanh, relu, or "
-                              "relu-trunc (relu capped at 20)")
+                              "relu-trunc (relu capped at 20)", choices=HIDDEN_TYPES)
     diagonal_initialization: float = option(0.0, "start the recurrent matrix at this value "
                                             "times the identity (0: rnnlm's random start)")
 
     def __post_init__(self):
         _check(self.hidden >= 1, "-hidden must be at least 1")
+        _check(self.output in OUTPUT_LAYERS, f"--output must be one of {', '.join(OUTPUT_LAYERS)}")
         _check(self.classes >= 1, "-class must be at least 1")
         _check(self.direct >= 0, "-direct must not be negative")
         _check(1 <= self.direct_order <= MAX_DIRECT_ORDER,

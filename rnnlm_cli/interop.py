@@ -2,7 +2,8 @@
 
 Imported models score with rnnlm's approximate exponential by default (its
 numbers are reproduced); ours keep the exact one.  Export needs what the old
-format can hold: class softmax and sigmoid hidden units (tanh or relu models are refused).
+format can hold: class softmax and sigmoid hidden units (hierarchical-softmax, tanh or
+relu models are refused).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from .config import ModelConfig, TrainConfig
 from .errors import ConfigError
 from .formats import rnnlm04
+from .kernels.class_softmax import ClassSoftmax
 from .model import Model, TrainingState
 from .network import Network
 from .vocab import Vocabulary
@@ -27,10 +29,10 @@ def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
     vocab = Vocabulary(old.words, old.counts, old.classes, h["classes"])
     network = Network(U=np.ascontiguousarray(old.syn0[:, :size_v].T),
                       W=np.ascontiguousarray(old.syn0[:, size_v:]),
-                      Oc=np.ascontiguousarray(old.syn1[size_v:]),
-                      Ow=np.ascontiguousarray(old.syn1[:size_v]),
+                      output=ClassSoftmax(np.ascontiguousarray(old.syn1[size_v:]),
+                                          np.ascontiguousarray(old.syn1[:size_v]),
+                                          vocab.word_class, vocab.class_start),
                       d=np.ascontiguousarray(old.direct), h_init=old.hidden.copy(),
-                      word_class=vocab.word_class, class_start=vocab.class_start,
                       direct_order=h["direct_order"], independent=bool(h["independent"]),
                       fast_exp=True)
     state = TrainingState(epochs_done=h["iter"], alpha=h["alpha"], best_valid_logp=h["llogp"],
@@ -45,7 +47,11 @@ def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
     if config.hidden_type != "sigmoid":
         raise ConfigError(f"rnnlm 0.4b's format has only sigmoid hidden units; this model "
                           f"uses {config.hidden_type} units and cannot be exported")
-    size_v, size_h, size_c = len(model.vocab), config.hidden, net.Oc.shape[0]
+    if config.output != "class":
+        raise ConfigError("rnnlm 0.4b's format has only the class softmax; this model uses a "
+                          "hierarchical softmax and cannot be exported")
+    layer = net.output
+    size_v, size_h, size_c = len(model.vocab), config.hidden, layer.Oc.shape[0]
     header = {
         "train_file": state.train_file, "valid_file": state.valid_file,
         "llogp": state.best_valid_logp, "iter": state.epochs_done, "train_position": 0,
@@ -59,7 +65,7 @@ def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
     return rnnlm04.Rnnlm04Model(
         header, list(model.vocab.words), model.vocab.counts, model.vocab.word_class,
         net.h_init, np.concatenate([net.U.T, net.W], axis=1),
-        np.concatenate([net.Ow, net.Oc], axis=0), net.d)
+        np.concatenate([layer.Ow, layer.Oc], axis=0), net.d)
 
 
 def save_rnnlm04(model: Model, path: str, binary: bool) -> None:

@@ -15,11 +15,14 @@ from .config import (HIDDEN_TYPES, ModelConfig, TrainConfig, config_from_dict,
                      config_to_dict)
 from .errors import ModelFileError
 from .formats import model_file
-from .network import WEIGHT_NAMES, Network
+from .kernels.class_softmax import ClassSoftmax
+from .kernels.hsoftmax import HierarchicalSoftmax
+from .network import CORE_WEIGHTS, Network
 from .vocab import Vocabulary
 
 MODEL_KIND = "rnnlm-rnnme"
 MODEL_VERSION = 1
+TREE_ARRAYS = ("path_start", "path_nodes", "path_codes")
 
 
 @dataclass
@@ -65,6 +68,8 @@ class Model:
             "fast_exp": bool(self.network.fast_exp),
         }
         arrays = dict(self.network.weights())
+        if isinstance(self.network.output, HierarchicalSoftmax):
+            arrays.update({name: getattr(self.network.output, name) for name in TREE_ARRAYS})
         arrays["counts"] = self.vocab.counts
         arrays["word_class"] = self.vocab.word_class
         model_file.write(path, meta, arrays)
@@ -77,9 +82,7 @@ class Model:
         if meta.get("version", 0) > MODEL_VERSION:
             raise ModelFileError(f"{path}: written by a newer rnnlm (model version "
                                  f"{meta['version']}); please upgrade")
-        missing = [n for n in (*WEIGHT_NAMES, "counts", "word_class") if n not in arrays]
-        if missing:
-            raise ModelFileError(f"{path}: corrupt model, arrays missing: {', '.join(missing)}")
+        _require(path, arrays, (*CORE_WEIGHTS, "counts", "word_class"))
         try:
             config = config_from_dict(ModelConfig, meta["config"])
             train_config = config_from_dict(TrainConfig, meta["train_config"])
@@ -88,21 +91,48 @@ class Model:
             state = TrainingState(**meta["training"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
-        weights = {name: arrays[name] for name in WEIGHT_NAMES}
-        network = Network(**weights, word_class=vocab.word_class,
-                          class_start=vocab.class_start, direct_order=config.direct_order,
-                          independent=config.independent, fast_exp=bool(meta.get("fast_exp")),
+        layer_arrays = ("On", *TREE_ARRAYS) if config.output == "hs" else ("Oc", "Ow")
+        _require(path, arrays, layer_arrays)
+        if config.output == "hs":
+            layer = HierarchicalSoftmax(*(arrays[name] for name in layer_arrays))
+        else:
+            layer = ClassSoftmax(arrays["Oc"], arrays["Ow"], vocab.word_class, vocab.class_start)
+        network = Network(**{name: arrays[name] for name in CORE_WEIGHTS}, output=layer,
+                          direct_order=config.direct_order, independent=config.independent,
+                          fast_exp=bool(meta.get("fast_exp")),
                           kind=HIDDEN_TYPES.index(config.hidden_type))
         _check_shapes(path, network, len(vocab), config)
         return cls(config, train_config, vocab, network, state)
 
 
+def _require(path: str, arrays: dict, names):
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise ModelFileError(f"{path}: corrupt model, arrays missing: {', '.join(missing)}")
+
+
 def _check_shapes(path: str, net: Network, size_v: int, config: ModelConfig):
-    size_h, size_c = config.hidden, len(net.class_start) - 1
-    expected = {"U": (size_v, size_h), "W": (size_h, size_h), "Oc": (size_c, size_h),
-                "Ow": (size_v, size_h), "d": (config.direct_size,), "h_init": (size_h,)}
-    for name, shape in expected.items():
-        array = getattr(net, name)
-        if array.shape != shape or array.dtype != np.float32:
+    size_h = config.hidden
+    expected = {"U": (size_v, size_h), "W": (size_h, size_h), "d": (config.direct_size,),
+                "h_init": (size_h,)}
+    if config.output == "hs":
+        expected["On"] = (max(size_v - 1, 0), size_h)
+    else:
+        expected.update(Oc=(len(net.output.class_start) - 1, size_h), Ow=(size_v, size_h))
+    for name, array in net.weights().items():
+        if array.shape != expected[name] or array.dtype != np.float32:
             raise ModelFileError(f"{path}: corrupt model, array {name} has shape "
-                                 f"{array.shape}, expected {shape}")
+                                 f"{array.shape}, expected {expected[name]}")
+    if config.output == "hs":
+        _check_tree(path, net.output, size_v)
+
+
+def _check_tree(path: str, layer: HierarchicalSoftmax, size_v: int):
+    """The paths must index existing nodes, or the kernels would read out of bounds."""
+    starts, nodes = layer.path_start, layer.path_nodes
+    valid = (starts.dtype == nodes.dtype == np.int32 and layer.path_codes.dtype == np.int8
+             and starts.shape == (size_v + 1,) and starts[0] == 0 and np.all(np.diff(starts) >= 0)
+             and starts[-1] == nodes.shape[0] == layer.path_codes.shape[0]
+             and (nodes.size == 0 or (nodes.min() >= 0 and nodes.max() < layer.On.shape[0])))
+    if not valid:
+        raise ModelFileError(f"{path}: corrupt model, inconsistent hierarchical softmax tree")

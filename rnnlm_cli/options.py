@@ -32,7 +32,9 @@ def config_options(config_class):
                 command = click.option(*_spellings(flag), spec.name, is_flag=True,
                                        default=default, help=help_text)(command)
             else:
-                command = click.option(*_spellings(flag), spec.name, type=type(default),
+                choices = spec.metadata.get("choices")
+                kind = click.Choice(choices) if choices else type(default)
+                command = click.option(*_spellings(flag), spec.name, type=kind,
                                        default=default, show_default=True,
                                        help=help_text)(command)
         return command

@@ -15,7 +15,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
@@ -24,11 +24,10 @@ from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, read_text, read_training_text
 from .errors import ConfigError
 from .model import Model
-from .network import EPOCH_START_HIDDEN
+from .network import EPOCH_START_HIDDEN, HOT_WEIGHTS
 
 CHUNK_TOKENS = 16384
 SYNC_TOKENS = 1024          # threads merge their private copies this often
-PRIVATE = ("Oc", "W")       # weights each thread updates in a private copy
 LOG2_10 = math.log2(10)
 
 
@@ -136,11 +135,13 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
 
     One range: the text in order, as rnnlm.  Several: one thread per range, each
     with its own state and history, updating the shared weights without locks (the
-    kernels release the GIL); progress is reported from this thread.  The class
-    rows and the recurrent matrix, which every token (or BPTT block) rewrites whole,
-    would make the threads fight over the same cache lines, so each thread updates
-    private copies of them and adds its changes to the shared ones every
-    SYNC_TOKENS tokens (local SGD); all other weights are shared Hogwild-style.
+    kernels release the GIL); progress is reported from this thread.  The rows
+    every token rewrites (class rows, or tree nodes near the root) and the
+    recurrent matrix, which every BPTT block rewrites whole, would make the
+    threads fight over the same cache lines, so each thread updates private
+    copies of them (network.HOT_WEIGHTS) and adds its changes to the shared ones
+    every SYNC_TOKENS tokens (local SGD); all other weights are shared
+    Hogwild-style.
     """
     cfg, alpha = model.train_config, model.state.alpha
     shared = model.network
@@ -148,13 +149,14 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     logp = np.zeros(len(ranges))
     several = len(ranges) > 1
     step = SYNC_TOKENS if several else CHUNK_TOKENS
+    private = HOT_WEIGHTS[type(shared.output)]
 
     def train_range(i):
         (first, end), ws = ranges[i], workspaces[i]
         net, base = shared, None
         if several:
-            net = replace(shared, **{name: getattr(shared, name).copy() for name in PRIVATE})
-            base = {name: getattr(net, name).copy() for name in PRIVATE}
+            net = shared.with_copies(private)
+            base = {name: net.weights()[name].copy() for name in private}
         ws.start(EPOCH_START_HIDDEN)
         for at in range(first, end, step):
             stop = min(at + step, end)
@@ -162,7 +164,7 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
                                  model.config.bptt_block)
             done[i] = stop - first
             if several:
-                _merge_private(net, shared, base)
+                merge_private(net, shared, base)
             else:
                 on_progress(int(done.sum()), tokens.shape[0])
 
@@ -179,10 +181,12 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     return float(logp.sum())
 
 
-def _merge_private(net, shared, base):
-    """Add this thread's changes to its private weights into the shared ones; resync."""
-    for name in PRIVATE:
-        mine, common = getattr(net, name), getattr(shared, name)
+def merge_private(net, shared, base: dict):
+    """Add this thread's changes to its private weights (named by ``base``) into the
+    shared ones; then resync the private copies and their base."""
+    mine_all, common_all = net.weights(), shared.weights()
+    for name in base:
+        mine, common = mine_all[name], common_all[name]
         common += mine - base[name]
         mine[:] = common
         base[name][:] = common

@@ -33,6 +33,11 @@ class TinyNet:
         self.order = order if direct else 0
         self.rng = rng
 
+    def class_layer(self):
+        """The class softmax over copies of Oc/Ow (kernels may update them)."""
+        from rnnlm_cli.kernels.class_softmax import ClassSoftmax
+        return ClassSoftmax(self.Oc.copy(), self.Ow.copy(), self.word_class, self.class_start)
+
     def hidden_state(self):
         return self.rng.uniform(0.05, 0.95, self.W.shape[0]).astype(np.float32)
 

@@ -151,6 +151,51 @@ def output_backward(s, Oc, Ow, class_start, word_class, target, d, hist, order, 
     return Oc, Ow, d, e_hidden
 
 
+def tree_logits(s, On, nodes, d, hist, order):
+    """Clamped logits of the nodes on a path, maxent at (class hash + node) mod D."""
+    class_hash, _ = feature_hashes(hist, order, len(d), 0)
+    active = class_hash[:class_hash.index(0)] if 0 in class_hash else class_hash
+    z = [On[node] @ s + sum(d[(h + node) % len(d)] for h in active) for node in nodes]
+    return np.clip(np.array(z, dtype=np.float64), -50, 50), active
+
+
+def tree_log10_prob(s, On, path_start, path_nodes, path_codes, target, d, hist, order):
+    """Hierarchical softmax: sum over the path of log10 sigmoid(+-z), + for code 0."""
+    span = slice(path_start[target], path_start[target + 1])
+    z, _ = tree_logits(s, On, path_nodes[span], d, hist, order)
+    signs = np.where(path_codes[span] == 0, 1.0, -1.0)
+    return float(np.sum(np.log10(sigmoid(signs * z))))
+
+
+def tree_backward(s, On, path_start, path_nodes, path_codes, target, d, hist, order, alpha,
+                  l2, decay, cutoff):
+    """SGD on the path: (On', d', hidden error), errors sign*(1 - sigmoid(sign*z))."""
+    On, d = On.astype(np.float64).copy(), d.astype(np.float64).copy()
+    span = slice(path_start[target], path_start[target + 1])
+    nodes = path_nodes[span]
+    z, active = tree_logits(s, On, nodes, d, hist, order)
+    signs = np.where(path_codes[span] == 0, 1.0, -1.0)
+    errors = signs * (1.0 - sigmoid(signs * z))
+    e_hidden = np.zeros_like(s, dtype=np.float64)
+    for node, err in zip(nodes, errors):
+        for h in active:
+            i = (h + node) % len(d)
+            d[i] += alpha * err - d[i] * decay
+        e_hidden += err * On[node]
+        On[node] += alpha * err * s - On[node] * l2
+    return On, d, clip(e_hidden, cutoff)
+
+
+def huffman_cost(counts):
+    """Total weighted path length of an optimal binary code: the sum of all merge sums."""
+    weights, cost = sorted(int(c) for c in counts), 0
+    while len(weights) > 1:
+        merged = weights.pop(0) + weights.pop(0)
+        cost += merged
+        weights = sorted(weights + [merged])
+    return cost
+
+
 def clip(values, cutoff):
     return np.clip(values, -cutoff, cutoff) if cutoff > 0 else values
 
@@ -191,19 +236,40 @@ def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff, kin
 class NaiveRNNME:
     """Whole-stream training and scoring as rnnlm 0.4b's trainNet/testNet describe."""
 
-    def __init__(self, U, W, Oc, Ow, d, word_class, class_start, order, independent=False):
+    def __init__(self, U, W, Oc, Ow, d, word_class, class_start, order, independent=False,
+                 tree=None):
+        """``tree`` = (On, path_start, path_nodes, path_codes) selects the hierarchical
+        softmax instead of the class softmax (Oc, Ow, word_class, class_start)."""
         self.U, self.W, self.Oc, self.Ow = (a.astype(np.float64) for a in (U, W, Oc, Ow))
         self.d = d.astype(np.float64)
         self.word_class, self.class_start = word_class, class_start
         self.order = order if len(d) else 0
         self.independent = independent
+        self.On = tree[0].astype(np.float64) if tree is not None else None
+        self.paths = tree[1:] if tree is not None else None
+
+    def output_log10_prob(self, s, word, hist):
+        if self.On is not None:
+            return tree_log10_prob(s, self.On, *self.paths, word, self.d, hist, self.order)
+        return log10_prob(s, self.Oc, self.Ow, self.class_start, self.word_class, word, self.d,
+                          hist, self.order)
+
+    def output_backward(self, s, word, hist, alpha, l2, decay, cutoff):
+        """Update the output layer and maxent; returns the hidden error."""
+        if self.On is not None:
+            self.On, self.d, e_hidden = tree_backward(s, self.On, *self.paths, word, self.d,
+                                                      hist, self.order, alpha, l2, decay, cutoff)
+        else:
+            self.Oc, self.Ow, self.d, e_hidden = output_backward(
+                s, self.Oc, self.Ow, self.class_start, self.word_class, word, self.d, hist,
+                self.order, alpha, l2, decay, cutoff)
+        return e_hidden
 
     def score(self, tokens, h_start):
         h_prev, hist, out = np.array(h_start, dtype=np.float64), [0] * 20, []
         for word in tokens:
             s = hidden_forward(self.U, self.W, hist[0], h_prev)
-            out.append(log10_prob(s, self.Oc, self.Ow, self.class_start, self.word_class, word,
-                                  self.d, hist, self.order) if word >= 0 else 0.0)
+            out.append(self.output_log10_prob(s, word, hist) if word >= 0 else 0.0)
             h_prev, hist = s, [word] + hist[:-1]
             if self.independent and word == 0:
                 h_prev, hist = np.ones_like(s), [0] * 20
@@ -216,11 +282,8 @@ class NaiveRNNME:
             l2 = alpha * beta if counter % 10 == 0 else 0.0
             prev = hist[0]
             s = hidden_forward(self.U, self.W, prev, h_prev)
-            total += log10_prob(s, self.Oc, self.Ow, self.class_start, self.word_class, word,
-                                self.d, hist, self.order)
-            self.Oc, self.Ow, self.d, e_hidden = output_backward(
-                s, self.Oc, self.Ow, self.class_start, self.word_class, word, self.d, hist,
-                self.order, alpha, l2, alpha * beta, cutoff)
+            total += self.output_log10_prob(s, word, hist)
+            e_hidden = self.output_backward(s, word, hist, alpha, l2, alpha * beta, cutoff)
             if bptt_steps == 0:
                 self.U, self.W = hidden_update_direct(self.U, self.W, prev, h_prev, s,
                                                       e_hidden, alpha, l2)

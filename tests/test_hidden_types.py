@@ -78,4 +78,4 @@ def test_hidden_type_is_stored_and_export_refused(corpus, tmp_path):
     assert not (tmp_path / "x").exists()
     bad = runner.invoke(main, ["train", "-rnnlm", str(tmp_path / "y"), "-train",
                                str(folder / "train.txt"), "-hidden-type", "softplus"])
-    assert bad.exit_code == 2 and "-hidden-type must be one of" in bad.stderr
+    assert bad.exit_code == 2 and "'softplus' is not one of" in bad.stderr and "relu-trunc" in bad.stderr

@@ -274,7 +274,7 @@ def test_imported_weights_land_where_rnnlm_reads_them(unpacked):
     first = lambda label: float(text.split(label)[1].split()[0])
     model = from_rnnlm04(rnnlm04.read(str(unpacked["rnn-h20-indep.txt.gz"])))
     assert model.network.U[0, 0] == pytest.approx(first("Weights 0->1:"), abs=1e-6)
-    assert model.network.Ow[0, 0] == pytest.approx(first("Weights 1->2:"), abs=1e-6)
+    assert model.network.output.Ow[0, 0] == pytest.approx(first("Weights 1->2:"), abs=1e-6)
     assert model.network.h_init[0] == pytest.approx(first("Hidden layer activation:"), abs=1e-6)
     assert model.config.independent and model.network.fast_exp
     assert math.isclose(model.state.best_valid_logp, -12905.200210)

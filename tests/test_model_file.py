@@ -16,7 +16,11 @@ def model():
     return Model.create(ModelConfig(hidden=6, direct=0.001, bptt=3), TrainConfig(alpha=0.2), vocab)
 
 
-def test_round_trip(tmp_path, model):
+@pytest.mark.parametrize("output", ["class", "hs"])
+def test_round_trip(tmp_path, output):
+    vocab = Vocabulary(["</s>", "a", "b", "c"], [5, 4, 2, 1], [0, 0, 1, 1])
+    model = Model.create(ModelConfig(hidden=6, direct=0.001, bptt=3, output=output),
+                         TrainConfig(alpha=0.2), vocab)
     path = str(tmp_path / "m.rnn")
     model.state.epochs_done = 3
     model.save(path)
@@ -24,19 +28,22 @@ def test_round_trip(tmp_path, model):
     assert loaded.config == model.config and loaded.train_config == model.train_config
     assert loaded.vocab.words == model.vocab.words
     assert loaded.state.epochs_done == 3
+    assert type(loaded.network.output) is type(model.network.output)
     for name, array in model.network.weights().items():
-        np.testing.assert_array_equal(getattr(loaded.network, name), array)
-        assert getattr(loaded.network, name).dtype == np.float32
+        np.testing.assert_array_equal(loaded.network.weights()[name], array)
+        assert loaded.network.weights()[name].dtype == np.float32
+    for mine, theirs in zip(loaded.network.output, model.network.output):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_loaded_arrays_are_memory_mapped_and_writable(tmp_path, model):
     path = str(tmp_path / "m.rnn")
     model.save(path)
     loaded = Model.load(path)
-    assert isinstance(loaded.network.Ow.base, np.memmap) or isinstance(
-        loaded.network.Ow.base.base, np.memmap)
-    loaded.network.Ow[0, 0] = 42.0           # copy-on-write: the file is unchanged
-    assert Model.load(path).network.Ow[0, 0] != 42.0
+    assert isinstance(loaded.network.output.Ow.base, np.memmap) or isinstance(
+        loaded.network.output.Ow.base.base, np.memmap)
+    loaded.network.output.Ow[0, 0] = 42.0           # copy-on-write: the file is unchanged
+    assert Model.load(path).network.output.Ow[0, 0] != 42.0
 
 
 def test_arrays_start_aligned_and_magic_present(tmp_path, model):

@@ -169,23 +169,26 @@ def test_sentence_ranges_with_fewer_sentences_than_threads():
     assert sentence_ranges(tokens, 4) == [(0, 3), (3, 5)]
 
 
-def test_thread_private_weights_merge_every_threads_changes():
-    """Each thread's change to its private class rows / recurrent matrix reaches the
+@pytest.mark.parametrize("output", ["class", "hs"])
+def test_thread_private_weights_merge_every_threads_changes(output):
+    """Each thread's change to its private hot rows / recurrent matrix reaches the
     shared weights, and the thread continues from the merged values."""
-    from dataclasses import replace
-    from rnnlm_cli.train import PRIVATE, _merge_private
+    from rnnlm_cli.network import HOT_WEIGHTS
+    from rnnlm_cli.train import merge_private
     vocab, _ = read_training_text(shared_path("data", "swb-example", "valid.txt"), 10)
-    shared = Model.create(ModelConfig(hidden=4, classes=10), TrainConfig(), vocab).network
-    start = {name: getattr(shared, name).copy() for name in PRIVATE}
+    shared = Model.create(ModelConfig(hidden=4, classes=10, output=output), TrainConfig(),
+                          vocab).network
+    private = HOT_WEIGHTS[type(shared.output)]
+    start = {name: shared.weights()[name].copy() for name in private}
     threads = []
     for k in (1, 2):
-        net = replace(shared, **{name: getattr(shared, name).copy() for name in PRIVATE})
-        base = {name: getattr(net, name).copy() for name in PRIVATE}
-        for name in PRIVATE:
-            getattr(net, name)[...] += k        # this thread's update
+        net = shared.with_copies(private)
+        base = {name: net.weights()[name].copy() for name in private}
+        for name in private:
+            net.weights()[name][...] += k       # this thread's update
         threads.append((net, base))
     for net, base in threads:
-        _merge_private(net, shared, base)
-    for name in PRIVATE:
-        np.testing.assert_allclose(getattr(shared, name), start[name] + 3, rtol=1e-6)
-        np.testing.assert_array_equal(getattr(threads[1][0], name), getattr(shared, name))
+        merge_private(net, shared, base)
+    for name in private:
+        np.testing.assert_allclose(shared.weights()[name], start[name] + 3, rtol=1e-6)
+        np.testing.assert_array_equal(threads[1][0].weights()[name], shared.weights()[name])

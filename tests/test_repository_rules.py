@@ -21,7 +21,7 @@ def imported_modules(path):
 def test_kernels_import_only_numba_numpy_and_each_other():
     for path in KERNELS:
         for module in imported_modules(path):
-            assert module.split(".")[0] in {"numba", "numpy", "math"} or (
+            assert module.split(".")[0] in {"numba", "numpy", "math", "collections"} or (
                 module.startswith(".") and not module.startswith("..")), (path.name, module)
 
 
@@ -42,7 +42,21 @@ def test_every_kernel_uses_the_shared_jit_options():
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 names = [d.id for d in node.decorator_list if isinstance(d, ast.Name)]
-                assert names in (["kernel"], ["exact_kernel"]), (path.name, node.name)
+                calls = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+                if calls:       # @overload(stub, jit_options=JIT_OPTIONS): compile-time dispatch
+                    (call,) = calls
+                    assert call.func.id == "overload", (path.name, node.name)
+                    assert [(k.arg, k.value.id) for k in call.keywords] == [
+                        ("jit_options", "JIT_OPTIONS")], (path.name, node.name)
+                elif not node.name.startswith("_"):     # private: typing-time helpers
+                    assert names in (["kernel"], ["exact_kernel"]) or \
+                        node.name in _overload_targets(tree), (path.name, node.name)
+
+
+def _overload_targets(tree) -> set:
+    """Names of the generic functions a module overloads (their bodies never run)."""
+    return {d.args[0].id for node in tree.body if isinstance(node, ast.FunctionDef)
+            for d in node.decorator_list if isinstance(d, ast.Call)}
 
 
 def test_no_print_in_library_or_kernels():

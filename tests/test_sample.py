@@ -18,9 +18,8 @@ WORDS = ["</s>"] + [f"w{i}" for i in range(1, 23)]
 def tiny_model():
     net = TinyNet(seed=4, direct=4000, scale=0.8)
     vocab = Vocabulary(WORDS, np.arange(23, 0, -1), net.word_class)
-    network = Network(U=net.U, W=net.W, Oc=net.Oc, Ow=net.Ow, d=net.d,
-                      h_init=np.full(7, 0.3, np.float32), word_class=net.word_class,
-                      class_start=net.class_start, direct_order=3, independent=False)
+    network = Network(U=net.U, W=net.W, output=net.class_layer(), d=net.d,
+                      h_init=np.full(7, 0.3, np.float32), direct_order=3, independent=False)
     return Model(ModelConfig(hidden=7, direct=0.004), TrainConfig(), vocab, network,
                  TrainingState())
 

@@ -68,8 +68,8 @@ def test_bptt_matches_naive(tiny, steps, cutoff, kind):
         ring_word[slot], ring_ac[slot], ring_er[slot] = words[i], acts[i], errors[i]
     U, W = tiny.U.copy(), tiny.W.copy()
     rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, 0.1, 1e-3, cutoff,
-                    np.zeros((hidden, hidden), np.float32), np.zeros((steps, hidden), np.float32),
-                    np.zeros(hidden, np.float32), np.zeros(hidden, np.float32), kind)
+                    np.zeros((steps, hidden), np.float32),
+                    *(np.zeros(hidden, np.float32) for _ in range(3)), kind)
     np.testing.assert_allclose(U, ref_U, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(W, ref_W, rtol=1e-5, atol=1e-6)
     assert not ring_er.any()

@@ -8,9 +8,8 @@ from rnnlm_cli.network import Network
 
 
 def network(tiny, independent=False):
-    return Network(U=tiny.U.copy(), W=tiny.W.copy(), Oc=tiny.Oc.copy(), Ow=tiny.Ow.copy(),
+    return Network(U=tiny.U.copy(), W=tiny.W.copy(), output=tiny.class_layer(),
                    d=tiny.d.copy(), h_init=np.full(tiny.W.shape[0], 0.1, np.float32),
-                   word_class=tiny.word_class, class_start=tiny.class_start,
                    direct_order=tiny.order or 3, independent=independent)
 
 
@@ -49,7 +48,7 @@ def test_train_matches_naive(bptt_steps, block, independent):
     ref_total = ref.train(tokens, np.full(7, 0.1), 0.2, 1e-3, 15.0, bptt_steps, block)
     assert total == pytest.approx(ref_total, rel=1e-4)
     for name in ("U", "W", "Oc", "Ow", "d"):
-        np.testing.assert_allclose(getattr(net, name), getattr(ref, name), rtol=2e-3, atol=2e-4,
+        np.testing.assert_allclose(net.weights()[name], getattr(ref, name), rtol=2e-3, atol=2e-4,
                                    err_msg=name)
 
 
