@@ -120,7 +120,8 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
                fast):
     """One SGD step of the path of ``word``; returns log10 P(word | s) before it.
 
-    The error of node k is d ln P / d z_k = sign_k * (1 - sigmoid(sign_k * z_k)).  e_hidden
+    The error of node k is d ln P / d z_k = sign_k * (1 - sigmoid(sign_k * z_k)); all
+    logits are taken before any update (work.p_class holds the errors).  e_hidden
     (H,) is overwritten with d ln P / d s through the old rows, clipped to
     +-cutoff; rows get += alpha*err*s - row*l2, maxent += alpha*err - d*decay.
     """
@@ -131,15 +132,21 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
     alpha32 = np.float32(alpha)
     l2_32 = np.float32(l2)
     decay32 = np.float32(maxent_decay)
-    e_hidden[:] = 0.0
+    first, end = layer.path_start[word], layer.path_start[word + 1]
+    errors = work.p_class
     path = _path_start()
-    for k in range(layer.path_start[word], layer.path_start[word + 1]):
-        node = layer.path_nodes[k]
-        z = node_logit(On, node, s, d, hashes, used)
+    # All logits first: the rows are distinct, and independent dot products overlap
+    # in the CPU instead of waiting on each other's exp and update.
+    for k in range(first, end):
+        z = node_logit(On, layer.path_nodes[k], s, d, hashes, used)
         sign = np.float32(1.0) if layer.path_codes[k] == 0 else np.float32(-1.0)
         q = sigmoid(sign * z, fast)         # P(the branch taken)
         path = _times(path, q)
-        err = sign * (np.float32(1.0) - q)
+        errors[k - first] = sign * (np.float32(1.0) - q)
+    e_hidden[:] = 0.0
+    for k in range(first, end):
+        node = layer.path_nodes[k]
+        err = errors[k - first]
         if used > 0:
             update_node_maxent(d, hashes, used, node, alpha32 * err, decay32)
         step = alpha32 * err

@@ -23,8 +23,11 @@ from .vocab import Vocabulary
 
 CORE_WEIGHTS = ("U", "W", "d", "h_init")
 OUTPUT_WEIGHTS = {ClassSoftmax: ("Oc", "Ow"), HierarchicalSoftmax: ("On",)}
-# Rows that every token rewrites: Hogwild threads keep private copies (train.py).
-HOT_WEIGHTS = {ClassSoftmax: ("W", "Oc"), HierarchicalSoftmax: ("W", "On")}
+# Weights that every token (or BPTT block) rewrites: Hogwild threads keep private
+# copies (train.py) and merge the leading rows given here often (None: all rows);
+# only the tree nodes nearest the root are hot, the rest wait for the end of a pass.
+HOT_WEIGHTS = {ClassSoftmax: {"W": None, "Oc": None},
+               HierarchicalSoftmax: {"W": None, "On": 256}}
 _NO_OUTPUT = np.zeros(0, np.float64)
 EPOCH_START_HIDDEN = 0.1
 SENTENCE_START_HIDDEN = 1.0

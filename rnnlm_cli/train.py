@@ -140,8 +140,8 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     recurrent matrix, which every BPTT block rewrites whole, would make the
     threads fight over the same cache lines, so each thread updates private
     copies of them (network.HOT_WEIGHTS) and adds its changes to the shared ones
-    every SYNC_TOKENS tokens (local SGD); all other weights are shared
-    Hogwild-style.
+    every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
+    at the end of its range); all other weights are shared Hogwild-style.
     """
     cfg, alpha = model.train_config, model.state.alpha
     shared = model.network
@@ -164,9 +164,11 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
                                  model.config.bptt_block)
             done[i] = stop - first
             if several:
-                merge_private(net, shared, base)
+                merge_private(net, shared, base, private)
             else:
                 on_progress(int(done.sum()), tokens.shape[0])
+        if several:
+            merge_private(net, shared, base)
 
     if not several:
         train_range(0)
@@ -181,15 +183,20 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     return float(logp.sum())
 
 
-def merge_private(net, shared, base: dict):
+def merge_private(net, shared, base: dict, rows: dict = None):
     """Add this thread's changes to its private weights (named by ``base``) into the
-    shared ones; then resync the private copies and their base."""
+    shared ones; then resync the private copies and their base.
+
+    ``rows`` limits each array to its leading rows (name -> count, None: all).
+    """
     mine_all, common_all = net.weights(), shared.weights()
-    for name in base:
-        mine, common = mine_all[name], common_all[name]
-        common += mine - base[name]
+    for name, start in base.items():
+        part = slice(None, rows[name] if rows else None)
+        mine, common, start = mine_all[name][part], common_all[name][part], start[part]
+        np.subtract(mine, start, out=start)
+        common += start
         mine[:] = common
-        base[name][:] = common
+        start[:] = common
 
 
 def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: dict):

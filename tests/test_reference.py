@@ -124,11 +124,12 @@ def test_two_threads_train_about_as_well_as_one():
     assert ppl[1] == pytest.approx(ppl[0], rel=0.02)
 
 
-def test_hogwild_threads_train_a_known_source(tmp_path):
+@pytest.mark.parametrize("output", ["class", "hs"])
+def test_hogwild_threads_train_a_known_source(tmp_path, output):
     """2 threads on the Markov source: close to its entropy, like one thread."""
     facts = write_corpus(str(tmp_path), tokens=60000, seed=4)
     files = (str(tmp_path / "train.txt"), str(tmp_path / "valid.txt"))
-    config = ModelConfig(hidden=20, classes=8, bptt=3)
+    config = ModelConfig(hidden=20, classes=8, bptt=3, output=output)
     entropies = []
     for threads in (1, 2):
         model, reports = train_model(files, config, TrainConfig(threads=threads))
@@ -140,10 +141,12 @@ def test_hogwild_threads_train_a_known_source(tmp_path):
     assert entropies[1] < facts["entropy_rate_bits"] + 0.15
 
 
-def test_one_thread_is_bit_reproducible(tmp_path):
+@pytest.mark.parametrize("output", ["class", "hs"])
+def test_one_thread_is_bit_reproducible(tmp_path, output):
     write_corpus(str(tmp_path), tokens=20000, seed=5)
     files = (str(tmp_path / "train.txt"), str(tmp_path / "valid.txt"))
-    runs = [train_model(files, ModelConfig(hidden=12, classes=6, bptt=2, direct=0.01),
+    runs = [train_model(files, ModelConfig(hidden=12, classes=6, bptt=2, direct=0.01,
+                                           output=output),
                         TrainConfig(max_iter=2, threads=1))[0] for _ in range(2)]
     for name, array in runs[0].network.weights().items():
         assert np.array_equal(array, runs[1].network.weights()[name]), name
@@ -192,3 +195,16 @@ def test_thread_private_weights_merge_every_threads_changes(output):
     for name in private:
         np.testing.assert_allclose(shared.weights()[name], start[name] + 3, rtol=1e-6)
         np.testing.assert_array_equal(threads[1][0].weights()[name], shared.weights()[name])
+    # A partial merge adds only the leading rows; the rest follow with the full merge.
+    net = shared.with_copies(private)
+    base = {name: net.weights()[name].copy() for name in private}
+    before = {name: shared.weights()[name].copy() for name in private}
+    for name in private:
+        net.weights()[name][...] += 1
+    merge_private(net, shared, base, {name: 2 for name in private})
+    for name in private:
+        np.testing.assert_allclose(shared.weights()[name][:2], before[name][:2] + 1, rtol=1e-6)
+        np.testing.assert_array_equal(shared.weights()[name][2:], before[name][2:])
+    merge_private(net, shared, base)
+    for name in private:
+        np.testing.assert_allclose(shared.weights()[name], before[name] + 1, rtol=1e-6)

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Class vs hierarchical softmax on PTB: every combination of output layer, hidden
+size, threads and maxent; one JSON object per run, then a summary table.
+
+    python examples/bench_matrix.py --data ../shared/data/ptb [--hidden 100 200]
+        [--threads 1 2] [--output class hs] [--direct off on]
+
+Each run is a separate bench_train.py process (so peak RSS is that run's), with
+-bptt 4 -bptt-block 10 -rand-seed 1 and -class 100 for the class softmax;
+"direct on" adds -direct 2 -direct-order 3.  Runs are sequential: with
+-threads 2 a run needs both cores of a 2-core machine.
+"""
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+BENCH_TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_train.py")
+COMMON = ["-bptt", "4", "-bptt-block", "10", "-rand-seed", "1"]
+
+
+def options_for(output, hidden, threads, direct):
+    options = ["-hidden", str(hidden), "-threads", str(threads), *COMMON]
+    options += ["-hs"] if output == "hs" else ["-class", "100"]
+    if direct == "on":
+        options += ["-direct", "2", "-direct-order", "3"]
+    return options
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="folder with PTB train/valid/test")
+    parser.add_argument("--output", nargs="+", default=["class", "hs"], choices=["class", "hs"])
+    parser.add_argument("--hidden", nargs="+", type=int, default=[100, 200])
+    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--direct", nargs="+", default=["off", "on"], choices=["off", "on"])
+    args = parser.parse_args()
+    rows = []
+    for output, hidden, threads, direct in itertools.product(
+            args.output, args.hidden, args.threads, args.direct):
+        done = subprocess.run([sys.executable, BENCH_TRAIN, "--data", args.data, "--",
+                               *options_for(output, hidden, threads, direct)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"bench_matrix: run failed: {done.stderr.strip()}")
+        result = json.loads(done.stdout)
+        result.pop("epoch_log")
+        result.update(output=output, hidden=hidden, threads=threads, direct=direct)
+        print(json.dumps(result), flush=True)
+        rows.append(result)
+    print(json.dumps({"summary": [
+        {k: r[k] for k in ("output", "hidden", "threads", "direct", "train_words_per_second_mean",
+                           "epochs", "train_wall_seconds", "test_ppl", "peak_rss_mb")}
+        for r in rows]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
