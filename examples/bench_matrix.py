@@ -6,8 +6,10 @@ size, threads and maxent; one JSON object per run, then a summary table.
         [--threads 1 2] [--output class hs] [--direct off on]
 
 Each run is a separate bench_train.py process (so peak RSS is that run's), with
--bptt 4 -bptt-block 10 -rand-seed 1 and -class 100 for the class softmax;
-"direct on" adds -direct 2 -direct-order 3.  Runs are sequential: with
+-bptt 4 -bptt-block 10 -rand-seed 1; -class 100 for the class softmax, and for the
+hierarchical softmax -hs plus --hs-options (default: the PTB recipe -alpha 0.05
+-min-improvement 1.001, which trains longer at a lower rate); "direct on" adds
+-direct 2 -direct-order 3.  Runs are sequential: with
 -threads 2 a run needs both cores of a 2-core machine.
 """
 import argparse
@@ -21,9 +23,9 @@ BENCH_TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_tr
 COMMON = ["-bptt", "4", "-bptt-block", "10", "-rand-seed", "1"]
 
 
-def options_for(output, hidden, threads, direct):
+def options_for(output, hidden, threads, direct, hs_options):
     options = ["-hidden", str(hidden), "-threads", str(threads), *COMMON]
-    options += ["-hs"] if output == "hs" else ["-class", "100"]
+    options += ["-hs", *hs_options.split()] if output == "hs" else ["-class", "100"]
     if direct == "on":
         options += ["-direct", "2", "-direct-order", "3"]
     return options
@@ -36,12 +38,14 @@ def main():
     parser.add_argument("--hidden", nargs="+", type=int, default=[100, 200])
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--direct", nargs="+", default=["off", "on"], choices=["off", "on"])
+    parser.add_argument("--hs-options", default="-alpha 0.05 -min-improvement 1.001",
+                        help="extra training options of the hs runs")
     args = parser.parse_args()
     rows = []
     for output, hidden, threads, direct in itertools.product(
             args.output, args.hidden, args.threads, args.direct):
         done = subprocess.run([sys.executable, BENCH_TRAIN, "--data", args.data, "--",
-                               *options_for(output, hidden, threads, direct)],
+                               *options_for(output, hidden, threads, direct, args.hs_options)],
                               capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"bench_matrix: run failed: {done.stderr.strip()}")

@@ -126,3 +126,15 @@ def test_special_files_are_written_in_place_not_replaced(tmp_path):
     reader.join(timeout=10)
     assert received == [b"through the pipe"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_tree_pointing_outside_the_node_rows_is_refused(tmp_path):
+    vocab = Vocabulary(["</s>", "a", "b", "c"], [5, 4, 2, 1], [0, 0, 1, 1])
+    path = str(tmp_path / "hs.rnn")
+    Model.create(ModelConfig(hidden=6, output="hs"), TrainConfig(), vocab).save(path)
+    meta, arrays = model_file.read(path)
+    arrays = {name: np.array(array) for name, array in arrays.items()}
+    arrays["path_nodes"][-1] = 3            # only nodes 0..2 exist
+    model_file.write(path, meta, arrays)
+    with pytest.raises(ModelFileError, match="inconsistent hierarchical softmax tree"):
+        Model.load(path)
