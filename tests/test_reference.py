@@ -127,7 +127,9 @@ def test_two_threads_train_about_as_well_as_one():
 @pytest.mark.parametrize("output", ["class", "hs"])
 def test_hogwild_threads_train_a_known_source(tmp_path, output):
     """2 threads on the Markov source: close to its entropy, like one thread."""
-    facts = write_corpus(str(tmp_path), tokens=60000, seed=4)
+    # 120k tokens: on 60k a noisy Hogwild epoch could stop the schedule early enough
+    # to end 0.15 bits worse (seen with the tree under a loaded machine).
+    facts = write_corpus(str(tmp_path), tokens=120000, seed=4)
     files = (str(tmp_path / "train.txt"), str(tmp_path / "valid.txt"))
     config = ModelConfig(hidden=20, classes=8, bptt=3, output=output)
     entropies = []
@@ -136,9 +138,9 @@ def test_hogwild_threads_train_a_known_source(tmp_path, output):
         entropies.append(score_corpus(model, read_text(str(tmp_path / "test.txt"),
                                                        model.vocab))[0].entropy)
     # Thread interleaving varies, and so does where the schedule stops: typically
-    # within 0.02 bits of one thread, but a run can stop an epoch early.
-    assert entropies[1] == pytest.approx(entropies[0], abs=0.15)
-    assert entropies[1] < facts["entropy_rate_bits"] + 0.15
+    # within 0.02 bits of one thread.
+    assert entropies[1] == pytest.approx(entropies[0], abs=0.1)
+    assert entropies[1] < facts["entropy_rate_bits"] + 0.1
 
 
 @pytest.mark.parametrize("output", ["class", "hs"])
