@@ -24,11 +24,13 @@ from .hsoftmax import HierarchicalSoftmax
 OutputScratch = namedtuple("OutputScratch", "class_hash word_hash scratch p_class p_word")
 
 
-def _is(layer, layer_class) -> bool:
-    return isinstance(layer, types.BaseNamedTuple) and layer.instance_class is layer_class
+_KERNELS = {ClassSoftmax: class_softmax, HierarchicalSoftmax: hsoftmax}
 
 
-def _unsupported(layer):
+def _kernels_of(layer):
+    """The module implementing the layer type ``layer`` (a Numba type, at compile time)."""
+    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in _KERNELS:
+        return _KERNELS[layer.instance_class]
     raise TypeError(f"not an output layer: {layer}")
 
 
@@ -49,38 +51,26 @@ def distribution(layer, s, d, order, hist, work, out, fast):
     """out[v] = P(v | s, hist) for every word v."""
 
 
+# Each implementation calls the chosen module's kernel of the same name.
+
 @overload(word_log10_prob, jit_options=JIT_OPTIONS)
 def _word_log10_prob(layer, word, s, d, order, hist, work, fast):
-    if _is(layer, ClassSoftmax):
-        return lambda layer, word, s, d, order, hist, work, fast: \
-            class_softmax.word_log10_prob(layer, word, s, d, order, hist, work, fast)
-    if _is(layer, HierarchicalSoftmax):
-        return lambda layer, word, s, d, order, hist, work, fast: \
-            hsoftmax.word_log10_prob(layer, word, s, d, order, hist, work, fast)
-    _unsupported(layer)
+    impl = _kernels_of(layer).word_log10_prob
+    return lambda layer, word, s, d, order, hist, work, fast: \
+        impl(layer, word, s, d, order, hist, work, fast)
 
 
 @overload(train_word, jit_options=JIT_OPTIONS)
 def _train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff,
                 e_hidden, fast):
-    if _is(layer, ClassSoftmax):
-        return lambda layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, \
-            e_hidden, fast: class_softmax.train_word(layer, word, s, d, order, hist, work,
-                                                     alpha, l2, maxent_decay, cutoff,
-                                                     e_hidden, fast)
-    if _is(layer, HierarchicalSoftmax):
-        return lambda layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, \
-            e_hidden, fast: hsoftmax.train_word(layer, word, s, d, order, hist, work, alpha,
-                                                l2, maxent_decay, cutoff, e_hidden, fast)
-    _unsupported(layer)
+    impl = _kernels_of(layer).train_word
+    return lambda layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, \
+        e_hidden, fast: impl(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay,
+                             cutoff, e_hidden, fast)
 
 
 @overload(distribution, jit_options=JIT_OPTIONS)
 def _distribution(layer, s, d, order, hist, work, out, fast):
-    if _is(layer, ClassSoftmax):
-        return lambda layer, s, d, order, hist, work, out, fast: \
-            class_softmax.distribution(layer, s, d, order, hist, work, out, fast)
-    if _is(layer, HierarchicalSoftmax):
-        return lambda layer, s, d, order, hist, work, out, fast: \
-            hsoftmax.distribution(layer, s, d, order, hist, work, out, fast)
-    _unsupported(layer)
+    impl = _kernels_of(layer).distribution
+    return lambda layer, s, d, order, hist, work, out, fast: \
+        impl(layer, s, d, order, hist, work, out, fast)

@@ -196,6 +196,17 @@ def huffman_cost(counts):
     return cost
 
 
+def numeric_gradient(f, array, indices, eps=1e-5):
+    """Central differences of the scalar f at the given indices of ``array``."""
+    grads = []
+    for index in indices:
+        plus, minus = array.copy(), array.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        grads.append((f(plus) - f(minus)) / (2 * eps))
+    return np.array(grads)
+
+
 def clip(values, cutoff):
     return np.clip(values, -cutoff, cutoff) if cutoff > 0 else values
 

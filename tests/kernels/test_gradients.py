@@ -12,17 +12,7 @@ from conftest import TinyNet
 from rnnlm_cli.kernels import class_softmax, maxent, rnn
 
 ALPHA = 1.0
-EPS = 1e-5
-
-
-def numeric_gradient(f, array, indices):
-    grads = []
-    for index in indices:
-        plus, minus = array.copy(), array.copy()
-        plus[index] += EPS
-        minus[index] -= EPS
-        grads.append((f(plus) - f(minus)) / (2 * EPS))
-    return np.array(grads)
+numeric_gradient = naive.numeric_gradient
 
 
 def sample_indices(rng, shape, n=12):

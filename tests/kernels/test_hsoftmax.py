@@ -103,16 +103,6 @@ def test_train_word_matches_the_naive_update(target):
     assert np.any(layer.On != tiny.On) and np.any(d != tiny.base.d)
 
 
-def numeric_gradient(f, array, indices, eps=1e-5):
-    out = []
-    for index in indices:
-        plus, minus = array.copy(), array.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        out.append((f(plus) - f(minus)) / (2 * eps))
-    return np.array(out)
-
-
 @pytest.mark.parametrize("target", [1, 5, 21])
 def test_updates_are_alpha_times_the_gradient_of_ln_p(target):
     tiny = TinyTree(seed=12, direct=600)
@@ -134,9 +124,9 @@ def test_updates_are_alpha_times_the_gradient_of_ln_p(target):
     for f, before, after, indices in [(lambda a: ln_p(On=a), On64, layer.On, rows),
                                       (lambda a: ln_p(d_=a), d64, d, touched)]:
         update = np.array([after[i] - before[i] for i in indices])
-        np.testing.assert_allclose(update, numeric_gradient(f, before, indices),
+        np.testing.assert_allclose(update, naive.numeric_gradient(f, before, indices),
                                    rtol=1e-3, atol=1e-4)
-    np.testing.assert_allclose(e_hidden, numeric_gradient(
+    np.testing.assert_allclose(e_hidden, naive.numeric_gradient(
         lambda a: ln_p(s_=a), s64, [(j,) for j in range(s.shape[0])]), rtol=1e-3, atol=1e-4)
 
 
