@@ -71,3 +71,44 @@ def add_inputs_and_activate(pre, U, inputs, kind, fast):
                 row[i] += column[i]
         for i in range(hidden):
             row[i] = rnn.activate(row[i], kind, fast)
+
+
+@kernel
+def train_rows(S, layer, targets, d, order, hist, work, alpha, l2, maxent_decay, cutoff, E,
+               fast):
+    """One output-layer SGD step per row n with targets[n] >= 0, in row order.
+
+    E[n] receives d ln P / d S[n] (clipped; zero for rows without a target).
+    Returns the sum of log10 P over the trained rows.
+    """
+    total = 0.0
+    for n in range(S.shape[0]):
+        if targets[n] < 0:
+            E[n] = 0.0
+            continue
+        total += output.train_word(layer, targets[n], S[n], d, order, hist[n], work, alpha,
+                                   l2, maxent_decay, cutoff, E[n], fast)
+    return total
+
+
+@kernel
+def times_derivative(err, H, kind):
+    """err *= f'(H) element-wise (H: the activations the errors belong to)."""
+    rows, hidden = err.shape
+    for n in range(rows):
+        for i in range(hidden):
+            err[n, i] *= rnn.derivative(H[n, i], kind)
+
+
+@kernel
+def add_rows(U, words, G, scale, l2):
+    """U[words[n]] += scale * G[n] - U[words[n]] * l2 for words[n] >= 0, in row order."""
+    scale = np.float32(scale)
+    l2 = np.float32(l2)
+    for n in range(words.shape[0]):
+        w = words[n]
+        if w < 0:
+            continue
+        row = U[w]
+        for i in range(row.shape[0]):
+            row[i] += scale * G[n, i] - row[i] * l2

@@ -44,40 +44,79 @@ def score_sentences(net: Network, sentences: list[np.ndarray], start: np.ndarray
     return [flat[offsets[b]:offsets[b + 1]] for b in range(len(sentences))]
 
 
-def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.ndarray):
-    """As score_sentences, concatenated: (log10 P of all tokens, offsets (len + 1,))."""
+def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.ndarray,
+                         device: str = "cpu"):
+    """As score_sentences, concatenated: (log10 P of all tokens, offsets (len + 1,)).
+
+    ``device`` cuda computes on the GPU (cuda_backend.py) from the same layout.
+    """
     if not sentences:
         return np.zeros(0), np.zeros(1, np.int64)
-    lengths = np.array([s.size + 1 for s in sentences])
-    order = np.argsort(-lengths, kind="stable")     # longest first: active rows shrink
-    lengths_sorted = lengths[order]
-    steps, count = int(lengths_sorted[0]), len(sentences)
-    targets = np.full((count, steps), -2, np.int32)          # -2: padding
-    for row, b in enumerate(order.tolist()):
-        s = sentences[b]
-        targets[row, :s.size] = s
-        targets[row, s.size] = 0
-    inputs = np.zeros((count, steps), np.int32)              # the previous word
-    inputs[:, 1:] = targets[:, :-1]
-    active = count - np.searchsorted(lengths_sorted[::-1], np.arange(steps), side="right")
+    layout = SentenceLayout(sentences)
+    if device == "cuda":
+        from .kernels.cuda.backend import score_layout
+        logp = score_layout(net, layout, start)
+    else:
+        logp = _score_layout(net, layout, start)
+    return layout.flatten(logp)
+
+
+class SentenceLayout:
+    """Sentences as (count, steps) matrices, longest first, so that the rows still
+    active at a step are a prefix: targets (padding -2, </s> at the end) and
+    inputs (the previous word, 0 = </s> at the start)."""
+
+    def __init__(self, sentences: list[np.ndarray]):
+        self.lengths = np.array([s.size + 1 for s in sentences])
+        self.order = np.argsort(-self.lengths, kind="stable")
+        lengths_sorted = self.lengths[self.order]
+        self.steps, self.count = int(lengths_sorted[0]), len(sentences)
+        self.targets = np.full((self.count, self.steps), -2, np.int32)
+        for row, b in enumerate(self.order.tolist()):
+            s = sentences[b]
+            self.targets[row, :s.size] = s
+            self.targets[row, s.size] = 0
+        self.inputs = np.zeros((self.count, self.steps), np.int32)
+        self.inputs[:, 1:] = self.targets[:, :-1]
+        self.active = self.count - np.searchsorted(lengths_sorted[::-1], np.arange(self.steps),
+                                                   side="right")
+
+    def histories(self, positions: np.ndarray) -> np.ndarray:
+        """(N, MAX_ORDER) previous words of (t, row) positions, newest first, 0 before
+        the sentence start."""
+        order = maxent.MAX_ORDER
+        padded = np.concatenate([np.zeros((self.count, order - 1), np.int32), self.inputs],
+                                axis=1)
+        t, b = positions[:, 0], positions[:, 1]
+        columns = (t + order - 1)[:, None] - np.arange(order)[None, :]
+        return np.ascontiguousarray(padded[b[:, None], columns])
+
+    def flatten(self, logp: np.ndarray):
+        """(count, steps) log10 P in layout order -> (flat in input order, offsets)."""
+        logp = logp.copy()
+        logp[self.order] = logp.copy()
+        inside = np.arange(self.steps)[None, :] < self.lengths[:, None]
+        return logp[inside], np.concatenate([[0], np.cumsum(self.lengths)])
+
+
+def _score_layout(net: Network, layout: SentenceLayout, start: np.ndarray) -> np.ndarray:
+    """(count, steps) log10 P on the CPU: hidden states only for the active rows."""
     W_t = np.ascontiguousarray(net.W.T)
-    h = np.broadcast_to(start, (count, net.hidden_size))
+    h = np.broadcast_to(start, (layout.count, net.hidden_size))
     states = []
-    for t in range(steps):
-        n = int(active[t])
+    for t in range(layout.steps):
+        n = int(layout.active[t])
         h = h[:n] @ W_t
-        batch.add_inputs_and_activate(h, net.U, inputs[:n, t], net.kind, net.fast_exp)
+        batch.add_inputs_and_activate(h, net.U, layout.inputs[:n, t], net.kind, net.fast_exp)
         states.append(h)
-    valid = targets.T >= 0                                   # (steps, count)
+    valid = layout.targets.T >= 0                            # (steps, count)
     positions = np.argwhere(valid)                           # (t, row) pairs, by t then row
-    S = np.concatenate([states[t][valid[t, :active[t]]] for t in range(steps)])
-    target = targets.T[valid]
-    hist = _histories(inputs, positions)
-    logp = np.full((count, steps), np.nan)
-    logp[positions[:, 1], positions[:, 0]] = _output_log10_probs(net, S, target, hist)
-    logp[order] = logp.copy()                                # back to input order
-    inside = np.arange(steps)[None, :] < lengths[:, None]
-    return logp[inside], np.concatenate([[0], np.cumsum(lengths)])
+    S = np.concatenate([states[t][valid[t, :layout.active[t]]] for t in range(layout.steps)])
+    target = layout.targets.T[valid]
+    logp = np.full((layout.count, layout.steps), np.nan)
+    logp[positions[:, 1], positions[:, 0]] = _output_log10_probs(
+        net, S, target, layout.histories(positions))
+    return logp
 
 
 def _output_log10_probs(net: Network, S: np.ndarray, target: np.ndarray,
@@ -99,12 +138,3 @@ def _output_log10_probs(net: Network, S: np.ndarray, target: np.ndarray,
     batch.word_log10_probs(S, layer.Ow, layer.class_start, target, target_class, net.d,
                            net.maxent_order, hist, word_logp, net.fast_exp)
     return logp + word_logp
-
-
-def _histories(inputs: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """(N, MAX_ORDER) previous words, newest first, 0 before the sentence start."""
-    order = maxent.MAX_ORDER
-    padded = np.concatenate([np.zeros((inputs.shape[0], order - 1), np.int32), inputs], axis=1)
-    t, b = positions[:, 0], positions[:, 1]
-    columns = (t + order - 1)[:, None] - np.arange(order)[None, :]
-    return np.ascontiguousarray(padded[b[:, None], columns])

@@ -20,7 +20,9 @@ from .errors import RnnlmError
 from .cli_convert import convert
 from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
-from .options import config_options, exp_option, flag_names, take_config, train_exp_option
+from .device import prepare_cuda_scoring, require_cuda
+from .options import (config_options, device_option, exp_option, flag_names, take_config,
+                      train_exp_option)
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
 
@@ -87,8 +89,9 @@ def main():
 @click.option(*flag_names("hs"), "hs", is_flag=True,
               help="hierarchical softmax output layer (the same as --output hs)")
 @train_exp_option
+@device_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def train(model_path, train_path, valid_path, hs, exp, quiet, **options):
+def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options):
     """Train an RNNME model: rnnlm 0.4b's algorithm with a class-based softmax, or a
     hierarchical softmax (-hs) for large vocabularies and speed."""
     from .corpus import read_text
@@ -99,6 +102,11 @@ def train(model_path, train_path, valid_path, hs, exp, quiet, **options):
     if hs:
         model_config = dataclasses.replace(model_config, output="hs")
     train_config = take_config(TrainConfig, options)
+    if device == "cuda":
+        require_cuda()
+        if exp == "rnnlm":
+            raise click.UsageError("-exp rnnlm is CPU-only; --device cuda trains with the "
+                                   "exact exponential")
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config)
     if model.state.finished:
@@ -114,6 +122,9 @@ def train(model_path, train_path, valid_path, hs, exp, quiet, **options):
                  else "hierarchical softmax")
         say(f"vocabulary: {len(model.vocab)} words, {layer}; "
             f"training tokens: {corpus.tokens.size}")
+    if model.train_config.batch > 1 or device == "cuda":
+        say(f"mini-batch training on {device}: {model.train_config.batch} streams, one "
+            f"recurrent update per {model.config.bptt_block} tokens of each")
     valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
     model.state.valid_file = valid_path or ""
 
@@ -124,7 +135,7 @@ def train(model_path, train_path, valid_path, hs, exp, quiet, **options):
 
         progress.start(f"epoch {model.state.epochs_done + 1}", corpus.tokens.size)
         run_training(model, corpus, valid, on_progress=progress.update, on_epoch=on_epoch,
-                     on_save=lambda m: m.save(model_path))
+                     on_save=lambda m: m.save(model_path), device=device)
     say(f"model written to {model_path}")
 
 
@@ -168,15 +179,21 @@ def _epoch_line(report) -> str:
               type=click.Choice(["rnnlm", "srilm", "json"]), default=None,
               help="layout of the summary (default: rnnlm for -rnnlm, srilm for -lm)")
 @exp_option
+@device_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
-                 debug, output_format, exp, quiet):
+                 debug, output_format, exp, device, quiet):
     """Perplexity of a text under an RNN model (-rnnlm), an n-gram model (-lm), or both
     interpolated (-rnnlm with -lm or -lm-prob)."""
     if not model_path and not lm_path:
         raise click.UsageError("give -rnnlm MODEL, -lm ARPA, or both")
     if lm_prob and (lm_path or not model_path):
         raise click.UsageError("-lm-prob goes with -rnnlm and without -lm")
+    if device == "cuda" and not model_path:
+        raise click.UsageError("--device cuda scores RNN models (-rnnlm); n-gram scoring "
+                               "runs on the CPU")
+    if device == "cuda" and dynamic > 0:
+        raise click.UsageError("-dynamic is CPU-only (it trains word by word)")
     if not model_path:
         _eval_ngram(lm_path, test_path, order, unk, 0 if debug is None else debug,
                     output_format or "srilm", quiet)
@@ -185,7 +202,7 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
         _eval_rnn(model_path, readable, independent, 1 if debug is None else debug,
                   output_format or "rnnlm", dynamic,
                   _other_lm(lm_path, lm_prob, order, unk, readable), lam, shown=test_path,
-                  exp=exp)
+                  exp=exp, device=device)
 
 
 @contextlib.contextmanager
@@ -234,15 +251,20 @@ def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
 
 
 def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=0.0,
-              other_lm=None, lam=0.75, shown=None, exp="auto"):
+              other_lm=None, lam=0.75, shown=None, exp="auto", device="cpu"):
     from .corpus import read_text
     from .interop import load_model
     from .score import score_corpus, write_rnnlm_summary, write_word_table
 
     model = load_model(model_path, exp)
+    if device == "cuda":
+        if not (independent or (independent is None and model.network.independent)):
+            raise click.UsageError("--device cuda scores sentences independently: give "
+                                   "-independent (or use a model trained with -independent)")
+        prepare_cuda_scoring(model.network, exp)
     corpus = read_text(test_path, model.vocab)
     corpus.path = shown or test_path
-    report, scores = score_corpus(model, corpus, independent, dynamic)
+    report, scores = score_corpus(model, corpus, independent, dynamic, device)
     other = None
     if other_lm is not None:
         from .interpolate import interpolate

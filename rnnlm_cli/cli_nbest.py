@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from .options import exp_option, flag_names
+from .device import prepare_cuda_scoring
+from .options import device_option, exp_option, flag_names
 
 
 @click.command(name="nbest-rescore")
@@ -53,11 +54,12 @@ from .options import exp_option, flag_names
 @click.option(*flag_names("batch"), "batch", type=click.IntRange(1), default=256,
               show_default=True, help="hypotheses scored together")
 @exp_option
+@device_option
 @click.option(*flag_names("quiet", "-q"), is_flag=True,
               help="no progress bar or messages on stderr")
 def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,
                   lm_weight, rnn_weight, word_penalty, lm_path, lm_prob, lam, oov_penalty,
-                  carry_over, threads, batch, exp, quiet):
+                  carry_over, threads, batch, exp, device, quiet):
     """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
     from .errors import ConfigError
     from .formats import nbest as formats
@@ -73,7 +75,13 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if lm_prob:
         from .interpolate import probabilities_from_file
         other_probs = probabilities_from_file(lm_prob, None)
+    if device == "cuda" and carry_over:
+        raise ConfigError("--device cuda scores hypotheses independently; -carry-over is "
+                          "CPU-only")
     model = load_model(model_path, exp)
+    if device == "cuda":
+        prepare_cuda_scoring(model.network, exp)
+        threads = 1
     ngram = None
     if lm_path:
         from .ngram.arpa import read_arpa
@@ -90,7 +98,7 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
                   formats.read_costs(lm_cost) if lm_cost else {}) if fmt == "kaldi" else None)
         lists = formats.read_lists(nbest_path, fmt, costs)
     rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, other_probs,
-                                              batch, threads))
+                                              batch, threads, device))
     out = sys.stdout
     done = 0
     with WordProgress(quiet or nbest_path == "-", unit="hyps") as progress:

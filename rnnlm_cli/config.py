@@ -89,6 +89,12 @@ class TrainConfig:
     threads: int = option(1, "training threads: each trains its own part of the text on the "
                           "shared weights without locks (Hogwild); above 1 results are not "
                           "bit-reproducible", unit="threads")
+    batch: int = option(1, "mini-batch training: this many streams of the text advance "
+                        "together and the recurrent weights get one update per block of "
+                        "-bptt-block tokens of all streams (matrix-matrix work, for GPUs with "
+                        "--device cuda and for large hidden layers on CPU); a different "
+                        "algorithm from rnnlm's per-word SGD, see rnnlm-train(1); 1 = per-word "
+                        "SGD", unit="streams")
 
     def __post_init__(self):
         _check(self.alpha > 0, "-alpha must be positive")
@@ -97,6 +103,8 @@ class TrainConfig:
         _check(self.max_iter >= 0, "-max-iter must not be negative")
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
         _check(self.threads >= 1, "-threads must be at least 1")
+        _check(self.batch >= 1, "-batch must be at least 1")
+        _check(self.batch == 1 or self.threads == 1, "-batch and -threads cannot be combined")
         _check(self.rand_seed >= 0, "-rand-seed must not be negative")
 
 

@@ -35,6 +35,7 @@ class RescoreOptions:
     other_probs: Optional[np.ndarray] = None   # rnnlm's -lm-prob: one probability per token
     batch_hypotheses: int = 256
     threads: int = 1
+    device: str = "cpu"                  # cuda: batches scored on the GPU (independent mode)
 
 
 class Rescorer:
@@ -56,7 +57,8 @@ class Rescorer:
         get = self.index.get
         flat = np.array([get(w, -1) for h in hyps for w in h.words], dtype=np.int32)
         cuts = np.cumsum([len(h.words) for h in hyps])[:-1]
-        return score_sentences_flat(self.net, np.split(flat, cuts), self.start)
+        return score_sentences_flat(self.net, np.split(flat, cuts), self.start,
+                                    self.options.device)
 
     def _rnn_carry_over(self, lists: list[NbestList]):
         net, results = self.net, []

@@ -63,3 +63,12 @@ def train_exp_option(command):
         show_default=True,
         help="exponential used in training and then in scoring: rnnlm = rnnlm 0.4b's fast "
              "approximation, which reproduces rnnlm's training runs")(command)
+
+
+def device_option(command):
+    """--device cpu|cuda (rnnlm_cli.device checks that a GPU is there)."""
+    return click.option(
+        *flag_names("device"), "device", type=click.Choice(["cpu", "cuda"]), default="cpu",
+        show_default=True,
+        help="where to compute: cpu, or cuda (an NVIDIA GPU through numba.cuda; scores "
+             "sentences in batches and trains with the mini-batch algorithm)")(command)

@@ -49,7 +49,7 @@ DYNAMIC_CUTOFF = 15.0   # rnnlm always clips at 15 when learning on test data
 
 
 def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = None,
-                 dynamic: float = 0.0):
+                 dynamic: float = 0.0, device: str = "cpu"):
     """Score every token; returns (report, per-token log10 P with NaN at OOVs).
 
     Scoring starts from the hidden state stored with the model (the end of its
@@ -57,14 +57,17 @@ def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = Non
     sentences are scored independently.  With ``dynamic`` > 0 the model keeps
     learning on the text as it scores it (rnnlm's -dynamic: the training update
     with that learning rate, after each token is scored); the model in memory
-    changes, the file does not.
+    changes, the file does not.  ``device`` cuda (independent scoring only)
+    scores batches of sentences on the GPU.
     """
     net = model.network
     if independent is None:
         independent = net.independent
     ws = net.workspace(model.config.bptt_steps if dynamic > 0 else 0)
     ws.start(SENTENCE_START_HIDDEN if independent else net.h_init)
-    if dynamic > 0:
+    if device == "cuda":
+        scores = _score_sentences_on_gpu(net, corpus.tokens)
+    elif dynamic > 0:
         scores = np.zeros(corpus.tokens.shape[0])
         net.train(corpus.tokens, ws, dynamic, model.train_config.beta, DYNAMIC_CUTOFF,
                   model.config.bptt_block, out=scores, independent=independent)
@@ -75,6 +78,20 @@ def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = Non
     report = PerplexityReport(corpus.path, corpus.sentences, corpus.word_count,
                               corpus.oov_count, int(known.sum()), float(np.sum(scores[known])))
     return report, scores
+
+
+GPU_BATCH_SENTENCES = 1024
+
+
+def _score_sentences_on_gpu(net, tokens: np.ndarray) -> np.ndarray:
+    """Independent per-sentence log10 P of every token, in batches of sentences."""
+    from .batch import score_sentences_flat
+    ends = np.flatnonzero(tokens == 0)
+    sentences = [s[:-1] for s in np.split(tokens, ends + 1)[:-1]]
+    start = np.full(net.hidden_size, SENTENCE_START_HIDDEN, np.float32)
+    parts = [score_sentences_flat(net, sentences[i:i + GPU_BATCH_SENTENCES], start, "cuda")[0]
+             for i in range(0, len(sentences), GPU_BATCH_SENTENCES)]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def write_word_table(out, tokens, scores, words, other=None):

@@ -82,8 +82,11 @@ def validation_logp(model: Model, valid: Corpus) -> tuple[float, int, np.ndarray
 def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
           on_progress: Callable[[int, int], None] = lambda done, total: None,
           on_epoch: Callable[[EpochReport], None] = lambda report: None,
-          on_save: Callable[[Model], None] = lambda model: None) -> Model:
-    """Train until the schedule stops (or the epoch limit); returns the model."""
+          on_save: Callable[[Model], None] = lambda model: None, device: str = "cpu") -> Model:
+    """Train until the schedule stops (or the epoch limit); returns the model.
+
+    ``device`` cuda runs the mini-batch algorithm (batch_train.py) on the GPU.
+    """
     cfg, net, state = model.train_config, model.network, model.state
     if valid is None and not cfg.one_iter and cfg.max_iter == 0:
         raise ConfigError("without -valid, give -max-iter N (fixed number of epochs) or -one-iter")
@@ -94,18 +97,21 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     snapshot = net.snapshot()
     # Load the compiled kernels now, so the first epoch's words/s measures training.
     net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
+    batched = cfg.batch > 1 or device == "cuda"
+    run_pass = _batched_pass(model, tokens, device, on_progress) if batched else \
+        (lambda: _training_pass(model, tokens, ranges, workspaces, on_progress))
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
         started = time.perf_counter()
-        logp = _training_pass(model, tokens, ranges, workspaces, on_progress)
+        logp = run_pass()
         seconds = time.perf_counter() - started
         state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
         report = EpochReport(state.epochs_done, state.alpha, entropy_bits(logp, trained),
                              tokens.shape[0] / seconds, seconds)
         if valid is None or cfg.one_iter:
-            net.h_init[:] = ws.s
+            net.h_init[:] = EPOCH_START_HIDDEN if batched else ws.s
             state.epochs_done += 1
             state.finished = cfg.one_iter or state.epochs_done >= cfg.max_iter
         else:
@@ -181,6 +187,28 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
                 future.result()         # a failed thread fails the epoch
             on_progress(int(done.sum()), tokens.shape[0])
     return float(logp.sum())
+
+
+def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress):
+    """A function running one epoch of mini-batch training (batch_train.py).
+
+    The final hidden state of a batched pass is not a single stream's, so the
+    state kept for scoring is the epoch start state, as after a validation pass.
+    """
+    from .batch_train import CpuOps, Streams, training_pass
+
+    cfg, config, net = model.train_config, model.config, model.network
+    streams = Streams(tokens, cfg.batch, net.independent)
+    if device == "cuda":
+        from .kernels.cuda.backend import CudaOps
+        ops = CudaOps(net)
+    else:
+        ops = CpuOps(net)
+
+    def run() -> float:
+        return training_pass(net, streams, ops, model.state.alpha, cfg.beta,
+                             cfg.gradient_cutoff, config.bptt, config.bptt_block, on_progress)
+    return run
 
 
 def merge_private(net, shared, base: dict, rows: dict = None):

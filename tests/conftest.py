@@ -1,6 +1,10 @@
 import os
 import sys
 
+# numba.cuda code runs in Numba's CUDA simulator unless the caller says otherwise
+# (NUMBA_ENABLE_CUDASIM=0 on a machine with a GPU); read when numba is first imported.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import numpy as np
 import pytest
 

@@ -4,6 +4,7 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KERNELS = sorted((ROOT / "kernels").glob("*.py"))
+CUDA_KERNELS = sorted((ROOT / "kernels" / "cuda").glob("*.py"))
 LIBRARY = sorted((ROOT / "rnnlm_cli").rglob("*.py"))
 UI_MODULES = {"cli.py", "cli_ngram.py", "cli_nbest.py", "cli_convert.py", "cli_dropin.py",
               "progress.py", "options.py"}
@@ -23,6 +24,14 @@ def test_kernels_import_only_numba_numpy_and_each_other():
         for module in imported_modules(path):
             assert module.split(".")[0] in {"numba", "numpy", "math", "collections"} or (
                 module.startswith(".") and not module.startswith("..")), (path.name, module)
+
+
+def test_cuda_kernels_import_only_numba_numpy_and_kernels():
+    """The GPU code may use the CPU kernels' constants and namedtuples, nothing above."""
+    for path in CUDA_KERNELS:
+        for module in imported_modules(path):
+            assert module.split(".")[0] in {"numba", "numpy", "math"} or (
+                module.startswith(".") and not module.startswith("...")), (path.name, module)
 
 
 def test_only_the_ui_imports_click_or_rich_and_only_kernels_import_numba():

@@ -1,0 +1,242 @@
+"""Mini-batch training (-batch B): B streams of the training text advance together.
+
+This is a different algorithm from rnnlm's per-word SGD (train.py), made for
+matrix-matrix work (BLAS on the CPU, kernels on a GPU, approach of the GPU
+RNNLM training papers):
+
+  * the text is cut into B contiguous streams at sentence ends; each keeps its
+    own hidden state and word history;
+  * every update covers one block of T = -bptt-block tokens of all B streams:
+    the hidden states of the block are computed step by step as (B, H)
+    matrices, then the output layer is trained on the B*T positions (one SGD
+    step per position, as rnnlm: its rows are sparse), then the hidden errors
+    are unfolded through the block and the -bptt - 1 steps before it (rnnlm's
+    schedule: bptt + block - 1 steps) and the recurrent and input weights get
+    one update from the summed gradient of all streams;
+  * the learning rate of that update is -alpha / sqrt(B) (the sum over B
+    streams would otherwise take steps B times longer than a per-word update;
+    the mean over streams learns too slowly per epoch), and the L2 decay is
+    spread so that an epoch decays as much as rnnlm's.
+
+The epoch loop, validation and learning-rate schedule are train.py's.  ``ops``
+is the backend: CpuOps here (NumPy + Numba) or the CUDA one
+(kernels/cuda/backend.py), with the same methods.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .kernels import batch, maxent
+from .network import EPOCH_START_HIDDEN, SENTENCE_START_HIDDEN, Network
+
+PADDING = -2        # a position after the end of a stream: nothing to predict
+PROGRESS_TOKENS = 16384
+
+
+class Streams:
+    """The training text as B streams: a (B, L) token matrix padded with PADDING."""
+
+    def __init__(self, tokens: np.ndarray, count: int, independent: bool):
+        from .train import sentence_ranges
+        ranges = sentence_ranges(tokens, count)
+        length = max(end - first for first, end in ranges)
+        self.targets = np.full((len(ranges), length), PADDING, np.int32)
+        for b, (first, end) in enumerate(ranges):
+            self.targets[b, :end - first] = tokens[first:end]
+        order = maxent.MAX_ORDER
+        # previous words, oldest first: 0 (</s>) before the stream starts, as rnnlm's history
+        self.padded = np.concatenate(
+            [np.zeros((len(ranges), order), np.int32), self.targets], axis=1)
+        self.independent = independent
+
+    @property
+    def count(self) -> int:
+        return self.targets.shape[0]
+
+    @property
+    def length(self) -> int:
+        return self.targets.shape[1]
+
+    def block(self, first: int, end: int):
+        """(inputs (T, B), targets (T, B), histories (T*B, MAX_ORDER)) of steps first:end."""
+        order = maxent.MAX_ORDER
+        steps = np.arange(first, end)
+        columns = (steps + order - 1)[:, None] - np.arange(order)[None, :]     # (T, order)
+        hist = self.padded[:, columns].transpose(1, 0, 2)                      # (T, B, order)
+        if self.independent:        # nothing before the last </s> (rnnlm's netReset)
+            after_end = np.cumsum(hist == 0, axis=2) - (hist == 0) > 0
+            hist = np.where(after_end, 0, hist)
+        hist = np.ascontiguousarray(hist.reshape(-1, order), np.int32)
+        inputs = np.ascontiguousarray(hist[:, 0].reshape(end - first, self.count))
+        targets = np.ascontiguousarray(self.targets[:, first:end].T)
+        return inputs, targets, hist
+
+
+class CpuOps:
+    """The backend on the host: NumPy matrix products and Numba kernels.
+
+    A backend offers array creation (asarray, empty, full, copy), the dense
+    primitives below and the output layer's train_outputs; the algorithm in
+    training_pass is written once in terms of them.
+    """
+
+    def __init__(self, net: Network):
+        self.net = net
+
+    def begin(self):
+        """Take the weights from the host network (they are the host's here)."""
+
+    def end(self):
+        """Bring the weights back to the host network (nothing to do here)."""
+
+    @property
+    def U(self):
+        return self.net.U
+
+    @property
+    def W(self):
+        return self.net.W
+
+    def asarray(self, array: np.ndarray):
+        return array
+
+    def empty(self, shape):
+        return np.empty(shape, np.float32)
+
+    def full(self, shape, value):
+        return np.full(shape, value, np.float32)
+
+    def copy(self, array):
+        return np.array(array, np.float32)
+
+    @staticmethod
+    def gemm(A, B, C, alpha=1.0, beta=0.0, trans_a=False, trans_b=False):
+        """C = alpha * op(A) @ op(B) + beta * C."""
+        product = (A.T if trans_a else A) @ (B.T if trans_b else B)
+        if beta == 0.0:
+            np.multiply(product, np.float32(alpha), out=C)
+        else:
+            C *= np.float32(beta)
+            C += np.float32(alpha) * product
+
+    def add_inputs_and_activate(self, pre, inputs):
+        batch.add_inputs_and_activate(pre, self.net.U, inputs, self.net.kind, False)
+
+    def times_derivative(self, err, H):
+        batch.times_derivative(err, H, self.net.kind)
+
+    def add_rows(self, words, G, scale):
+        batch.add_rows(self.net.U, words, G, scale, 0.0)
+
+    @staticmethod
+    def fill_rows(H, rows, value):
+        H[rows] = value
+
+    @staticmethod
+    def scale_add(X, Y, a, b):
+        X *= np.float32(a)
+        X += np.float32(b) * Y
+
+    @staticmethod
+    def clip_mask(X, limit, keeps):
+        if limit > 0:
+            np.clip(X, -limit, limit, out=X)
+        X *= keeps[:, None]
+
+    def train_outputs(self, S, targets, hist, alpha, l2, maxent_decay, cutoff):
+        """Output-layer SGD on every position; returns (sum of log10 P, hidden errors)."""
+        net = self.net
+        errors = np.empty_like(S)
+        logp = batch.train_rows(S, net.output, targets, net.d, net.maxent_order, hist,
+                                net.workspace().work, alpha, l2, maxent_decay, cutoff, errors,
+                                False)
+        return logp, errors
+
+
+def _unfold(ops, steps, errors, propagate, cutoff):
+    """Backpropagate through ``steps`` (oldest first: (H, H_in, inputs, keeps) each).
+
+    errors[k] is the output error at step k (None: none).  Returns the input
+    gradients per step (delta, to be added to U rows; None where nothing
+    flowed) and the recurrent gradient sum_k delta_k^T H_in_k.  The error
+    carried to the step before is clipped and cut where the input was reset.
+    """
+    hidden = ops.W.shape[0]
+    grad_W = ops.full((hidden, hidden), 0.0)
+    deltas = [None] * len(steps)
+    carried = None
+    for k in range(len(steps) - 1, -1, -1):
+        H, H_in, _, keeps = steps[k]
+        if carried is None and errors[k] is None:
+            continue
+        delta = ops.copy(carried if carried is not None else errors[k])
+        if carried is not None and errors[k] is not None:
+            ops.scale_add(delta, errors[k], 1.0, 1.0)
+        ops.times_derivative(delta, H)
+        deltas[k] = delta
+        ops.gemm(delta, H_in, grad_W, beta=1.0, trans_a=True)
+        carried = None
+        if propagate and k > 0:
+            carried = ops.empty(H.shape)
+            ops.gemm(delta, ops.W, carried)
+            ops.clip_mask(carried, cutoff, keeps)
+    return deltas, grad_W
+
+
+def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
+    """W = (1 - l2) W + scale * grad_W; U[input] += scale * delta per step."""
+    ops.scale_add(ops.W, grad_W, 1.0 - l2, scale)
+    for (_, _, inputs, _), delta in zip(steps, deltas):
+        if delta is not None:
+            ops.add_rows(inputs, delta, scale)
+
+
+def training_pass(net: Network, streams: Streams, ops, alpha: float, beta: float,
+                  cutoff: float, bptt: int, block: int, on_progress) -> float:
+    """One epoch of mini-batch SGD over ``streams``; returns the sum of log10 P."""
+    ops.begin()
+    count, hidden = streams.count, net.hidden_size
+    scale = alpha / math.sqrt(count)
+    maxent_decay = alpha * beta
+    H = ops.full((count, hidden), EPOCH_START_HIDDEN)
+    tail: list = []                       # the bptt - 1 steps before the block
+    total, done, reported = 0.0, 0, 0
+    tokens_total = int(np.count_nonzero(streams.targets != PADDING))
+    for first in range(0, streams.length, block):
+        end = min(first + block, streams.length)
+        inputs, targets, hist = streams.block(first, end)
+        T = end - first
+        states = ops.empty((T, count, hidden))
+        steps = []
+        for t in range(T):
+            keeps = np.ones(count, np.float32)
+            H_in = H
+            if streams.independent:
+                resets = inputs[t] == 0
+                keeps[resets] = 0.0
+                if resets.any():
+                    H_in = ops.copy(H)
+                    ops.fill_rows(H_in, ops.asarray(resets), SENTENCE_START_HIDDEN)
+            x = ops.asarray(inputs[t])
+            ops.gemm(H_in, ops.W, states[t], trans_b=True)
+            ops.add_inputs_and_activate(states[t], x)
+            H = states[t]
+            steps.append((H, H_in, x, ops.asarray(keeps)))
+        positions = T * count
+        logp, errors = ops.train_outputs(states.reshape(positions, hidden),
+                                         ops.asarray(targets.reshape(-1)), ops.asarray(hist),
+                                         alpha, alpha * beta / 10, maxent_decay, cutoff)
+        total += logp
+        window = tail + steps
+        step_errors = [None] * len(tail) + [errors[t * count:(t + 1) * count] for t in range(T)]
+        deltas, grad_W = _unfold(ops, window, step_errors, bptt > 0, cutoff)
+        _apply_recurrent(ops, window, deltas, grad_W, scale, alpha * beta * positions / 10)
+        tail = window[-(bptt - 1):] if bptt > 1 else []
+        done += int(np.count_nonzero(targets != PADDING))
+        if done - reported >= PROGRESS_TOKENS or end == streams.length:
+            on_progress(done, tokens_total)
+            reported = done
+    ops.end()
+    return total
