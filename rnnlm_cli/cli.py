@@ -96,7 +96,7 @@ def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options)
     hierarchical softmax (-hs) for large vocabularies and speed."""
     from .corpus import read_text
     from .progress import WordProgress
-    from .train import open_or_create, train as run_training
+    from .train import Supervision, TrainingInterrupted, open_or_create, train as run_training
 
     model_config = take_config(ModelConfig, options)
     if hs:
@@ -113,7 +113,11 @@ def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options)
         say(f"{model_path}: already trained ({model.state.epochs_done} epochs); "
             "nothing to do (remove it to train again)")
         return
-    if resumed:
+    if resumed and model.checkpoint is not None:
+        say(f"{model_path}: resuming epoch {model.state.epochs_done + 1} at word "
+            f"{model.checkpoint.position} from its checkpoint "
+            "(architecture and training options taken from the file)")
+    elif resumed:
         say(f"{model_path}: resuming training after {model.state.epochs_done} epochs "
             "(architecture and training options taken from the file)")
     else:
@@ -128,15 +132,52 @@ def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options)
     valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
     model.state.valid_file = valid_path or ""
 
-    with WordProgress(quiet) as progress:
+    with WordProgress(quiet) as progress, _StopOnSignal() as stop:
         def on_epoch(report):
             progress.start(f"epoch {report.epoch + 2}", corpus.tokens.size)
             click.echo(_epoch_line(report))
 
+        supervision = Supervision(stop_requested=stop.requested,
+                                  on_event=lambda message: click.echo(
+                                      f"rnnlm train: {message}", err=True))
         progress.start(f"epoch {model.state.epochs_done + 1}", corpus.tokens.size)
-        run_training(model, corpus, valid, on_progress=progress.update, on_epoch=on_epoch,
-                     on_save=lambda m: m.save(model_path), device=device)
+        try:
+            run_training(model, corpus, valid, on_progress=progress.update, on_epoch=on_epoch,
+                         on_save=lambda m: m.save(model_path), device=device,
+                         supervision=supervision)
+        except TrainingInterrupted as exc:
+            exc.exit_code = 128 + stop.signal_number
+            raise
     say(f"model written to {model_path}")
+
+
+class _StopOnSignal:
+    """SIGINT/SIGTERM ask training to stop at the next chunk (it writes a checkpoint
+    and exits); a second signal interrupts at once."""
+
+    def __init__(self):
+        self.signal_number = 0
+        self.previous = {}
+
+    def requested(self) -> bool:
+        return self.signal_number != 0
+
+    def _handle(self, number, frame):
+        if self.signal_number:
+            raise KeyboardInterrupt
+        self.signal_number = number
+        click.echo(f"rnnlm train: {signal.Signals(number).name} received: stopping after the "
+                   "current block (again to abort at once)", err=True)
+
+    def __enter__(self):
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self.previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+        return False
 
 
 def _epoch_line(report) -> str:

@@ -15,9 +15,9 @@ HIDDEN_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")   # kernels.rnn numbers
 OUTPUT_LAYERS = ("class", "hs")
 
 
-def option(default, help, flag=None, unit="", choices=None):
-    return field(default=default,
-                 metadata={"help": help, "flag": flag, "unit": unit, "choices": choices})
+def option(default, help, flag=None, unit="", choices=None, aliases=()):
+    return field(default=default, metadata={"help": help, "flag": flag, "unit": unit,
+                                            "choices": choices, "aliases": aliases})
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,10 @@ class TrainConfig:
     threads: int = option(1, "training threads: each trains its own part of the text on the "
                           "shared weights without locks (Hogwild); above 1 results are not "
                           "bit-reproducible", unit="threads")
+    checkpoint_every: int = option(0, "also write a resumable checkpoint into the model file "
+                                   "every this many training words (0: only at the end of "
+                                   "each epoch); rnnlm's -anti-kasparek is the same option",
+                                   unit="words", aliases=("anti-kasparek",))
     batch: int = option(1, "mini-batch training: this many streams of the text advance "
                         "together and the recurrent weights get one update per block of "
                         "-bptt-block tokens of all streams (matrix-matrix work, for GPUs with "
@@ -104,6 +108,7 @@ class TrainConfig:
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
         _check(self.threads >= 1, "-threads must be at least 1")
         _check(self.batch >= 1, "-batch must be at least 1")
+        _check(self.checkpoint_every >= 0, "-checkpoint-every must not be negative")
         _check(self.batch == 1 or self.threads == 1, "-batch and -threads cannot be combined")
         _check(self.rand_seed >= 0, "-rand-seed must not be negative")
 

@@ -7,6 +7,7 @@ model file is self-describing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -42,12 +43,28 @@ class TrainingState:
 
 
 @dataclass
+class Checkpoint:
+    """A training pass stopped between words: where (token position), the log10 P so
+    far, the stream state (Workspace.state) and the weights a rejected epoch goes
+    back to (the snapshot of the schedule)."""
+
+    position: int
+    logp: float
+    stream: dict
+    snapshot: dict
+
+
+CHECKPOINT_PREFIX = "checkpoint."
+
+
+@dataclass
 class Model:
     config: ModelConfig
     train_config: TrainConfig
     vocab: Vocabulary
     network: Network
     state: TrainingState
+    checkpoint: Optional[Checkpoint] = None     # a mid-epoch checkpoint travels in the file
 
     @classmethod
     def create(cls, config: ModelConfig, train_config: TrainConfig, vocab: Vocabulary):
@@ -72,6 +89,12 @@ class Model:
             arrays.update({name: getattr(self.network.output, name) for name in TREE_ARRAYS})
         arrays["counts"] = self.vocab.counts
         arrays["word_class"] = self.vocab.word_class
+        if self.checkpoint is not None:
+            meta["checkpoint"] = {"position": self.checkpoint.position,
+                                  "logp": self.checkpoint.logp}
+            for part in ("stream", "snapshot"):
+                arrays.update({f"{CHECKPOINT_PREFIX}{part}.{name}": array
+                               for name, array in getattr(self.checkpoint, part).items()})
         model_file.write(path, meta, arrays)
 
     @classmethod
@@ -102,7 +125,24 @@ class Model:
                           fast_exp=bool(meta.get("fast_exp")),
                           kind=HIDDEN_TYPES.index(config.hidden_type))
         _check_shapes(path, network, len(vocab), config)
-        return cls(config, train_config, vocab, network, state)
+        return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))
+
+
+def _checkpoint(path: str, meta: dict, arrays: dict) -> Optional[Checkpoint]:
+    """The mid-epoch checkpoint stored with the model, if any."""
+    if "checkpoint" not in meta:
+        return None
+    parts = {"stream": {}, "snapshot": {}}
+    for name, array in arrays.items():
+        if name.startswith(CHECKPOINT_PREFIX):
+            part, _, field_name = name[len(CHECKPOINT_PREFIX):].partition(".")
+            if part in parts:
+                parts[part][field_name] = np.array(array)
+    try:
+        return Checkpoint(int(meta["checkpoint"]["position"]), float(meta["checkpoint"]["logp"]),
+                          parts["stream"], parts["snapshot"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: corrupt checkpoint header ({exc})") from None
 
 
 def _require(path: str, arrays: dict, names):

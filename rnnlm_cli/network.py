@@ -94,6 +94,10 @@ class Network:
     def snapshot(self) -> dict[str, np.ndarray]:
         return {name: array.copy() for name, array in self.weights().items()}
 
+    def is_finite(self) -> bool:
+        """No NaN or inf in any weight."""
+        return all(np.isfinite(array).all() for array in self.weights().values())
+
     def restore(self, snapshot: dict[str, np.ndarray]):
         weights = self.weights()
         for name, array in snapshot.items():
@@ -168,6 +172,17 @@ class Workspace:
         self.grad_U = np.zeros((max(bptt_steps, 1), size_h), np.float32)
         self.delta = np.zeros(size_h, np.float32)
         self.e_prev = np.zeros(size_h, np.float32)
+
+    STATE = ("s", "h_prev", "hist", "counters", "ring_word", "ring_ac", "ring_er")
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of what the kernels carry from one token to the next (the rest is
+        scratch): with these a pass continues exactly where it stopped."""
+        return {name: getattr(self, name).copy() for name in self.STATE}
+
+    def set_state(self, state: dict[str, np.ndarray]):
+        for name in self.STATE:
+            getattr(self, name)[...] = state[name]
 
     def start(self, hidden):
         """Begin a pass: recurrent input = ``hidden`` (array or scalar), no history."""

@@ -25,16 +25,18 @@ def config_options(config_class):
     def decorate(command):
         for spec in reversed(fields(config_class)):
             flag = spec.metadata.get("flag") or spec.name.replace("_", "-")
+            names = [*_spellings(flag)] + [n for a in spec.metadata.get("aliases", ())
+                                           for n in _spellings(a)]
             unit = spec.metadata.get("unit")
             help_text = spec.metadata["help"] + (f" [unit: {unit}]" if unit else "")
             default = spec.default if spec.default is not MISSING else None
             if isinstance(default, bool):
-                command = click.option(*_spellings(flag), spec.name, is_flag=True,
+                command = click.option(*names, spec.name, is_flag=True,
                                        default=default, help=help_text)(command)
             else:
                 choices = spec.metadata.get("choices")
                 kind = click.Choice(choices) if choices else type(default)
-                command = click.option(*_spellings(flag), spec.name, type=kind,
+                command = click.option(*names, spec.name, type=kind,
                                        default=default, show_default=True,
                                        help=help_text)(command)
         return command

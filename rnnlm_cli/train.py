@@ -22,11 +22,12 @@ import numpy as np
 
 from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, read_text, read_training_text
-from .errors import ConfigError
-from .model import Model
+from .errors import ConfigError, RnnlmError
+from .model import Checkpoint, Model
 from .network import EPOCH_START_HIDDEN, HOT_WEIGHTS
 
 CHUNK_TOKENS = 16384
+MAX_NUMERICAL_FAULTS = 3    # consecutive NaN/inf epochs before training gives up
 SYNC_TOKENS = 1024          # threads merge their private copies this often
 LOG2_10 = math.log2(10)
 
@@ -41,6 +42,29 @@ class EpochReport:
     valid_entropy: Optional[float] = None
     valid_ppl: Optional[float] = None
     rejected: bool = False
+
+
+class TrainingInterrupted(RnnlmError):
+    """A stop was requested (SIGINT/SIGTERM); the model file holds a checkpoint."""
+
+    exit_code = 130
+
+
+class TrainingDiverged(RnnlmError):
+    """NaN or inf kept coming back after restoring weights and lowering the rate."""
+
+
+class NumericalFault(Exception):
+    """NaN or inf appeared in the training loss (internal: the epoch is retried)."""
+
+
+@dataclass
+class Supervision:
+    """What the caller asks of a long run besides progress: a way to ask it to stop
+    (checked between chunks) and a log for events such as numerical faults."""
+
+    stop_requested: Callable[[], bool] = lambda: False
+    on_event: Callable[[str], None] = lambda message: None
 
 
 def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
@@ -82,10 +106,16 @@ def validation_logp(model: Model, valid: Corpus) -> tuple[float, int, np.ndarray
 def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
           on_progress: Callable[[int, int], None] = lambda done, total: None,
           on_epoch: Callable[[EpochReport], None] = lambda report: None,
-          on_save: Callable[[Model], None] = lambda model: None, device: str = "cpu") -> Model:
+          on_save: Callable[[Model], None] = lambda model: None, device: str = "cpu",
+          supervision: Supervision = Supervision()) -> Model:
     """Train until the schedule stops (or the epoch limit); returns the model.
 
-    ``device`` cuda runs the mini-batch algorithm (batch_train.py) on the GPU.
+    ``on_save`` is called after every epoch and, with -checkpoint-every, with a
+    mid-epoch checkpoint attached to the model (model.checkpoint); a model
+    loaded with one resumes at that word, bit for bit with one thread.  A pass
+    whose loss or weights turn NaN/inf is undone (last accepted weights, half
+    the learning rate) and retried, at most MAX_NUMERICAL_FAULTS times in a
+    row.  ``device`` cuda runs the mini-batch algorithm (batch_train.py).
     """
     cfg, net, state = model.train_config, model.network, model.state
     if valid is None and not cfg.one_iter and cfg.max_iter == 0:
@@ -94,17 +124,44 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     ranges = sentence_ranges(tokens, cfg.threads)
     workspaces = [net.workspace(model.config.bptt_steps) for _ in ranges]
     ws = workspaces[-1]         # the one that ends the text: its state is kept
-    snapshot = net.snapshot()
+    resume, model.checkpoint = model.checkpoint, None
+    snapshot = resume.snapshot if resume is not None else net.snapshot()
     # Load the compiled kernels now, so the first epoch's words/s measures training.
     net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
     batched = cfg.batch > 1 or device == "cuda"
-    run_pass = _batched_pass(model, tokens, device, on_progress) if batched else \
-        (lambda: _training_pass(model, tokens, ranges, workspaces, on_progress))
+
+    def checkpoint(position: int, logp: float):
+        model.checkpoint = Checkpoint(position, logp, ws.state(), snapshot)
+        try:
+            on_save(model)
+        finally:
+            model.checkpoint = None
+
+    if batched:
+        run_pass = _batched_pass(model, tokens, device, on_progress, supervision)
+    elif len(ranges) > 1:
+        run_pass = lambda: _training_pass(model, tokens, ranges, workspaces, on_progress,
+                                          supervision)
+    else:
+        def run_pass():
+            nonlocal resume
+            start, resume = resume, None
+            return _sequential_pass(model, tokens, ws, on_progress, supervision, checkpoint,
+                                    start)
+    faults = 0
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
         started = time.perf_counter()
-        logp = run_pass()
+        try:
+            logp = run_pass()
+        except NumericalFault:
+            logp = math.nan
+        if not (math.isfinite(logp) and net.is_finite()):
+            faults += 1
+            _numerical_fault(model, snapshot, faults, supervision)
+            continue
+        faults = 0
         seconds = time.perf_counter() - started
         state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
@@ -114,14 +171,71 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             net.h_init[:] = EPOCH_START_HIDDEN if batched else ws.s
             state.epochs_done += 1
             state.finished = cfg.one_iter or state.epochs_done >= cfg.max_iter
+            snapshot.update(net.snapshot())
         else:
             _schedule_step(model, valid, report, snapshot)
         state.history.append(vars(report))
         on_save(model)
         on_epoch(report)
+        if supervision.stop_requested() and not state.finished:
+            raise TrainingInterrupted(f"stopped after epoch {state.epochs_done}; the model "
+                                      "file holds it: run the same command to resume")
     state.finished = True
     on_save(model)
     return model
+
+
+def _numerical_fault(model: Model, snapshot: dict, faults: int, supervision: Supervision):
+    """Undo a pass that produced NaN/inf: last accepted weights, half the rate; or give up."""
+    state = model.state
+    model.network.restore(snapshot)
+    if faults >= MAX_NUMERICAL_FAULTS:
+        raise TrainingDiverged(
+            f"training diverged: NaN or inf in epoch {state.epochs_done + 1} {faults} times in "
+            f"a row, down to learning rate {state.alpha:g}; the model file holds the last good "
+            "weights; try a smaller -alpha or -gradient-cutoff")
+    state.alpha /= 2.0
+    supervision.on_event(f"NaN or inf in epoch {state.epochs_done + 1}: last good weights "
+                         f"restored, learning rate halved to {state.alpha:g}, epoch restarted")
+
+
+def _sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervision,
+                     checkpoint, resume: Optional[Checkpoint]) -> float:
+    """One epoch of rnnlm's SGD over the text in order; returns the sum of log10 P.
+
+    Checkpoints fall on chunk boundaries, which do not change the result (the
+    kernels keep all stream state in ``ws``), so a resumed pass equals an
+    uninterrupted one.  A stop request writes a checkpoint and raises.
+    """
+    cfg, net, alpha = model.train_config, model.network, model.state.alpha
+    every = cfg.checkpoint_every
+    step = min(CHUNK_TOKENS, every) if every else CHUNK_TOKENS
+    if resume is None:
+        first, logp = 0, 0.0
+        ws.start(EPOCH_START_HIDDEN)
+    else:
+        first, logp = resume.position, resume.logp
+        ws.set_state(resume.stream)
+    last_saved, total = first, tokens.shape[0]
+    for at in range(first, total, step):
+        stop = min(at + step, total)
+        part = net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
+                         model.config.bptt_block)
+        if not math.isfinite(part):
+            raise NumericalFault()
+        logp += part
+        on_progress(stop, total)
+        if stop == total:
+            break
+        if supervision.stop_requested():
+            checkpoint(stop, logp)
+            raise TrainingInterrupted(
+                f"stopped at word {stop} of epoch {model.state.epochs_done + 1}; checkpoint "
+                "written: run the same command to resume")
+        if every and stop - last_saved >= every:
+            checkpoint(stop, logp)
+            last_saved = stop
+    return logp
 
 
 def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
@@ -136,10 +250,11 @@ def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress) -> float:
-    """One epoch of SGD; returns the sum of log10 P.
+def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress,
+                   supervision: Supervision) -> float:
+    """One epoch of Hogwild SGD (-threads > 1); returns the sum of log10 P.
 
-    One range: the text in order, as rnnlm.  Several: one thread per range, each
+    One thread per range, each
     with its own state and history, updating the shared weights without locks (the
     kernels release the GIL); progress is reported from this thread.  The rows
     every token rewrites (class rows, or tree nodes near the root) and the
@@ -147,38 +262,30 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     threads fight over the same cache lines, so each thread updates private
     copies of them (network.HOT_WEIGHTS) and adds its changes to the shared ones
     every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
-    at the end of its range); all other weights are shared Hogwild-style.
+    at the end of its range); all other weights are shared Hogwild-style.  A
+    stop request abandons the pass (resuming restarts the epoch).
     """
     cfg, alpha = model.train_config, model.state.alpha
     shared = model.network
     done = np.zeros(len(ranges), np.int64)
     logp = np.zeros(len(ranges))
-    several = len(ranges) > 1
-    step = SYNC_TOKENS if several else CHUNK_TOKENS
     private = HOT_WEIGHTS[type(shared.output)]
 
     def train_range(i):
         (first, end), ws = ranges[i], workspaces[i]
-        net, base = shared, None
-        if several:
-            net = shared.with_copies(private)
-            base = {name: net.weights()[name].copy() for name in private}
+        net = shared.with_copies(private)
+        base = {name: net.weights()[name].copy() for name in private}
         ws.start(EPOCH_START_HIDDEN)
-        for at in range(first, end, step):
-            stop = min(at + step, end)
+        for at in range(first, end, SYNC_TOKENS):
+            if supervision.stop_requested():
+                return
+            stop = min(at + SYNC_TOKENS, end)
             logp[i] += net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
                                  model.config.bptt_block)
             done[i] = stop - first
-            if several:
-                merge_private(net, shared, base, private)
-            else:
-                on_progress(int(done.sum()), tokens.shape[0])
-        if several:
-            merge_private(net, shared, base)
+            merge_private(net, shared, base, private)
+        merge_private(net, shared, base)
 
-    if not several:
-        train_range(0)
-        return float(logp[0])
     with ThreadPoolExecutor(len(ranges)) as pool:
         pending = {pool.submit(train_range, i) for i in range(len(ranges))}
         while pending:
@@ -186,10 +293,19 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
             for future in finished:
                 future.result()         # a failed thread fails the epoch
             on_progress(int(done.sum()), tokens.shape[0])
+    _raise_if_stopped(model, supervision)
     return float(logp.sum())
 
 
-def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress):
+def _raise_if_stopped(model: Model, supervision: Supervision):
+    if supervision.stop_requested():
+        raise TrainingInterrupted(f"stopped during epoch {model.state.epochs_done + 1}; the "
+                                  "model file holds the previous epoch: run the same command "
+                                  "to resume (the epoch restarts)")
+
+
+def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress,
+                  supervision: Supervision):
     """A function running one epoch of mini-batch training (batch_train.py).
 
     The final hidden state of a batched pass is not a single stream's, so the
@@ -205,9 +321,13 @@ def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress):
     else:
         ops = CpuOps(net)
 
+    def progress(done: int, total: int):
+        _raise_if_stopped(model, supervision)
+        on_progress(done, total)
+
     def run() -> float:
         return training_pass(net, streams, ops, model.state.alpha, cfg.beta,
-                             cfg.gradient_cutoff, config.bptt, config.bptt_block, on_progress)
+                             cfg.gradient_cutoff, config.bptt, config.bptt_block, progress)
     return run
 
 

@@ -53,26 +53,35 @@ def write(path: str, meta: dict, arrays: dict[str, np.ndarray]):
 
 
 def read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """Return (meta, arrays); arrays are copy-on-write memory maps, checksums verified."""
+    """Return (meta, arrays); arrays are copy-on-write memory maps, checksums verified.
+
+    Everything is read through one open handle, so a writer replacing the file
+    meanwhile (atomic rename: training checkpoints) cannot mix two versions.
+    """
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a directory, expected a model file")
     try:
-        size = os.path.getsize(path)
         with open(path, "rb") as handle:
-            head = handle.read(len(MAGIC) + _PREFIX.size)
-            if head[:len(MAGIC)] != MAGIC:
-                raise ModelFileError(f"{path}: not an rnnlm model file (bad magic)")
-            if len(head) < len(MAGIC) + _PREFIX.size:
-                raise ModelFileError(f"{path}: truncated model file")
-            version, header_length = _PREFIX.unpack(head[len(MAGIC):])
-            if version != CONTAINER_VERSION:
-                raise ModelFileError(f"{path}: model container version {version} is not "
-                                     f"supported (this rnnlm reads version {CONTAINER_VERSION})")
-            raw = handle.read(header_length)
+            return _read_open(path, handle)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file") from None
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read model ({exc.strerror})") from None
+
+
+def _read_open(path: str, handle) -> tuple[dict, dict[str, np.ndarray]]:
+    """read() on an open binary handle (``path`` names it in messages)."""
+    size = os.fstat(handle.fileno()).st_size
+    head = handle.read(len(MAGIC) + _PREFIX.size)
+    if head[:len(MAGIC)] != MAGIC:
+        raise ModelFileError(f"{path}: not an rnnlm model file (bad magic)")
+    if len(head) < len(MAGIC) + _PREFIX.size:
+        raise ModelFileError(f"{path}: truncated model file")
+    version, header_length = _PREFIX.unpack(head[len(MAGIC):])
+    if version != CONTAINER_VERSION:
+        raise ModelFileError(f"{path}: model container version {version} is not "
+                             f"supported (this rnnlm reads version {CONTAINER_VERSION})")
+    raw = handle.read(header_length)
     if len(raw) != header_length:
         raise ModelFileError(f"{path}: truncated model file (header)")
     try:
@@ -85,11 +94,11 @@ def read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
         raise ModelFileError(f"{path}: truncated model file ({size} of {start + data_bytes} bytes)")
     arrays = {}
     for entry in table:
-        arrays[entry["name"]] = _map_array(path, size, start, entry)
+        arrays[entry["name"]] = _map_array(path, handle, size, start, entry)
     return meta, arrays
 
 
-def _map_array(path, size, start, entry):
+def _map_array(path, handle, size, start, entry):
     try:
         dtype = np.dtype(entry["dtype"])
         shape = tuple(int(n) for n in entry["shape"])
@@ -102,7 +111,7 @@ def _map_array(path, size, start, entry):
     if nbytes == 0:
         array = np.zeros(shape, dtype=dtype)
     else:
-        array = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape)
+        array = np.memmap(handle, dtype=dtype, mode="c", offset=offset, shape=shape)
     if zlib.crc32(memoryview(np.ascontiguousarray(array)).cast("B")) != entry.get("crc32"):
         raise ModelFileError(f"{path}: checksum mismatch in array {entry['name']!r} "
                              "(the file is corrupt)")

@@ -1,0 +1,160 @@
+"""Training survives kill -9, SIGTERM, NaN and a full disk without losing the model."""
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.corpus import read_training_text
+from rnnlm_cli.errors import ModelFileError
+from rnnlm_cli.model import Model
+from rnnlm_cli.train import MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged, train
+
+TRAIN_ARGS = ["-hidden", "12", "-class", "10", "-bptt", "3", "-direct", "0.01",
+              "-max-iter", "2", "-checkpoint-every", "3000"]
+
+
+def corpus_text(sentences=6000, seed=5):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(60)]
+    return "".join(" ".join(rng.choice(words, rng.integers(3, 12))) + "\n"
+                   for _ in range(sentences))
+
+
+@pytest.fixture(scope="module")
+def text(tmp_path_factory):
+    path = tmp_path_factory.mktemp("faults") / "train.txt"
+    path.write_text(corpus_text())
+    return path
+
+
+def command(model, text, *extra):
+    return [sys.executable, "-m", "rnnlm_cli", "train", "-rnnlm", str(model), "-train",
+            str(text), *TRAIN_ARGS, "-q", *extra]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(text, tmp_path_factory):
+    model = tmp_path_factory.mktemp("reference") / "whole.rnn"
+    subprocess.run(command(model, text), check=True, capture_output=True)
+    return Model.load(str(model))
+
+
+def wait_for_checkpoint(model, process, timeout=60):
+    """Poll until the model file holds a mid-epoch checkpoint."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        try:
+            if os.path.exists(model) and Model.load(str(model)).checkpoint is not None:
+                return True
+        except ModelFileError:
+            pytest.fail("a corrupt model file appeared at the output path")
+        time.sleep(0.05)
+    return False
+
+
+def assert_same_weights(a: Model, b: Model):
+    for name, array in a.network.weights().items():
+        np.testing.assert_array_equal(b.network.weights()[name], array, err_msg=name)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(text, tmp_path, uninterrupted,
+                                                                  how):
+    model = tmp_path / "m.rnn"
+    process = subprocess.Popen(command(model, text), stderr=subprocess.PIPE, text=True)
+    if not wait_for_checkpoint(model, process):
+        process.kill()
+        pytest.skip("training finished before a checkpoint could be caught")
+    process.send_signal(how)
+    _, stderr = process.communicate(timeout=60)
+    if how == signal.SIGTERM:
+        assert process.returncode == 128 + signal.SIGTERM
+        assert "checkpoint written" in stderr and "Traceback" not in stderr
+        assert Model.load(str(model)).checkpoint is not None
+    else:
+        assert process.returncode == -signal.SIGKILL
+    resumed = subprocess.run(command(model, text), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_weights(uninterrupted, Model.load(str(model)))
+
+
+def test_anti_kasparek_is_the_same_option(text, tmp_path, uninterrupted):
+    model = tmp_path / "k.rnn"
+    args = command(model, text)
+    args[args.index("-checkpoint-every")] = "-anti-kasparek"
+    subprocess.run(args, check=True, capture_output=True)
+    assert Model.load(str(model)).train_config.checkpoint_every == 3000
+
+
+def small_model(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text(corpus_text(300))
+    vocab, corpus = read_training_text(str(path), 10)
+    model = Model.create(ModelConfig(hidden=6, classes=10), TrainConfig(max_iter=2), vocab)
+    return model, corpus
+
+
+def test_nan_restores_weights_halves_the_rate_and_retries(tmp_path, monkeypatch):
+    model, corpus = small_model(tmp_path)
+    net = model.network
+    start = net.snapshot()
+    real_train, calls, events = type(net).train, [], []
+
+    def faulty(self, tokens, *args, **kwargs):
+        calls.append(1)
+        result = real_train(self, tokens, *args, **kwargs)
+        if len(calls) == 2:                 # the first chunk of the first epoch
+            self.W[0, 0] = np.nan
+            return float("nan")
+        return result
+
+    monkeypatch.setattr(type(net), "train", faulty)
+    train(model, corpus, None, supervision=Supervision(on_event=events.append))
+    assert len(events) == 1 and "halved to 0.05" in events[0]
+    assert model.state.alpha == pytest.approx(0.05) and model.state.epochs_done == 2
+    assert net.is_finite() and not np.array_equal(net.W, start["W"])
+
+
+def test_repeated_nan_stops_with_the_last_good_weights(tmp_path, monkeypatch):
+    model, corpus = small_model(tmp_path)
+    net = model.network
+    start = net.snapshot()
+
+    def always_nan(self, tokens, *args, **kwargs):
+        self.U[:] = np.inf
+        return float("nan") if tokens.size else 0.0
+
+    monkeypatch.setattr(type(net), "train", always_nan)
+    with pytest.raises(TrainingDiverged, match=f"{MAX_NUMERICAL_FAULTS} times"):
+        train(model, corpus, None)
+    np.testing.assert_array_equal(net.U, start["U"])
+
+
+def test_full_disk_keeps_the_previous_model(text, tmp_path):
+    """A write that hits the file-size limit (as a full disk would) fails with one line
+    and leaves the model written before intact."""
+    model = tmp_path / "d.rnn"
+    process = subprocess.Popen(command(model, text), stderr=subprocess.PIPE)
+    if not wait_for_checkpoint(model, process):
+        process.kill()
+        pytest.skip("training finished before a checkpoint could be caught")
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    before = model.read_bytes()
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = subprocess.run(command(model, text), capture_output=True,
+                          text=True, preexec_fn=limit_file_size)
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and "previous file left intact" in done.stderr
+    assert model.read_bytes() == before
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
