@@ -64,14 +64,14 @@ def main():
         write_corpus(text)
         reference = os.path.join(folder, "reference.rnn")
         started = time.perf_counter()
-        subprocess.run(train_command(reference, text), check=True)
+        subprocess.run(train_command(reference, text), check=True, stdout=subprocess.DEVNULL)
         full_seconds = time.perf_counter() - started
         expected = Model.load(reference).network.weights()
         for trial in range(args.trials):
             model = os.path.join(folder, f"trial{trial}.rnn")
             kills, states = 0, []
             while True:
-                process = subprocess.Popen(train_command(model, text))
+                process = subprocess.Popen(train_command(model, text), stdout=subprocess.DEVNULL)
                 if kills < 3:
                     try:
                         process.wait(timeout=rng.uniform(0.5, full_seconds))

@@ -75,6 +75,9 @@ def _decode(data: bytes, path: str, lines_before: int) -> str:
         number = lines_before + data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"{path}:{number}: invalid UTF-8 at byte {exc.start - line_start + 1} "
                          "of the line") from None
+    if "\0" in text:
+        number = lines_before + text.count("\n", 0, text.index("\0")) + 1
+        raise InputError(f"{path}:{number}: NUL byte in the text (binary file?)")
     return text.replace("\r", "") if "\r" in text else text
 
 

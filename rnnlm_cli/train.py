@@ -149,6 +149,7 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             return _sequential_pass(model, tokens, ws, on_progress, supervision, checkpoint,
                                     start)
     faults = 0
+    resumed_at = resume.position if resume is not None else 0    # words/s of this run only
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
@@ -166,7 +167,8 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
         state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
         report = EpochReport(state.epochs_done, state.alpha, entropy_bits(logp, trained),
-                             tokens.shape[0] / seconds, seconds)
+                             (tokens.shape[0] - resumed_at) / seconds, seconds)
+        resumed_at = 0
         if valid is None or cfg.one_iter:
             net.h_init[:] = EPOCH_START_HIDDEN if batched else ws.s
             state.epochs_done += 1

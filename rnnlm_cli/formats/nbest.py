@@ -74,13 +74,17 @@ def read_lists(path: str, fmt: str, costs: Optional[tuple] = None) -> Iterator[N
         return
     reader = {"rnnlm": _rnnlm_lines, "kaldi": _kaldi_lines, "moses": _moses_lines}[fmt]
     acoustic, lm = costs or ({}, {})
-    current = None
+    current, finished = None, set()
     for key, hyp in reader(path):
         if fmt == "kaldi":
             hyp.acoustic = -acoustic.get(hyp.hyp_id, 0.0) / LN10
             hyp.lm = -lm.get(hyp.hyp_id, 0.0) / LN10
         if current is None or key != current.key:
+            if key in finished:
+                raise InputError(f"{path}: list {key!r} appears again after other lists "
+                                 "(the hypotheses of a list must be on consecutive lines)")
             if current is not None:
+                finished.add(current.key)
                 yield current
             current = NbestList(key, [])
         current.hyps.append(hyp)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from ..textio import text_lines
 
 SENTENCE_START, SENTENCE_END, UNKNOWN, PAUSE = "<s>", "</s>", "<unk>", "-pau-"
@@ -52,10 +53,18 @@ class NgramVocab:
         return self.index.get(self.normalise(word), self.UNK)
 
     def read_vocab_file(self, path: str):
-        """Closed vocabulary from a file: the first field of each non-blank line."""
-        for _, line in text_lines(path):
+        """Closed vocabulary from a file: the first field of each non-blank line.
+
+        A word listed twice is refused: such files are usually two lists pasted
+        together by mistake.
+        """
+        seen = set()
+        for number, line in text_lines(path):
             fields = line.split()
             if fields:
+                if fields[0] in seen:
+                    raise InputError(f"{path}:{number}: {fields[0]!r} is listed twice")
+                seen.add(fields[0])
                 self.add(fields[0])
         self.closed = True
 
