@@ -178,6 +178,7 @@ def _configs(given: dict) -> tuple[ModelConfig, TrainConfig]:
                  bptt=given.get("-bptt", 0), bptt_block=max(given.get("-bptt-block", 10), 1),
                  independent=bool(given.get("-independent")))
     training = dict(alpha=given.get("-alpha", 0.1), rand_seed=given.get("-rand-seed", 1),
+                    checkpoint_every=max(given.get("-anti-kasparek", 0), 0),
                     **_resume_overrides(given))
     return ModelConfig(**model), TrainConfig(**training)
 
