@@ -92,10 +92,6 @@ class CpuOps:
         """Bring the weights back to the host network (nothing to do here)."""
 
     @property
-    def U(self):
-        return self.net.U
-
-    @property
     def W(self):
         return self.net.W
 

@@ -140,10 +140,6 @@ class CudaOps:
         cuda.synchronize()
 
     @property
-    def U(self):
-        return self.dev.U
-
-    @property
     def W(self):
         return self.dev.W
 

@@ -11,11 +11,12 @@ kernels/hsoftmax.py and kernels/maxent.py; positions with a negative target
 """
 import math
 
-from numba import config, cuda, float32, int32, int64, uint64
+from numba import config, cuda, float32, int32, int64
 
 from ..class_softmax import SCORE_LIMIT
 from ..hsoftmax import LOGIT_LIMIT
-from ..maxent import MAX_ORDER, PRIMES, _BASE, _MASK32
+from .. import maxent as maxent_kernels
+from ..maxent import MAX_ORDER
 from .linalg import clamp, larger
 
 # threads per block (a power of two: tree reductions); fewer in the simulator
@@ -23,28 +24,9 @@ TPB = 32 if config.ENABLE_CUDASIM else 128
 LN10 = math.log(10.0)
 
 
-@cuda.jit(device=True)
-def feature_hashes(hist, order, size, target_class, class_hash, word_hash):
-    """kernels.maxent.feature_hashes on one history row; returns the orders in use."""
-    if size == 0:
-        return 0
-    half = uint64(size // 2)
-    word_base = _BASE * uint64(target_class + 1)
-    used = order
-    for n in range(order):
-        class_hash[n] = 0
-        word_hash[n] = 0
-    for n in range(order):
-        if n > 0 and hist[n - 1] < 0:
-            used = n
-            break
-        total = uint64(0)
-        for i in range(1, n + 1):
-            k = ((uint64(n) * PRIMES[i] + uint64(i)) & _MASK32) % uint64(36)
-            total += PRIMES[k] * uint64(hist[i - 1] + 1)
-        class_hash[n] = int64((_BASE + total) % half)
-        word_hash[n] = int64((word_base + total) % half + half)
-    return used
+# The CPU kernel's Python source compiles for the device as it is (integer
+# arithmetic and the prime table only): one definition of rnnlm's hashing.
+feature_hashes = cuda.jit(device=True)(maxent_kernels.feature_hashes.py_func)
 
 
 @cuda.jit(device=True)
