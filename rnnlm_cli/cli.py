@@ -148,6 +148,9 @@ def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options)
         except TrainingInterrupted as exc:
             exc.exit_code = 128 + stop.signal_number
             raise
+    if valid is not None:
+        from .signature import rnn_fields, signature
+        click.echo(f"signature: {signature(rnn_fields(model, model.network.independent))}")
     say(f"model written to {model_path}")
 
 
@@ -243,7 +246,7 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
         _eval_rnn(model_path, readable, independent, 1 if debug is None else debug,
                   output_format or "rnnlm", dynamic,
                   _other_lm(lm_path, lm_prob, order, unk, readable), lam, shown=test_path,
-                  exp=exp, device=device)
+                  exp=exp, device=device, quiet=quiet)
 
 
 @contextlib.contextmanager
@@ -261,62 +264,84 @@ def _rereadable(path, needed):
 
 
 def _other_lm(lm_path, lm_prob, order, unk, test_path):
-    """A function: number of tokens -> linear probabilities of the other LM, or None."""
+    """A function: number of tokens -> (linear probabilities of the other LM, its
+    signature fields), or None."""
+    from .signature import digest_bytes, ngram_fields
     if lm_prob:
         from .interpolate import probabilities_from_file
-        return lambda tokens: probabilities_from_file(lm_prob, tokens)
+
+        def from_file(tokens):
+            probabilities = probabilities_from_file(lm_prob, tokens)
+            return probabilities, [("lmprob", digest_bytes(probabilities))]
+        return from_file
     if lm_path:
         from .interpolate import probabilities_from_arpa
         from .ngram.arpa import read_arpa
         model = read_arpa(lm_path, order, unk)
-        return lambda tokens: probabilities_from_arpa(model, test_path, order)
+        return lambda tokens: (probabilities_from_arpa(model, test_path, order),
+                               ngram_fields(model, model.order, unk))
     return None
 
 
 def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
     from .ngram.arpa import read_arpa
     from .ngram.ppl import perplexity
+    from .signature import ngram_fields, signature
 
     model = read_arpa(lm_path, order, unk)
     if not unk and not quiet and model.has_unknown_word_probability():
         click.echo(f"{lm_path}: warning: non-zero probability for <unk> in closed-vocabulary LM",
                    err=True)
+    stamp = signature(ngram_fields(model, model.order, unk))
     if output_format == "json":
         stats = perplexity(model, test_path, order)
         result = stats.as_dict()
-        result.update(file=test_path, model=lm_path)
+        result.update(file=test_path, model=lm_path, signature=stamp)
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
     else:
         perplexity(model, test_path, order, debug, sys.stdout)
+        _report_signature(stamp, quiet)
+
+
+def _report_signature(stamp: str, quiet: bool):
+    """SRILM's layout stays byte for byte SRILM's on stdout; the signature goes to stderr."""
+    if not quiet:
+        click.echo(f"signature: {stamp}", err=True)
 
 
 def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=0.0,
-              other_lm=None, lam=0.75, shown=None, exp="auto", device="cpu"):
+              other_lm=None, lam=0.75, shown=None, exp="auto", device="cpu", quiet=False):
     from .corpus import read_text
     from .interop import load_model
     from .score import score_corpus, write_rnnlm_summary, write_word_table
+    from .signature import rnn_fields, signature
 
     model = load_model(model_path, exp)
+    if independent is None:
+        independent = model.network.independent
     if device == "cuda":
-        if not (independent or (independent is None and model.network.independent)):
+        if not independent:
             raise click.UsageError("--device cuda scores sentences independently: give "
                                    "-independent (or use a model trained with -independent)")
         prepare_cuda_scoring(model.network, exp)
+    fields = rnn_fields(model, independent, dynamic)    # before -dynamic changes the model
     corpus = read_text(test_path, model.vocab)
     corpus.path = shown or test_path
     report, scores = score_corpus(model, corpus, independent, dynamic, device)
     other = None
     if other_lm is not None:
         from .interpolate import interpolate
-        other = other_lm(corpus.tokens.shape[0])
+        other, other_fields = other_lm(corpus.tokens.shape[0])
         mixed, combined = interpolate(scores, other, lam)
+        fields += other_fields + [("lambda", f"{lam:g}")]
+    stamp = signature(fields)
     out = sys.stdout
     if debug >= 2 and output_format != "json":
         write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
     if output_format == "json":
         result = report.as_dict()
-        result["model"] = model_path
+        result.update(model=model_path, signature=stamp)
         if other is not None:
             result["interpolation"] = mixed.as_dict()
         if debug >= 2:
@@ -331,11 +356,14 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
         out.write(f"file {report.file}: {report.sentences} sentences, {report.words} words, "
                   f"{oovs} OOVs\n")
         out.write(f"0 zeroprobs, logprob= {logprob:.7g} ppl= {ppl:.7g} ppl1= {ppl1:.7g}\n")
+        out.flush()
+        _report_signature(stamp, quiet)
     else:
         out.write(f"test file: {report.file}\n"
                   f"sentences: {report.sentences}, words: {report.words}, "
                   f"OOVs: {report.oovs} (skipped), scored tokens: {report.scored_tokens}\n")
         write_rnnlm_summary(out, report, mixed if other is not None else None)
+        out.write(f"signature: {stamp}\n")
 
 
 @main.command()

@@ -199,10 +199,13 @@ def _load(given: dict):
 def _perplexity(given: dict, debug: int) -> None:
     from .corpus import read_text
     from .score import score_corpus
+    from .signature import digest_bytes, rnn_fields, signature
 
     model = _load(given)
+    dynamic = given.get("-dynamic", 0.0)
+    fields = rnn_fields(model, model.network.independent, dynamic)
     corpus = read_text(given["-test"], model.vocab)
-    report, scores = score_corpus(model, corpus, dynamic=given.get("-dynamic", 0.0))
+    report, scores = score_corpus(model, corpus, dynamic=dynamic)
     out = sys.stdout
     other = None
     if "-lm-prob" in given:
@@ -210,6 +213,7 @@ def _perplexity(given: dict, debug: int) -> None:
         lam = given.get("-lambda", 0.75)
         other = probabilities_from_file(given["-lm-prob"], corpus.tokens.shape[0])
         mixed, _ = interpolate(scores, other, lam, single_sums=True)
+        fields += [("lmprob", digest_bytes(other)), ("lambda", f"{lam:g}")]
     if debug >= 2:
         from .score import write_word_table
         write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
@@ -217,6 +221,8 @@ def _perplexity(given: dict, debug: int) -> None:
         return
     from .score import write_rnnlm_summary
     write_rnnlm_summary(out, report, mixed if other is not None else None)
+    out.flush()
+    click.echo(f"signature: {signature(fields)}", err=True)     # stdout stays rnnlm's
 
 
 def _nbest(given: dict) -> None:

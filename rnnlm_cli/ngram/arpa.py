@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..kernels.arpa import OK as SCAN_OK, scan_section, undecided_values, write_ngram_lines
+from ..signature import digest_bytes
 from ..textio import read_all_bytes
 from .model import BackoffModel, OrderTable
 from .vocab import NgramVocab
@@ -101,7 +102,7 @@ def read_arpa(path: str, order: int = 0, unk_is_word: bool = False) -> BackoffMo
             table, below, word_index = _higher(vocab, tables[-1], below, word_index, data,
                                                lines, k, top)
         tables.append(table)
-    return BackoffModel(vocab, tables)
+    return BackoffModel(vocab, tables, digest_bytes(data))
 
 
 def _sections(data: bytes, start: int, end: int, path: str):

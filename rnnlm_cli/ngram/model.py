@@ -34,8 +34,9 @@ class OrderTable:
 
 
 class BackoffModel:
-    def __init__(self, vocab: NgramVocab, tables: list[OrderTable]):
+    def __init__(self, vocab: NgramVocab, tables: list[OrderTable], digest: str = ""):
         self.vocab, self.tables = vocab, tables
+        self.digest = digest    # of the ARPA text it was read from (perplexity signatures)
         self.size_v = len(vocab)
         self.keys = [t.parent * self.size_v + t.word for t in tables]
 

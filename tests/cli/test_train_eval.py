@@ -41,9 +41,10 @@ def test_train_prints_one_rnnlm_line_per_epoch(corpus, model):
     assert meta["oovs"] == 1
     result = run("train", "-rnnlm", str(corpus / "m2.rnn"), "-train", str(corpus / "train.txt"),
                  "-valid", str(corpus / "valid.txt"), "-hidden", "8", "-class", "3", "-q")
-    lines = result.stdout.strip().split("\n")
+    *lines, signature = result.stdout.strip().split("\n")
     assert len(lines) >= 2 and all(line.startswith("Iter:") for line in lines)
     assert all("VALID entropy:" in line and "Words/sec:" in line for line in lines)
+    assert signature.startswith("signature: model:")
 
 
 def test_eval_rnnlm_format(corpus, model):
