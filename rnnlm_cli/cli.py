@@ -17,12 +17,13 @@ import click
 from . import __version__
 from .config import ModelConfig, TrainConfig
 from .errors import RnnlmError
+from .textio import use_text_encoding
 from .cli_convert import convert
 from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
 from .device import prepare_cuda_scoring, require_cuda
-from .options import (config_options, device_option, exp_option, flag_names, take_config,
-                      train_exp_option)
+from .options import (config_options, device_option, encoding_options, exp_option, flag_names,
+                      take_config, train_exp_option)
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
 
@@ -39,6 +40,7 @@ class RnnlmGroup(click.Group):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         if args is None:
             args = sys.argv[1:]
+        use_text_encoding("utf-8")     # until a command's --encoding says otherwise
         try:
             from . import cli_dropin
             if cli_dropin.is_dropin(args, self.commands):
@@ -64,6 +66,10 @@ class RnnlmGroup(click.Group):
         except KeyboardInterrupt:
             click.echo(f"{prog_name}: interrupted", err=True)
             sys.exit(130)
+        except UnicodeEncodeError as exc:
+            click.echo(f"{prog_name}: error: cannot write {exc.object[exc.start:exc.end]!r} "
+                       f"in {exc.encoding} (see --encoding, --errors replace)", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=RnnlmGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,6 +96,7 @@ def main():
               help="hierarchical softmax output layer (the same as --output hs)")
 @train_exp_option
 @device_option
+@encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options):
     """Train an RNNME model: rnnlm 0.4b's algorithm with a class-based softmax, or a
@@ -224,6 +231,7 @@ def _epoch_line(report) -> str:
               help="layout of the summary (default: rnnlm for -rnnlm, srilm for -lm)")
 @exp_option
 @device_option
+@encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
                  debug, output_format, exp, device, quiet):
@@ -387,6 +395,7 @@ def _eval_rnn(model_path, test_path, independent, debug, output_format, dynamic=
               help="start every sentence from the sentence-start state "
                    "(default: as the model was trained)")
 @exp_option
+@encoding_options
 def sample(model_path, count, words, seed, temperature, prefix, max_length, independent, exp):
     """Generate text from an RNN model, one sentence per line."""
     from .interop import load_model

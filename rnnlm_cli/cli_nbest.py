@@ -6,7 +6,7 @@ import sys
 import click
 
 from .device import prepare_cuda_scoring
-from .options import device_option, exp_option, flag_names
+from .options import device_option, encoding_options, exp_option, flag_names
 
 
 @click.command(name="nbest-rescore")
@@ -55,6 +55,7 @@ from .options import device_option, exp_option, flag_names
               show_default=True, help="hypotheses scored together")
 @exp_option
 @device_option
+@encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True,
               help="no progress bar or messages on stderr")
 def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .errors import ConfigError
-from .options import flag_names
+from .options import encoding_options, flag_names
 
 ORDERS = range(1, 10)
 METHOD_FLAGS = {
@@ -75,6 +75,7 @@ def _per_order_options(command):
               help="when Kneser-Ney discounts cannot be estimated use D1=0.5 D2=1 D3+=1.5 "
                    "(KenLM's fallback) instead of failing")
 @_per_order_options
+@encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help="no warnings on stderr")
 def ngram_count(**options):
     """Count n-grams and estimate backoff LMs as SRILM's ngram-count does."""

@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 from .errors import RnnlmError
+from .textio import text_encoding
 
 
 @contextlib.contextmanager
@@ -80,7 +81,9 @@ def text_output(path: str):
     with atomic_output(path) as raw:
         compressed = path.endswith(".gz")
         binary = gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) if compressed else raw
-        handle = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        chosen = text_encoding()
+        handle = io.TextIOWrapper(binary, encoding=chosen.encoding, errors=chosen.errors,
+                                  newline="\n")
         yield handle
         handle.flush()
         handle.detach()     # leave closing the file to atomic_output

@@ -6,9 +6,13 @@ written once.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import MISSING, fields
 
 import click
+
+from .errors import ConfigError
+from .textio import use_text_encoding
 
 
 def _spellings(name: str) -> tuple[str, str]:
@@ -74,3 +78,31 @@ def device_option(command):
         show_default=True,
         help="where to compute: cpu, or cuda (an NVIDIA GPU through numba.cuda; scores "
              "sentences in batches and trains with the mini-batch algorithm)")(command)
+
+
+def encoding_options(command):
+    """--encoding and --errors: how the command's text files and standard output are
+    decoded and encoded (rnnlm_cli.textio); applied while the options are parsed."""
+    def apply(ctx, param, value):
+        ctx.meta[f"rnnlm.{param.name}"] = value
+        encoding = ctx.meta.get("rnnlm.encoding", "utf-8")
+        errors = ctx.meta.get("rnnlm.errors", "strict")
+        try:
+            chosen = use_text_encoding(encoding, errors)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+        if chosen.encoding != "utf-8" or chosen.errors != "strict":
+            reconfigure = getattr(sys.stdout, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(encoding=chosen.encoding, errors=chosen.errors)
+        return value
+    command = click.option(
+        *flag_names("errors"), "errors", type=click.Choice(["strict", "replace"]),
+        default="strict", show_default=True, expose_value=False, callback=apply,
+        help="bytes that are not valid in the encoding: strict = an error naming the line, "
+             "replace = read as U+FFFD (and what cannot be written as '?')")(command)
+    return click.option(
+        *flag_names("encoding"), "encoding", default="utf-8", show_default=True,
+        metavar="NAME", expose_value=False, callback=apply,
+        help="encoding of the text files read and written and of standard output "
+             "(e.g. latin-1, cp1252, gb18030; model files are not affected)")(command)

@@ -1,12 +1,54 @@
-"""Opening text inputs: paths, ``-`` for stdin, ``.gz`` files; clear errors."""
+"""Opening text inputs: paths, ``-`` for stdin, ``.gz`` files; clear errors.
+
+Text is UTF-8 unless the command line says otherwise (``--encoding``,
+``--errors replace``): the choice holds for every text file a command reads and
+writes (corpora, N-best lists, vocabularies, counts, ARPA files, standard output);
+model files are binary and unaffected.
+"""
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
 import sys
+from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from .errors import InputError
+from .errors import ConfigError, InputError
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    encoding: str = "utf-8"
+    errors: str = "strict"      # or "replace": undecodable bytes become U+FFFD
+
+    @property
+    def name(self) -> str:
+        return "UTF-8" if self.encoding == "utf-8" else self.encoding
+
+
+_text_encoding = TextEncoding()
+# Lines are cut at b"\n" before decoding, and words at spaces and tabs: an encoding
+# must spell these as ASCII does (UTF-16 and UTF-32 do not).
+_ASCII_PROBE = "\n\t </s> <unk>"
+
+
+def use_text_encoding(encoding: str, errors: str = "strict") -> TextEncoding:
+    """Make ``encoding`` (with ``errors``: strict or replace) the process's text encoding."""
+    global _text_encoding
+    try:
+        canonical = codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(f"unknown text encoding {encoding!r}") from None
+    if _ASCII_PROBE.encode(canonical, "replace") != _ASCII_PROBE.encode("ascii"):
+        raise ConfigError(f"encoding {encoding!r} does not write newlines and spaces as ASCII "
+                          "does; convert the text first (iconv -t UTF-8)")
+    _text_encoding = TextEncoding(canonical, errors)
+    return _text_encoding
+
+
+def text_encoding() -> TextEncoding:
+    return _text_encoding
 
 
 def open_binary(path: str) -> BinaryIO:
@@ -68,17 +110,27 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
 
 
 def _decode(data: bytes, path: str, lines_before: int) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        number = lines_before + data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path}:{number}: invalid UTF-8 at byte {exc.start - line_start + 1} "
-                         "of the line") from None
+    text = decode_bytes(data, path, lines_before + 1)
+    if lines_before == 0 and text.startswith("\ufeff"):
+        text = text[1:]             # a byte-order mark some editors write first
     if "\0" in text:
         number = lines_before + text.count("\n", 0, text.index("\0")) + 1
         raise InputError(f"{path}:{number}: NUL byte in the text (binary file?)")
     return text.replace("\r", "") if "\r" in text else text
+
+
+def decode_bytes(data: bytes, path: str, first_line: int) -> str:
+    """``data`` (whole lines, the first numbered ``first_line``) in the text encoding;
+    an undecodable byte is an error naming its line, unless errors are replaced."""
+    chosen = _text_encoding
+    try:
+        return data.decode(chosen.encoding, chosen.errors)
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        number = first_line + data.count(b"\n", 0, exc.start)
+        raise InputError(f"{path}:{number}: invalid {chosen.name} at byte "
+                         f"{exc.start - line_start + 1} of the line (see --encoding, "
+                         "--errors replace)") from None
 
 
 def read_all_bytes(path: str) -> bytes:

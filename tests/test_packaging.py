@@ -41,3 +41,11 @@ def test_installed_wheel_imports_and_runs(wheel, tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "rnnlm, version" in done.stdout
+
+
+def test_wheel_installs_every_man_page(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    pages = sorted(f"{section}/{page}" for section in ("man1", "man5")
+                   for page in os.listdir(os.path.join(ROOT, "man", section)))
+    shipped = sorted(name.split("/share/man/", 1)[1] for name in names if "/share/man/" in name)
+    assert shipped == pages

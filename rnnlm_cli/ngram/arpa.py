@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..kernels.arpa import OK as SCAN_OK, scan_section, undecided_values, write_ngram_lines
 from ..signature import digest_bytes
-from ..textio import read_all_bytes
+from ..textio import decode_bytes, read_all_bytes
 from .model import BackoffModel, OrderTable
 from .vocab import NgramVocab
 
@@ -191,11 +191,7 @@ def _number(text: bytes, path, line, what) -> float:
 
 
 def _line_words(data: bytes, offset: int, path, line) -> list[str]:
-    raw = data[offset:data.find(b"\n", offset)]
-    try:
-        return raw.decode("utf-8").split()
-    except UnicodeDecodeError:
-        raise InputError(f"{path}:{line}: invalid UTF-8") from None
+    return decode_bytes(data[offset:data.find(b"\n", offset)], path, line).split()
 
 
 def _unigrams(vocab, data, lines: _Lines, top, path):
