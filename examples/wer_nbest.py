@@ -72,8 +72,10 @@ def main():
     args = parser.parse_args()
     data = {name: load(path) for name, path in (("dev", args.dev), ("test", args.test))}
     systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None)}
+    lambdas = {}
     for lam in args.lambdas.split(","):
         systems[f"RNN+KN5 (lambda {lam})"] = (args.lm, float(lam))
+        lambdas[f"RNN+KN5 (lambda {lam})"] = float(lam)
     result = {}
     for name, setting in systems.items():
         if setting is None:
@@ -92,7 +94,8 @@ def main():
                                                     weight * penalty), 2)}
     mixes = [name for name in result if name.startswith("RNN+KN5")]
     best = min(mixes, key=lambda name: result[name]["dev_wer"])
-    result["RNN+KN5 (lambda chosen on dev)"] = dict(result[best], chosen=best)
+    result["RNN+KN5 (lambda chosen on dev)"] = dict(result[best], chosen=best,
+                                                    rnn_lambda=lambdas[best])
     print(json.dumps(result, indent=1))
 
 

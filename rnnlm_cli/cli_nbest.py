@@ -20,9 +20,10 @@ from .options import device_option, encoding_options, exp_option, flag_names
               type=click.Choice(["auto", "rnnlm", "kaldi", "srilm", "moses"]), default="auto",
               show_default=True, help="input format")
 @click.option(*flag_names("ac-cost"), "ac_cost", metavar="FILE",
-              help="Kaldi acoustic costs, '<utt>-<k> <cost>' (negated natural log)")
+              help="acoustic costs of Kaldi or rnnlm lists, '<utt>-<k> <cost>' (negated "
+                   "natural log; the k-th hypothesis of list U is U-k)")
 @click.option(*flag_names("lm-cost"), "lm_cost", metavar="FILE",
-              help="Kaldi old LM (graph) costs, '<utt>-<k> <cost>'")
+              help="old LM (graph) costs, as -ac-cost")
 @click.option(*flag_names("output"), "output",
               type=click.Choice(["scores", "annotated", "best"]), default="scores",
               show_default=True, help="scores: one log10 RNN score per hypothesis; annotated: "
@@ -88,6 +89,9 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         from .ngram.arpa import read_arpa
         ngram = read_arpa(lm_path)
     if nbest_files:
+        if ac_cost or lm_cost:
+            raise ConfigError("-ac-cost and -lm-cost go with rnnlm or Kaldi lists; SRILM "
+                              "lists carry their own scores")
         from .textio import text_lines
         paths = [line.strip() for _, line in text_lines(nbest_files) if line.strip()]
         fmt = "srilm"
@@ -95,9 +99,12 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     else:
         if fmt == "auto":
             fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
-        costs = ((formats.read_costs(ac_cost) if ac_cost else {},
-                  formats.read_costs(lm_cost) if lm_cost else {}) if fmt == "kaldi" else None)
-        lists = formats.read_lists(nbest_path, fmt, costs)
+        if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
+            raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} "
+                              "lists carry their own scores")
+        lists = formats.read_lists(nbest_path, fmt,
+                                   formats.read_costs(ac_cost) if ac_cost else None,
+                                   formats.read_costs(lm_cost) if lm_cost else None)
     rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, other_probs,
                                               batch, threads, device))
     out = sys.stdout

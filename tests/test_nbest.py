@@ -100,6 +100,22 @@ def test_best_output_reranks_with_weights(model_path, tmp_path):
     assert best[0] == "1 THE CAT SAT"                        # the RNN prefers word order
 
 
+def test_rnnlm_lists_take_costs_by_kaldi_names(model_path, tmp_path):
+    (tmp_path / "l.txt").write_text("1 THE CAT SAT\n1 CAT THE SAT\n2 A DOG RAN\n")
+    (tmp_path / "ac").write_text("1-1 100\n1-2 0\n2-1 5\n")
+    best = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-output", "best",
+               "-ac-cost", str(tmp_path / "ac")).stdout.splitlines()
+    assert best == ["1 CAT THE SAT", "2 A DOG RAN"]          # the acoustic cost dominates
+    (tmp_path / "short").write_text("1-1 100\n1-2 0\n")
+    missing = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-output", "best",
+                  "-ac-cost", str(tmp_path / "short"))
+    assert missing.exit_code == 1 and "no cost for hypothesis '2-1'" in missing.stderr
+    moses = tmp_path / "m.nbest"
+    moses.write_text("0 ||| THE CAT ||| LM0= -3.2 ||| -5.1\n")
+    refused = run("-rnnlm", model_path, "-nbest", str(moses), "-ac-cost", str(tmp_path / "ac"))
+    assert refused.exit_code != 0 and "-ac-cost" in refused.stderr
+
+
 def test_annotated_outputs_keep_each_format(model_path, tmp_path):
     score = float(run("-rnnlm", model_path, "-nbest", "-", stdin="0 THE CAT\n").stdout)
     moses = tmp_path / "m.nbest"

@@ -2,8 +2,9 @@
 
 Formats (``detect`` picks one from the first non-blank line):
   rnnlm   ``<id> w1 w2 ...``; consecutive lines with the same id form a list
-  kaldi   ``<utt>-<k> w1 w2 ...``; the list is <utt>; acoustic and LM costs
-          (negated natural logs) come from optional ``<utt>-<k> <cost>`` files
+  kaldi   ``<utt>-<k> w1 w2 ...``; the list is <utt>
+  With either, acoustic and LM costs (negated natural logs) can come from Kaldi's
+  ``<utt>-<k> <cost>`` files (the k-th hypothesis of rnnlm list U is U-k).
   srilm   ``NBestList1.0`` / ``NBestList2.0`` header or plain
           ``<acoustic log10> <lm log10> <nwords> w1 ...``; one file is one list
   moses   ``<id> ||| <hypothesis> ||| <features> ||| <total>[ ||| ...]``
@@ -67,18 +68,32 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def read_lists(path: str, fmt: str, costs: Optional[tuple] = None) -> Iterator[NbestList]:
-    """Yield the lists of ``path`` (``-`` = stdin) in input order."""
+@dataclass
+class CostFile:
+    """Kaldi ``<utt>-<k> <cost>`` lines (negated natural logs) for hypotheses by id."""
+    path: str
+    costs: dict
+
+    def log10_score(self, hyp_id: str) -> float:
+        try:
+            return -self.costs[hyp_id] / LN10
+        except KeyError:
+            raise InputError(f"{self.path}: no cost for hypothesis {hyp_id!r}") from None
+
+
+def read_lists(path: str, fmt: str, acoustic: Optional[CostFile] = None,
+               lm: Optional[CostFile] = None) -> Iterator[NbestList]:
+    """Yield the lists of ``path`` (``-`` = stdin) in input order.
+
+    Cost files go with rnnlm and Kaldi lists; the k-th hypothesis (from 1) of rnnlm
+    list U is U-k, Kaldi's name for it.
+    """
     if fmt == "srilm":
         yield read_srilm(path, key=path)
         return
     reader = {"rnnlm": _rnnlm_lines, "kaldi": _kaldi_lines, "moses": _moses_lines}[fmt]
-    acoustic, lm = costs or ({}, {})
     current, finished = None, set()
     for key, hyp in reader(path):
-        if fmt == "kaldi":
-            hyp.acoustic = -acoustic.get(hyp.hyp_id, 0.0) / LN10
-            hyp.lm = -lm.get(hyp.hyp_id, 0.0) / LN10
         if current is None or key != current.key:
             if key in finished:
                 raise InputError(f"{path}: list {key!r} appears again after other lists "
@@ -87,6 +102,12 @@ def read_lists(path: str, fmt: str, costs: Optional[tuple] = None) -> Iterator[N
                 finished.add(current.key)
                 yield current
             current = NbestList(key, [])
+        if fmt == "rnnlm":
+            hyp.hyp_id = f"{key}-{len(current.hyps) + 1}"
+        if acoustic is not None:
+            hyp.acoustic = acoustic.log10_score(hyp.hyp_id)
+        if lm is not None:
+            hyp.lm = lm.log10_score(hyp.hyp_id)
         current.hyps.append(hyp)
     if current is not None:
         yield current
@@ -139,8 +160,8 @@ def read_lists_from_text(text: str, fmt: str) -> Iterator[NbestList]:
         os.unlink(handle.name)
 
 
-def read_costs(path: str) -> dict:
-    """Kaldi ``<utt>-<k> <cost>`` lines."""
+def read_costs(path: str) -> CostFile:
+    """A Kaldi cost file, ``<utt>-<k> <cost>`` lines."""
     costs = {}
     for number, line in text_lines(path):
         fields = line.split()
@@ -150,7 +171,7 @@ def read_costs(path: str) -> dict:
             costs[fields[0]] = float(fields[1])
         except (IndexError, ValueError):
             raise InputError(f"{path}:{number}: expected '<id> <cost>'") from None
-    return costs
+    return CostFile(path, costs)
 
 
 def read_srilm(path: str, key: str) -> NbestList:

@@ -1,0 +1,51 @@
+"""Smoke tests of the recipes in examples/ (QUICK=1), through the installed command.
+
+The PTB recipe must end with an interpolation that beats both of its models; the
+N-best recipe's production command (rnnlm nbest-rescore -output best with the tuned
+weights) must reproduce the word error rate its tuning script measured.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import shared_path
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def recipe(script, *args):
+    env = dict(os.environ, QUICK="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run(["bash", os.path.join(EXAMPLES, script), *map(str, args)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def ptb_run(tmp_path_factory):
+    data = os.path.dirname(shared_path("data", "ptb", "ptb.train.txt"))
+    work = tmp_path_factory.mktemp("ptb")
+    return data, work, recipe("ptb_rnnme_kn5.sh", data, work)
+
+
+def test_ptb_recipe_interpolation_beats_both_models(ptb_run):
+    _, _, out = ptb_run
+    numbers = {name: float(value) for name, value in
+               re.findall(r"^\s+(KN5|RNNME|RNNME\+KN5):\s+([\d.]+)", out, re.M)}
+    assert set(numbers) == {"KN5", "RNNME", "RNNME+KN5"}
+    assert numbers["RNNME+KN5"] < min(numbers["KN5"], numbers["RNNME"])
+    assert out.count("signature: ") == 3 and "lambda:" in out
+
+
+def test_nbest_recipe_best_output_matches_its_tuning(ptb_run):
+    data, work, _ = ptb_run
+    out = recipe("nbest_rescoring.sh", work / "rnnme.rnn", work / "kn5.arpa.gz", data,
+                 work / "nbest")
+    wer = {name.strip(): float(value) for name, value in
+           re.findall(r"^\s+(.+?)\s+test WER\s+([\d.]+)%", out, re.M)}
+    assert wer["rnnlm nbest-rescore -output best"] == wer["RNN+KN5 (lambda chosen on dev)"]
+    assert wer["RNN+KN5 (lambda chosen on dev)"] < wer["acoustic only"]
