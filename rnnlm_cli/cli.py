@@ -122,7 +122,7 @@ def train(model_path, train_path, valid_path, hs, exp, device, quiet, **options)
         return
     if resumed and model.checkpoint is not None:
         say(f"{model_path}: resuming epoch {model.state.epochs_done + 1} at word "
-            f"{model.checkpoint.position} from its checkpoint "
+            f"{model.checkpoint.words} from its checkpoint "
             "(architecture and training options taken from the file)")
     elif resumed:
         say(f"{model_path}: resuming training after {model.state.epochs_done} epochs "

@@ -44,13 +44,15 @@ class TrainingState:
 
 @dataclass
 class Checkpoint:
-    """A training pass stopped between words: where (token position), the log10 P so
-    far, the stream state (Workspace.state) and the weights a rejected epoch goes
+    """A training pass stopped between words: where each stream through the text
+    stood (token positions: one, or one per -threads range), the log10 P so far,
+    the streams' states (Workspace.state) and the weights a rejected epoch goes
     back to (the snapshot of the schedule)."""
 
-    position: int
+    positions: list
+    words: int          # tokens of the pass trained so far (all streams)
     logp: float
-    stream: dict
+    streams: list
     snapshot: dict
 
 
@@ -90,11 +92,14 @@ class Model:
         arrays["counts"] = self.vocab.counts
         arrays["word_class"] = self.vocab.word_class
         if self.checkpoint is not None:
-            meta["checkpoint"] = {"position": self.checkpoint.position,
+            meta["checkpoint"] = {"positions": [int(p) for p in self.checkpoint.positions],
+                                  "words": int(self.checkpoint.words),
                                   "logp": self.checkpoint.logp}
-            for part in ("stream", "snapshot"):
+            parts = {f"stream{i}": stream for i, stream in enumerate(self.checkpoint.streams)}
+            parts["snapshot"] = self.checkpoint.snapshot
+            for part, named in parts.items():
                 arrays.update({f"{CHECKPOINT_PREFIX}{part}.{name}": array
-                               for name, array in getattr(self.checkpoint, part).items()})
+                               for name, array in named.items()})
         model_file.write(path, meta, arrays)
 
     @classmethod
@@ -129,18 +134,22 @@ class Model:
 
 
 def _checkpoint(path: str, meta: dict, arrays: dict) -> Optional[Checkpoint]:
-    """The mid-epoch checkpoint stored with the model, if any."""
+    """The mid-epoch checkpoint stored with the model, if any (files of model
+    version 1 hold one stream as "position" and "stream")."""
     if "checkpoint" not in meta:
         return None
-    parts = {"stream": {}, "snapshot": {}}
+    parts = {}
     for name, array in arrays.items():
         if name.startswith(CHECKPOINT_PREFIX):
             part, _, field_name = name[len(CHECKPOINT_PREFIX):].partition(".")
-            if part in parts:
-                parts[part][field_name] = np.array(array)
+            parts.setdefault("stream0" if part == "stream" else part, {})[field_name] = \
+                np.array(array)
     try:
-        return Checkpoint(int(meta["checkpoint"]["position"]), float(meta["checkpoint"]["logp"]),
-                          parts["stream"], parts["snapshot"])
+        header = meta["checkpoint"]
+        positions = [int(p) for p in header.get("positions", [header.get("position")])]
+        streams = [parts[f"stream{i}"] for i in range(len(positions))]
+        return Checkpoint(positions, int(header.get("words", positions[0])),
+                          float(header["logp"]), streams, parts["snapshot"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: corrupt checkpoint header ({exc})") from None
 

@@ -130,8 +130,14 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
     batched = cfg.batch > 1 or device == "cuda"
 
-    def checkpoint(position: int, logp: float):
-        model.checkpoint = Checkpoint(position, logp, ws.state(), snapshot)
+    if resume is not None and len(resume.positions) != len(ranges):
+        raise ConfigError(f"the checkpoint has {len(resume.positions)} streams but the training "
+                          f"text splits into {len(ranges)}: was the text changed?")
+
+    def checkpoint(positions: list, logp: float):
+        words = sum(at - first for at, (first, _) in zip(positions, ranges))
+        model.checkpoint = Checkpoint(positions, words, logp, [w.state() for w in workspaces],
+                                      snapshot)
         try:
             on_save(model)
         finally:
@@ -139,17 +145,17 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
 
     if batched:
         run_pass = _batched_pass(model, tokens, device, on_progress, supervision)
-    elif len(ranges) > 1:
-        run_pass = lambda: _training_pass(model, tokens, ranges, workspaces, on_progress,
-                                          supervision)
     else:
         def run_pass():
             nonlocal resume
             start, resume = resume, None
+            if len(ranges) > 1:
+                return _training_pass(model, tokens, ranges, workspaces, on_progress,
+                                      supervision, checkpoint, start)
             return _sequential_pass(model, tokens, ws, on_progress, supervision, checkpoint,
                                     start)
     faults = 0
-    resumed_at = resume.position if resume is not None else 0    # words/s of this run only
+    resumed_at = resume.words if resume is not None else 0    # words/s of this run only
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
@@ -216,8 +222,8 @@ def _sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervis
         first, logp = 0, 0.0
         ws.start(EPOCH_START_HIDDEN)
     else:
-        first, logp = resume.position, resume.logp
-        ws.set_state(resume.stream)
+        (first,), logp = resume.positions, resume.logp
+        ws.set_state(resume.streams[0])
     last_saved, total = first, tokens.shape[0]
     for at in range(first, total, step):
         stop = min(at + step, total)
@@ -230,12 +236,10 @@ def _sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervis
         if stop == total:
             break
         if supervision.stop_requested():
-            checkpoint(stop, logp)
-            raise TrainingInterrupted(
-                f"stopped at word {stop} of epoch {model.state.epochs_done + 1}; checkpoint "
-                "written: run the same command to resume")
+            checkpoint([stop], logp)
+            _raise_stopped_with_checkpoint(model, stop)
         if every and stop - last_saved >= every:
-            checkpoint(stop, logp)
+            checkpoint([stop], logp)
             last_saved = stop
     return logp
 
@@ -253,7 +257,7 @@ def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
 
 
 def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress,
-                   supervision: Supervision) -> float:
+                   supervision: Supervision, checkpoint, resume: Optional[Checkpoint]) -> float:
     """One epoch of Hogwild SGD (-threads > 1); returns the sum of log10 P.
 
     One thread per range, each
@@ -264,39 +268,60 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     threads fight over the same cache lines, so each thread updates private
     copies of them (network.HOT_WEIGHTS) and adds its changes to the shared ones
     every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
-    at the end of its range); all other weights are shared Hogwild-style.  A
-    stop request abandons the pass (resuming restarts the epoch).
+    at the end of its stretch); all other weights are shared Hogwild-style.
+    With -checkpoint-every N the threads stop together after about N/threads words
+    each, and a checkpoint holds every thread's position and state; a stop request
+    stops them at their next sync and writes one.  Resuming continues each thread
+    where it stood (Hogwild is not deterministic, so not bit for bit).
     """
     cfg, alpha = model.train_config, model.state.alpha
     shared = model.network
-    done = np.zeros(len(ranges), np.int64)
-    logp = np.zeros(len(ranges))
     private = HOT_WEIGHTS[type(shared.output)]
+    firsts = np.array([first for first, _ in ranges], np.int64)
+    ends = np.array([end for _, end in ranges], np.int64)
+    logp = np.zeros(len(ranges))
+    if resume is None:
+        at = firsts.copy()
+        for ws in workspaces:
+            ws.start(EPOCH_START_HIDDEN)
+    else:
+        at, logp[0] = np.array(resume.positions, np.int64), resume.logp
+        for ws, stream in zip(workspaces, resume.streams):
+            ws.set_state(stream)
+    stretch = max(cfg.checkpoint_every // len(ranges), 1) if cfg.checkpoint_every else None
 
-    def train_range(i):
-        (first, end), ws = ranges[i], workspaces[i]
+    def train_range(i, until):
         net = shared.with_copies(private)
         base = {name: net.weights()[name].copy() for name in private}
-        ws.start(EPOCH_START_HIDDEN)
-        for at in range(first, end, SYNC_TOKENS):
-            if supervision.stop_requested():
-                return
-            stop = min(at + SYNC_TOKENS, end)
-            logp[i] += net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
-                                 model.config.bptt_block)
-            done[i] = stop - first
+        while at[i] < until and not supervision.stop_requested():
+            stop = min(at[i] + SYNC_TOKENS, until)
+            logp[i] += net.train(tokens[at[i]:stop], workspaces[i], alpha, cfg.beta,
+                                 cfg.gradient_cutoff, model.config.bptt_block)
+            at[i] = stop
             merge_private(net, shared, base, private)
         merge_private(net, shared, base)
 
     with ThreadPoolExecutor(len(ranges)) as pool:
-        pending = {pool.submit(train_range, i) for i in range(len(ranges))}
-        while pending:
-            finished, pending = wait(pending, timeout=0.2)
-            for future in finished:
-                future.result()         # a failed thread fails the epoch
-            on_progress(int(done.sum()), tokens.shape[0])
-    _raise_if_stopped(model, supervision)
-    return float(logp.sum())
+        while True:
+            targets = np.minimum(at + stretch, ends) if stretch else ends
+            pending = {pool.submit(train_range, i, int(targets[i])) for i in range(len(ranges))}
+            while pending:
+                finished, pending = wait(pending, timeout=0.2)
+                for future in finished:
+                    future.result()         # a failed thread fails the epoch
+                on_progress(int((at - firsts).sum()), tokens.shape[0])
+            if (at >= ends).all():
+                return float(logp.sum())
+            if not (math.isfinite(logp.sum()) and shared.is_finite()):
+                raise NumericalFault()
+            checkpoint([int(p) for p in at], float(logp.sum()))
+            if supervision.stop_requested():
+                _raise_stopped_with_checkpoint(model, int((at - firsts).sum()))
+
+
+def _raise_stopped_with_checkpoint(model: Model, words: int):
+    raise TrainingInterrupted(f"stopped at word {words} of epoch {model.state.epochs_done + 1}; "
+                              "checkpoint written: run the same command to resume")
 
 
 def _raise_if_stopped(model: Model, supervision: Supervision):

@@ -13,7 +13,8 @@ from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.corpus import read_training_text
 from rnnlm_cli.errors import ModelFileError
 from rnnlm_cli.model import Model
-from rnnlm_cli.train import MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged, train
+from rnnlm_cli.train import (MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged,
+                             TrainingInterrupted, sentence_ranges, train)
 
 TRAIN_ARGS = ["-hidden", "12", "-class", "10", "-bptt", "3", "-direct", "0.01",
               "-max-iter", "2", "-checkpoint-every", "3000"]
@@ -164,3 +165,40 @@ def test_full_disk_keeps_the_previous_model(text, tmp_path):
     assert done.stderr.count("\n") == 1 and "previous file left intact" in done.stderr
     assert model.read_bytes() == before
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_threads_checkpoint_every_thread_and_resume(tmp_path):
+    """With -threads 2 a checkpoint holds both threads' positions and states; training
+    stopped after two of them resumes from the file and ends like an uninterrupted run
+    (Hogwild is not deterministic: close, not identical)."""
+    path = tmp_path / "t.txt"
+    path.write_text(corpus_text(3000))
+    vocab, corpus = read_training_text(str(path), 10)
+    config = ModelConfig(hidden=8, classes=10)
+    threaded = TrainConfig(max_iter=1, threads=2, checkpoint_every=4000)
+    saved, file = [], str(tmp_path / "m.rnn")
+
+    def save(model):
+        if model.checkpoint is not None:
+            saved.append(model.checkpoint)
+        model.save(file)
+
+    model = Model.create(config, threaded, vocab)
+    with pytest.raises(TrainingInterrupted):
+        train(model, corpus, None, on_save=save,
+              supervision=Supervision(stop_requested=lambda: len(saved) >= 2))
+    first, second = saved[:2]
+    assert len(first.positions) == len(first.streams) == 2
+    assert first.words == 4000 and second.words == 8000     # 2000 words per thread each
+    (_, end0), (start1, end1) = sentence_ranges(corpus.tokens, 2)
+    assert first.positions == [2000, start1 + 2000] and start1 + 4000 < end1
+    resumed = Model.load(file)
+    assert resumed.checkpoint.positions == saved[-1].positions
+    np.testing.assert_array_equal(resumed.checkpoint.streams[1]["s"], saved[-1].streams[1]["s"])
+    train(resumed, corpus, None, on_save=save)
+    assert resumed.state.epochs_done == 1 and resumed.checkpoint is None
+    whole = Model.create(config, threaded, vocab)
+    train(whole, corpus, None)
+    tokens = int((corpus.tokens >= 0).sum())
+    assert resumed.state.train_logp / tokens == pytest.approx(whole.state.train_logp / tokens,
+                                                             rel=0.01)
