@@ -89,19 +89,17 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         from .ngram.arpa import read_arpa
         ngram = read_arpa(lm_path)
     if nbest_files:
-        if ac_cost or lm_cost:
-            raise ConfigError("-ac-cost and -lm-cost go with rnnlm or Kaldi lists; SRILM "
-                              "lists carry their own scores")
+        fmt = "srilm"
+    elif fmt == "auto":
+        fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
+    if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
+        raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
+                          "carry their own scores")
+    if nbest_files:
         from .textio import text_lines
         paths = [line.strip() for _, line in text_lines(nbest_files) if line.strip()]
-        fmt = "srilm"
         lists = (formats.read_srilm(path, key=path) for path in paths)
     else:
-        if fmt == "auto":
-            fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
-        if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
-            raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} "
-                              "lists carry their own scores")
         lists = formats.read_lists(nbest_path, fmt,
                                    formats.read_costs(ac_cost) if ac_cost else None,
                                    formats.read_costs(lm_cost) if lm_cost else None)
