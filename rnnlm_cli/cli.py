@@ -287,7 +287,7 @@ def _other_lm(lm_path, lm_prob, order, unk, test_path):
         from .ngram.arpa import read_arpa
         model = read_arpa(lm_path, order, unk)
         return lambda tokens: (probabilities_from_arpa(model, test_path, order),
-                               ngram_fields(model, model.order, unk))
+                               ngram_fields(model, unk))
     return None
 
 
@@ -300,7 +300,7 @@ def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
     if not unk and not quiet and model.has_unknown_word_probability():
         click.echo(f"{lm_path}: warning: non-zero probability for <unk> in closed-vocabulary LM",
                    err=True)
-    stamp = signature(ngram_fields(model, model.order, unk))
+    stamp = signature(ngram_fields(model, unk))
     if output_format == "json":
         stats = perplexity(model, test_path, order)
         result = stats.as_dict()

@@ -73,6 +73,13 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         raise ConfigError("give one of -nbest FILE or -nbest-files LIST")
     if lm_path and lm_prob:
         raise ConfigError("give one of -lm ARPA or -lm-prob FILE")
+    if nbest_files:
+        fmt = "srilm"
+    elif fmt == "auto":
+        fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
+    if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
+        raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
+                          "carry their own scores")
     other_probs = None
     if lm_prob:
         from .interpolate import probabilities_from_file
@@ -88,13 +95,6 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if lm_path:
         from .ngram.arpa import read_arpa
         ngram = read_arpa(lm_path)
-    if nbest_files:
-        fmt = "srilm"
-    elif fmt == "auto":
-        fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
-    if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
-        raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
-                          "carry their own scores")
     if nbest_files:
         from .textio import text_lines
         paths = [line.strip() for _, line in text_lines(nbest_files) if line.strip()]

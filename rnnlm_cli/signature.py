@@ -53,9 +53,9 @@ def rnn_fields(model, independent: bool, dynamic: float = 0.0) -> list[tuple[str
             ("dyn", f"{dynamic:g}")]
 
 
-def ngram_fields(model, order: int, unk: bool) -> list[tuple[str, str]]:
-    """Fields of an n-gram perplexity (``order``: the order actually used)."""
-    return [("lm", model.digest), ("order", str(order)), ("unk", _yes_no(unk))]
+def ngram_fields(model, unk: bool) -> list[tuple[str, str]]:
+    """Fields of an n-gram perplexity (the model as read: cut to the order used)."""
+    return [("lm", model.digest), ("order", str(model.order)), ("unk", _yes_no(unk))]
 
 
 def signature(*groups: list[tuple[str, str]]) -> str:

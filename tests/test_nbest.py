@@ -89,8 +89,12 @@ def test_threads_and_batches_keep_input_order(model_path, tmp_path):
     assert one.count("\n") == 900 and many == one
 
 
-def test_best_output_reranks_with_weights(model_path, tmp_path):
-    (tmp_path / "l.txt").write_text("1-1 THE CAT SAT\n1-2 CAT THE SAT\n2-1 A DOG RAN\n")
+@pytest.mark.parametrize("lists", ["1-1 THE CAT SAT\n1-2 CAT THE SAT\n2-1 A DOG RAN\n",
+                                   "1 THE CAT SAT\n1 CAT THE SAT\n2 A DOG RAN\n"],
+                         ids=["kaldi", "rnnlm"])
+def test_best_output_reranks_with_weights(model_path, tmp_path, lists):
+    """Kaldi lists name their hypotheses; the k-th of rnnlm list U is U-k in cost files."""
+    (tmp_path / "l.txt").write_text(lists)
     (tmp_path / "ac").write_text("1-1 100\n1-2 0\n2-1 5\n")
     best = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-output", "best",
                "-ac-cost", str(tmp_path / "ac")).stdout.splitlines()
@@ -100,19 +104,15 @@ def test_best_output_reranks_with_weights(model_path, tmp_path):
     assert best[0] == "1 THE CAT SAT"                        # the RNN prefers word order
 
 
-def test_rnnlm_lists_take_costs_by_kaldi_names(model_path, tmp_path):
+def test_costs_missing_or_for_lists_with_their_own_scores_are_errors(model_path, tmp_path):
     (tmp_path / "l.txt").write_text("1 THE CAT SAT\n1 CAT THE SAT\n2 A DOG RAN\n")
-    (tmp_path / "ac").write_text("1-1 100\n1-2 0\n2-1 5\n")
-    best = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-output", "best",
-               "-ac-cost", str(tmp_path / "ac")).stdout.splitlines()
-    assert best == ["1 CAT THE SAT", "2 A DOG RAN"]          # the acoustic cost dominates
     (tmp_path / "short").write_text("1-1 100\n1-2 0\n")
     missing = run("-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-output", "best",
                   "-ac-cost", str(tmp_path / "short"))
     assert missing.exit_code == 1 and "no cost for hypothesis '2-1'" in missing.stderr
     moses = tmp_path / "m.nbest"
     moses.write_text("0 ||| THE CAT ||| LM0= -3.2 ||| -5.1\n")
-    refused = run("-rnnlm", model_path, "-nbest", str(moses), "-ac-cost", str(tmp_path / "ac"))
+    refused = run("-rnnlm", model_path, "-nbest", str(moses), "-ac-cost", str(tmp_path / "short"))
     assert refused.exit_code != 0 and "-ac-cost" in refused.stderr
 
 

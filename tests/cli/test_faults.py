@@ -190,7 +190,7 @@ def test_threads_checkpoint_every_thread_and_resume(tmp_path):
     first, second = saved[:2]
     assert len(first.positions) == len(first.streams) == 2
     assert first.words == 4000 and second.words == 8000     # 2000 words per thread each
-    (_, end0), (start1, end1) = sentence_ranges(corpus.tokens, 2)
+    _, (start1, end1) = sentence_ranges(corpus.tokens, 2)
     assert first.positions == [2000, start1 + 2000] and start1 + 4000 < end1
     resumed = Model.load(file)
     assert resumed.checkpoint.positions == saved[-1].positions
