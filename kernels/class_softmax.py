@@ -15,6 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._jit import kernel
+from . import output
 from .fastexp import faster_exp
 from .maxent import (add_class_scores, add_word_scores, feature_hashes, update_class_weights,
                      update_word_weights)
@@ -226,3 +227,7 @@ def distribution(layer, s, d, order, hist, work, out, fast):
         first = class_start[c]
         for k in range(class_start[c + 1] - first):
             out[first + k] = work.p_class[c] * work.p_word[k]
+
+
+output.KERNELS[ClassSoftmax] = output.Implementations(word_log10_prob, train_word,
+                                                     distribution)

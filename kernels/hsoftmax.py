@@ -25,6 +25,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._jit import kernel
+from . import output
 from .fastexp import faster_exp
 from .maxent import feature_hashes
 
@@ -175,3 +176,7 @@ def distribution(layer, s, d, order, hist, work, out, fast):
             q = node_p[layer.path_nodes[k]]
             p *= q if layer.path_codes[k] == 0 else 1.0 - q
         out[word] = p
+
+
+output.KERNELS[HierarchicalSoftmax] = output.Implementations(word_log10_prob, train_word,
+                                                            distribution)

@@ -1,15 +1,17 @@
 """The output layer as a strategy: one interface, chosen by the layer's type at compile time.
 
-A layer is a namedtuple of arrays: ``class_softmax.ClassSoftmax`` (rnnlm 0.4b's
-class-factored softmax) or ``hsoftmax.HierarchicalSoftmax`` (Huffman-tree
-softmax).  The span kernels (kernels.sgd) call the generic functions below;
-Numba resolves each call to the layer's own kernel when it compiles the span
-kernel for that layer type, so the choice costs nothing per token.  Maxent
-scores are added by each layer from the shared hashed weight array ``d``.
+A layer is a namedtuple of arrays defined in its own kernel module
+(``class_softmax.ClassSoftmax``: rnnlm 0.4b's class-factored softmax;
+``hsoftmax.HierarchicalSoftmax``: Huffman-tree softmax), which adds its
+implementations of the three functions below to ``KERNELS``.  The span
+kernels (kernels.sgd) call the generic functions; Numba resolves each call to
+the layer's own kernel when it compiles the span kernel for that layer type,
+so the choice costs nothing per token.  Maxent scores are added by each layer
+from the shared hashed weight array ``d``.
 
 ``work`` is an OutputScratch of per-stream buffers: int64 (MAX_ORDER,) hash
-and cursor arrays, and float32 p_class / p_word (class softmax: (C,) and the
-largest class; hierarchical softmax: (V-1,) node probabilities and unused).
+and cursor arrays, and float32 p_class / p_word whose lengths the layer's spec
+gives (rnnlm_cli.layers).
 """
 from collections import namedtuple
 
@@ -17,20 +19,18 @@ from numba import types
 from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
-from . import class_softmax, hsoftmax
-from .class_softmax import ClassSoftmax
-from .hsoftmax import HierarchicalSoftmax
 
 OutputScratch = namedtuple("OutputScratch", "class_hash word_hash scratch p_class p_word")
+Implementations = namedtuple("Implementations", "word_log10_prob train_word distribution")
 
-
-_KERNELS = {ClassSoftmax: class_softmax, HierarchicalSoftmax: hsoftmax}
+# layer type (a namedtuple class) -> its Implementations; each layer module adds itself
+KERNELS = {}
 
 
 def _kernels_of(layer):
-    """The module implementing the layer type ``layer`` (a Numba type, at compile time)."""
-    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in _KERNELS:
-        return _KERNELS[layer.instance_class]
+    """The kernels of the layer type ``layer`` (a Numba type, at compile time)."""
+    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in KERNELS:
+        return KERNELS[layer.instance_class]
     raise TypeError(f"not an output layer: {layer}")
 
 
@@ -51,7 +51,7 @@ def distribution(layer, s, d, order, hist, work, out, fast):
     """out[v] = P(v | s, hist) for every word v."""
 
 
-# Each implementation calls the chosen module's kernel of the same name.
+# Each implementation calls the chosen layer's kernel of the same name.
 
 @overload(word_log10_prob, jit_options=JIT_OPTIONS)
 def _word_log10_prob(layer, word, s, d, order, hist, work, fast):

@@ -1,8 +1,10 @@
 """Fused per-token loops over a span of the token stream: SGD training and scoring.
 
-``layer`` is the output layer (kernels.output: class or hierarchical softmax)
-and ``work`` its per-stream scratch.  The network state that survives between
-calls lives in arrays owned by the caller (see ``rnnlm_cli.network.Workspace``):
+``hidden`` is the hidden layer (kernels.hidden) and ``hwork`` its scratch;
+``layer`` is the output layer (kernels.output) and ``work`` its per-stream
+scratch.  Neither is named here: Numba compiles each span kernel for the layer
+types it is called with.  The network state that survives between calls lives
+in arrays owned by the caller (see ``rnnlm_cli.network.Workspace``):
 
     h_prev (H,)       recurrent input (the previous hidden activation)
     hist (MAX_ORDER,) previous words, newest first; hist[0] is the input word
@@ -13,7 +15,7 @@ With ``independent`` set, every ``</s>`` resets the state to all-1.0 and
 clears the histories (rnnlm's -independent).
 """
 from ._jit import kernel
-from . import output, rnn
+from . import hidden as hidden_layer, output
 
 
 @kernel
@@ -32,16 +34,15 @@ def _reset_sentence_state(s, h_prev, hist):
 
 
 @kernel
-def score_span(tokens, U, W, layer, d, order, independent, s, h_prev, hist, work, out, fast,
-               kind):
+def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hwork, work, out,
+               fast):
     """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens).
 
-    ``fast`` computes with rnnlm 0.4b's approximate exponential; ``kind`` is the
-    hidden type (kernels.rnn).
+    ``fast`` computes with rnnlm 0.4b's approximate exponential.
     """
     for t in range(tokens.shape[0]):
         word = tokens[t]
-        rnn.forward(U, W, hist[0], h_prev, s, kind, fast)
+        hidden_layer.forward(hidden, hist[0], h_prev, s, hwork, fast)
         if word >= 0:
             out[t] = output.word_log10_prob(layer, word, s, d, order, hist, work, fast)
         else:
@@ -53,13 +54,12 @@ def score_span(tokens, U, W, layer, d, order, independent, s, h_prev, hist, work
 
 
 @kernel
-def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, bptt_steps,
-               bptt_block, s, h_prev, hist, counters, work, e_hidden, ring_word, ring_ac,
-               ring_er, grad_U, delta, e_prev, err, out, fast, kind):
+def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff, bptt_steps,
+               bptt_block, s, h_prev, hist, counters, hwork, work, e_hidden, ring_word, ring_ac,
+               ring_er, out, fast):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
 
-    ``fast``: forward passes with rnnlm 0.4b's approximate exponential; ``kind``:
-    the hidden type (kernels.rnn).
+    ``fast``: forward passes with rnnlm 0.4b's approximate exponential.
 
     When ``out`` is not empty, out[t] receives log10 P of token t before its
     update (0 at OOVs): dynamic evaluation is training on the test text.
@@ -79,7 +79,7 @@ def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, 
         counter = counters[0]
         l2 = alpha * beta if counter % 10 == 0 else 0.0
         prev_word = hist[0]
-        rnn.forward(U, W, prev_word, h_prev, s, kind, fast)
+        hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)
         if word >= 0:
             logp = output.train_word(layer, word, s, d, order, hist, work, alpha, l2,
                                      maxent_decay, cutoff, e_hidden, fast)
@@ -87,7 +87,7 @@ def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, 
             if out.shape[0] > 0:
                 out[t] = logp
             if bptt_steps == 0:
-                rnn.update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind)
+                hidden_layer.update_direct(hidden, prev_word, h_prev, s, e_hidden, hwork, alpha, l2)
             else:
                 head = (counters[1] + 1) % slots
                 counters[1] = head
@@ -95,9 +95,8 @@ def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, 
                 ring_ac[head] = s
                 ring_er[head] = e_hidden
                 if counter % bptt_block == 0 or (independent and word == 0):
-                    rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, bptt_steps,
-                                    h_prev, alpha, l2, cutoff, grad_U, delta, e_prev, err,
-                                    kind)
+                    hidden_layer.update_bptt(hidden, ring_word, ring_ac, ring_er, head,
+                                             bptt_steps, h_prev, alpha, l2, cutoff, hwork)
         elif out.shape[0] > 0:
             out[t] = 0.0
         h_prev[:] = s
@@ -116,10 +115,16 @@ def train_span(tokens, U, W, layer, d, order, independent, alpha, beta, cutoff, 
 
 
 @kernel
-def next_distribution(U, W, layer, d, order, hist, h_prev, s, work, out, fast, kind):
+def next_distribution(hidden, layer, d, order, hist, h_prev, s, hwork, work, out, fast):
     """out[v] = P(v | history) for every word v, as the next token would be scored.
 
     ``s`` is scratch here: the stream's state (h_prev, hist) is not advanced.
     """
-    rnn.forward(U, W, hist[0], h_prev, s, kind, fast)
+    hidden_layer.forward(hidden, hist[0], h_prev, s, hwork, fast)
     output.distribution(layer, s, d, order, hist, work, out, fast)
+
+
+@kernel
+def hidden_step(hidden, prev_word, h_prev, s, hwork, fast):
+    """s = the hidden state after ``prev_word`` from the recurrent input h_prev."""
+    hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)

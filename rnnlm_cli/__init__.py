@@ -1,7 +1,19 @@
-"""rnnlm: recurrent neural network language models for speech and translation pipelines."""
+"""rnnlm: recurrent neural network language models for speech and translation pipelines.
+
+The Python API (rnnlm_cli.api) is reachable from here::
+
+    import rnnlm_cli
+    model = rnnlm_cli.load("model.rnn")
+    model.score(["the cat sat"])            # log10 P of each word and </s>
+    model.perplexity("test.txt").ppl
+
+It is imported on first use, so the ``rnnlm`` command starts without it.
+"""
 import os as _os
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401  (rnnlm_cli.__version__)
+
+API = ("load", "train", "Model", "PerplexityReport", "RescoreOptions")
 
 
 def _find_kernels_in_source_checkout():
@@ -17,3 +29,11 @@ def _find_kernels_in_source_checkout():
 
 
 _find_kernels_in_source_checkout()
+
+
+def __getattr__(name):
+    """The API names (load, train, Model, ...), imported when first asked for."""
+    if name in API:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,8 @@
-"""Scoring many sentences at once: the hidden layer and the class logits become
-matrix-matrix products (NumPy/BLAS), the per-position maxent and in-class
-softmax (or the tree paths of a hierarchical softmax) run in Numba
-(kernels/batch.py).
+"""Scoring many sentences at once: the layers' specs (rnnlm_cli.layers) compute the
+hidden states of a whole layout step by step and the output probabilities of
+all positions together (for the Elman layer and the class softmax these become
+matrix-matrix products in NumPy/BLAS, with the per-position maxent and in-class
+softmax in Numba, kernels/batch.py).
 
 Every sentence starts from the same hidden state with an empty word history,
 as in independent N-best rescoring.  Results equal the one-token-at-a-time
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import batch, maxent, rnn
-from .kernels.class_softmax import ClassSoftmax
+from .kernels import maxent
 from .network import Network
 
 
@@ -29,10 +29,7 @@ def sentence_start_state(net: Network) -> np.ndarray:
 
 def nbest_context(net: Network) -> np.ndarray:
     """rnnlm's first N-best context: the state after reading </s> from a zero recurrent input."""
-    state = np.empty(net.hidden_size, np.float32)
-    rnn.forward(net.U, net.W, 0, np.zeros(net.hidden_size, np.float32), state, net.kind,
-                net.fast_exp)
-    return state
+    return net.hidden_step(0, np.zeros(net.hidden_size, np.float32))
 
 
 def score_sentences(net: Network, sentences: list[np.ndarray], start: np.ndarray) -> list:
@@ -101,40 +98,13 @@ class SentenceLayout:
 
 def _score_layout(net: Network, layout: SentenceLayout, start: np.ndarray) -> np.ndarray:
     """(count, steps) log10 P on the CPU: hidden states only for the active rows."""
-    W_t = np.ascontiguousarray(net.W.T)
-    h = np.broadcast_to(start, (layout.count, net.hidden_size))
-    states = []
-    for t in range(layout.steps):
-        n = int(layout.active[t])
-        h = h[:n] @ W_t
-        batch.add_inputs_and_activate(h, net.U, layout.inputs[:n, t], net.kind, net.fast_exp)
-        states.append(h)
+    states = net.hidden_spec.batch_states(net.hidden, start, layout.inputs, layout.active,
+                                          net.fast_exp)
     valid = layout.targets.T >= 0                            # (steps, count)
     positions = np.argwhere(valid)                           # (t, row) pairs, by t then row
     S = np.concatenate([states[t][valid[t, :layout.active[t]]] for t in range(layout.steps)])
     target = layout.targets.T[valid]
     logp = np.full((layout.count, layout.steps), np.nan)
-    logp[positions[:, 1], positions[:, 0]] = _output_log10_probs(
+    logp[positions[:, 1], positions[:, 0]] = net.output_spec.batch_log10_probs(
         net, S, target, layout.histories(positions))
     return logp
-
-
-def _output_log10_probs(net: Network, S: np.ndarray, target: np.ndarray,
-                        hist: np.ndarray) -> np.ndarray:
-    """log10 P(target[n] | S[n], hist[n]) for every position n.
-
-    The class softmax computes all class logits with one BLAS product; other
-    layers score row by row.
-    """
-    layer, logp = net.output, np.empty(S.shape[0])
-    if not isinstance(layer, ClassSoftmax):
-        batch.rows_log10_probs(S, layer, target, net.d, net.maxent_order, hist,
-                               net.workspace().work, logp, net.fast_exp)
-        return logp
-    target_class = layer.word_class[target]
-    Z = S @ layer.Oc.T
-    batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, logp, net.fast_exp)
-    word_logp = np.empty(S.shape[0])
-    batch.word_log10_probs(S, layer.Ow, layer.class_start, target, target_class, net.d,
-                           net.maxent_order, hist, word_logp, net.fast_exp)
-    return logp + word_logp

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from .corpus import sentence_ranges
 from .kernels import batch, maxent
 from .network import EPOCH_START_HIDDEN, SENTENCE_START_HIDDEN, Network
 
@@ -39,7 +40,6 @@ class Streams:
     """The training text as B streams: a (B, L) token matrix padded with PADDING."""
 
     def __init__(self, tokens: np.ndarray, count: int, independent: bool):
-        from .train import sentence_ranges
         ranges = sentence_ranges(tokens, count)
         length = max(end - first for first, end in ranges)
         self.targets = np.full((len(ranges), length), PADDING, np.int32)
@@ -93,7 +93,7 @@ class CpuOps:
 
     @property
     def W(self):
-        return self.net.W
+        return self.net.hidden.W
 
     def asarray(self, array: np.ndarray):
         return array
@@ -118,13 +118,13 @@ class CpuOps:
             C += np.float32(alpha) * product
 
     def add_inputs_and_activate(self, pre, inputs):
-        batch.add_inputs_and_activate(pre, self.net.U, inputs, self.net.kind, False)
+        batch.add_inputs_and_activate(pre, self.net.hidden.U, inputs, self.net.hidden.kind, False)
 
     def times_derivative(self, err, H):
-        batch.times_derivative(err, H, self.net.kind)
+        batch.times_derivative(err, H, self.net.hidden.kind)
 
     def add_rows(self, words, G, scale):
-        batch.add_rows(self.net.U, words, G, scale, 0.0)
+        batch.add_rows(self.net.hidden.U, words, G, scale, 0.0)
 
     @staticmethod
     def fill_rows(H, rows, value):

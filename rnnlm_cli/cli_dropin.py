@@ -18,11 +18,10 @@ a last line without a newline is still read; long words are not cut at 99 bytes;
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 
 import click
 
-from .config import ModelConfig, TrainConfig
+from .config import DEFAULT_LAMBDA, ModelConfig, TrainConfig
 from .errors import ConfigError
 
 # option -> (type, echo line at -debug >= 1), in rnnlm's parse (and echo) order.
@@ -116,57 +115,45 @@ def _check(given: dict) -> None:
         raise ConfigError("model file must be specified (-rnnlm)")
     if given.get("-compression", 0) > 0:
         raise ConfigError("-compression: compression layers are not supported")
-    if not 0.0 <= given.get("-lambda", 0.75) <= 1.0:
+    if not 0.0 <= given.get("-lambda", DEFAULT_LAMBDA) <= 1.0:
         raise ConfigError("-lambda must be between 0 and 1")
     if given.get("-dynamic", 0.0) < 0 or given.get("-gen", 0) < 0:
         raise ConfigError("-dynamic and -gen must not be negative")
 
 
 def _train(given: dict, debug: int) -> None:
-    from .corpus import read_text
     from .interop import load_model, save_rnnlm04
-    from .train import open_or_create, train
+    from .trainer import TrainingEvents, train_file
 
     model_path = given["-rnnlm"]
     if "-valid" not in given and not given.get("-one-iter"):
         raise ConfigError("validation data file must be specified (-valid), or -one-iter")
     model_config, train_config = _configs(given)
     click.echo(f"Starting training using file {given['-train']}")
-    model, corpus, resumed = open_or_create(model_path, given["-train"], model_config,
-                                            train_config, load=load_model)
-    if resumed:
-        click.echo("Restoring network from file to continue training...")
-        model.state.finished = False
-        model.train_config = replace(model.train_config, **_resume_overrides(given))
-        if "-alpha" in given:
-            model.state.alpha = given["-alpha"]
-        if corpus is None:
-            corpus = read_text(given["-train"], model.vocab, role="training")
-    else:
-        model.network.fast_exp = True       # rnnlm's exponential: rnnlm's training run
-        if debug > 0:
-            click.echo(f"Vocab size: {len(model.vocab)}\nWords in train file: "
-                       f"{corpus.tokens.size}")
-    valid = (read_text(given["-valid"], model.vocab, role="validation")
-             if "-valid" in given else None)
-    model.state.valid_file = given.get("-valid", "")
     binary = bool(given.get("-binary"))
     log_path = model_path + ".output.txt"
 
-    def on_epoch(report):
-        line = (f"Iter: {report.epoch:3d}\tAlpha: {report.alpha:f}\t   "
-                f"TRAIN entropy: {report.train_entropy:.4f}    "
-                f"Words/sec: {report.words_per_second:.1f}")
-        if report.valid_entropy is None:
-            click.echo(line)
-            return
-        click.echo(f"{line}   VALID entropy: {report.valid_entropy:.4f}")
-        with open(log_path, "a") as log:
-            log.write(f"\niter: {report.epoch}\nvalid log probability: "
-                      f"{model.state.best_valid_logp:f}\nPPL net: {report.valid_ppl:f}\n")
+    def opened(model, tokens, resumed):
+        if resumed:
+            click.echo("Restoring network from file to continue training...")
+        elif debug > 0:
+            click.echo(f"Vocab size: {len(model.vocab)}\nWords in train file: {tokens}")
 
-    train(model, corpus, valid, on_epoch=on_epoch,
-          on_save=lambda m: save_rnnlm04(m, model_path, binary))
+    def epoch_done(report):
+        click.echo(report.log_line(extended=False))
+        if report.valid_entropy is not None:
+            with open(log_path, "a") as log:
+                log.write(f"\niter: {report.epoch}\nvalid log probability: "
+                          f"{report.valid_logp:f}\nPPL net: {report.valid_ppl:f}\n")
+
+    overrides = _resume_overrides(given)
+    if "-alpha" in given:
+        overrides["alpha"] = given["-alpha"]
+    # a new model trains with rnnlm's exponential: rnnlm's training run
+    train_file(model_path, given["-train"], given.get("-valid"), model_config, train_config,
+               fast_exp=True, events=TrainingEvents(opened=opened, epoch_done=epoch_done),
+               load=load_model, save=lambda model, path: save_rnnlm04(model, path, binary),
+               resume_overrides=overrides)
 
 
 def _configs(given: dict) -> tuple[ModelConfig, TrainConfig]:
@@ -198,31 +185,24 @@ def _load(given: dict):
 
 def _perplexity(given: dict, debug: int) -> None:
     from .corpus import read_text
-    from .score import score_corpus
-    from .signature import digest_bytes, rnn_fields, signature
+    from .config import EvalConfig
+    from .evaluation import FileProbabilities, evaluate
+    from .score import write_rnnlm_summary, write_word_table
 
     model = _load(given)
-    dynamic = given.get("-dynamic", 0.0)
-    fields = rnn_fields(model, model.network.independent, dynamic)
     corpus = read_text(given["-test"], model.vocab)
-    report, scores = score_corpus(model, corpus, dynamic=dynamic)
+    other_lm = FileProbabilities(given["-lm-prob"]) if "-lm-prob" in given else None
+    config = EvalConfig(dynamic=given.get("-dynamic", EvalConfig.dynamic),
+                        lam=given.get("-lambda", EvalConfig.lam), single_sums=True)
+    result = evaluate(model, corpus, config, other_lm)
     out = sys.stdout
-    other = None
-    if "-lm-prob" in given:
-        from .interpolate import interpolate, probabilities_from_file
-        lam = given.get("-lambda", 0.75)
-        other = probabilities_from_file(given["-lm-prob"], corpus.tokens.shape[0])
-        mixed, _ = interpolate(scores, other, lam, single_sums=True)
-        fields += [("lmprob", digest_bytes(other)), ("lambda", f"{lam:g}")]
     if debug >= 2:
-        from .score import write_word_table
-        write_word_table(out, corpus.tokens, scores, model.vocab.words, other)
+        write_word_table(out, corpus.tokens, result.scores, model.vocab.words, result.other)
     if debug < 1:
         return
-    from .score import write_rnnlm_summary
-    write_rnnlm_summary(out, report, mixed if other is not None else None)
+    write_rnnlm_summary(out, result.report, result.mixed)
     out.flush()
-    click.echo(f"signature: {signature(fields)}", err=True)     # stdout stays rnnlm's
+    click.echo(f"signature: {result.signature}", err=True)     # stdout stays rnnlm's
 
 
 def _nbest(given: dict) -> None:
@@ -234,7 +214,7 @@ def _nbest(given: dict) -> None:
     if "-lm-prob" in given:
         from .interpolate import probabilities_from_file
         other = probabilities_from_file(given["-lm-prob"], None)
-    lam = given.get("-lambda", 0.75) if other is not None else 1.0
+    lam = given.get("-lambda", DEFAULT_LAMBDA) if other is not None else 1.0
     rescorer = Rescorer(model, RescoreOptions(carry_over=True, oov_penalty=NBEST_OOV_LOG10,
                                               lam=lam, other_probs=other))
     out = sys.stdout

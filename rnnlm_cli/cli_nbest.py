@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from .device import prepare_cuda_scoring
+from .config import DEFAULT_LAMBDA
+from .device import scoring_exp
 from .options import device_option, encoding_options, exp_option, flag_names
 
 
@@ -42,7 +43,7 @@ from .options import device_option, encoding_options, exp_option, flag_names
 @click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
               help="probabilities of another LM, one per token of the lists (words and "
                    "</s>), rnnlm's -lm-prob")
-@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=0.75,
+@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=DEFAULT_LAMBDA,
               show_default=True, help="with -lm or -lm-prob: weight of the RNN")
 @click.option(*flag_names("oov-penalty"), "oov_penalty", type=float, default=-5.0,
               show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
@@ -87,9 +88,8 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if device == "cuda" and carry_over:
         raise ConfigError("--device cuda scores hypotheses independently; -carry-over is "
                           "CPU-only")
-    model = load_model(model_path, exp)
+    model = load_model(model_path, scoring_exp(device, exp))
     if device == "cuda":
-        prepare_cuda_scoring(model.network, exp)
         threads = 1
     ngram = None
     if lm_path:

@@ -7,12 +7,15 @@ Defaults are rnnlm 0.4b's.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from typing import Optional
 
+from . import layers
 from .errors import ConfigError
 
 MAX_DIRECT_ORDER = 20
-HIDDEN_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")   # kernels.rnn numbers them so
-OUTPUT_LAYERS = ("class", "hs")
+HIDDEN_TYPES = layers.HIDDEN_NAMES
+OUTPUT_LAYERS = layers.OUTPUT_NAMES
+DEFAULT_LAMBDA = 0.75       # rnnlm's weight of the RNN in a linear interpolation
 
 
 def option(default, help, flag=None, unit="", choices=None, aliases=()):
@@ -25,10 +28,10 @@ class ModelConfig:
     """Architecture of an RNNME model (stored in the model file)."""
 
     hidden: int = option(30, "hidden layer size", unit="units")
-    output: str = option("class", "output layer: class (class-based softmax, rnnlm 0.4b) or hs "
-                         "(hierarchical softmax over a binary Huffman tree, faster-rnnlm; "
-                         "O(log V) per word, for large vocabularies and fast training); "
-                         "-hs is short for --output hs", choices=OUTPUT_LAYERS)
+    output: str = option(layers.DEFAULT_OUTPUT, "output layer: " + " or ".join(
+        spec.help for spec in layers.OUTPUT_SPECS) + "".join(
+        f"; -{flag} is short for --output {name}" for flag, name in layers.shortcuts().items()),
+        choices=OUTPUT_LAYERS)
     classes: int = option(100, "number of output classes of the class softmax (capped at the "
                           "classes the frequency binning fills)", flag="class")
     old_classes: bool = option(False, "assign classes by linear frequency share "
@@ -42,8 +45,8 @@ class ModelConfig:
     bptt_block: int = option(10, "apply BPTT updates every this many words", unit="words")
     independent: bool = option(False, "reset the hidden state and histories at every "
                                "sentence end (train and test must agree)")
-    hidden_type: str = option("sigmoid", "hidden unit type: sigmoid (rnnlm's), tanh, relu, or "
-                              "relu-trunc (relu capped at 20)", choices=HIDDEN_TYPES)
+    hidden_type: str = option(layers.DEFAULT_HIDDEN, "hidden unit type: " + "; ".join(
+        spec.help for spec in layers.HIDDEN_SPECS), choices=HIDDEN_TYPES)
     diagonal_initialization: float = option(0.0, "start the recurrent matrix at this value "
                                             "times the identity (0: rnnlm's random start)")
 
@@ -111,6 +114,17 @@ class TrainConfig:
         _check(self.checkpoint_every >= 0, "-checkpoint-every must not be negative")
         _check(self.batch == 1 or self.threads == 1, "-batch and -threads cannot be combined")
         _check(self.rand_seed >= 0, "-rand-seed must not be negative")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How a text is scored (rnnlm eval's options; defaults written once, here)."""
+
+    independent: Optional[bool] = None    # None: as the model was trained
+    dynamic: float = 0.0                  # learning rate of dynamic evaluation, 0 = off
+    lam: float = DEFAULT_LAMBDA           # weight of the RNN against the other LM
+    single_sums: bool = False             # rnnlm 0.4b's float32 totals (drop-in mode)
+    device: str = "cpu"
 
 
 def _check(condition: bool, message: str):

@@ -82,3 +82,14 @@ def read_text(path: str, vocab: Vocabulary, role: str = "test") -> Corpus:
         raise InputError(f"{path}: none of the {corpus.word_count} words of the {role} file "
                          "is in the model's vocabulary")
     return corpus
+
+def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Up to ``parts`` contiguous (first, end) token ranges of similar size, cut after </s>."""
+    ends = np.flatnonzero(tokens == 0) + 1
+    cuts = [0]
+    for k in range(1, parts):
+        at = np.searchsorted(ends, k * tokens.shape[0] // parts)
+        if at < ends.shape[0] and cuts[-1] < ends[at] < tokens.shape[0]:
+            cuts.append(int(ends[at]))
+    cuts.append(tokens.shape[0])
+    return list(zip(cuts[:-1], cuts[1:]))

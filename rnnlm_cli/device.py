@@ -24,15 +24,17 @@ def require_cuda():
                           "found); use --device cpu")
 
 
-def prepare_cuda_scoring(network, exp: str):
-    """Check the GPU and the exponential for --device cuda scoring.
+def scoring_exp(device: str, exp: str) -> str:
+    """The -exp a scoring command loads its model with on ``device`` (GPU checked).
 
-    The kernels use the exact exponential: an explicit -exp rnnlm is refused,
+    The CUDA kernels use the exact exponential: an explicit -exp rnnlm is refused,
     and a model that would score with rnnlm's approximation by default
     (imported rnnlm 0.4b files) is scored with the exact one.
     """
+    if device != "cuda":
+        return exp
     require_cuda()
     if exp == "rnnlm":
         raise DeviceError("-exp rnnlm (rnnlm 0.4b's approximate exponential) is CPU-only; "
                           "use --device cpu or -exp exact")
-    network.fast_exp = False
+    return "exact"

@@ -1,18 +1,18 @@
 """Converting between our models and rnnlm 0.4b model files.
 
 Imported models score with rnnlm's approximate exponential by default (its
-numbers are reproduced); ours keep the exact one.  Export needs what the old
-format can hold: class softmax and sigmoid hidden units (hierarchical-softmax, tanh or
-relu models are refused).
+numbers are reproduced); ours keep the exact one.  rnnlm 0.4b's files hold the
+default layers of a ModelConfig (rnnlm's own); export asks each layer's spec
+for its part of the old format, and a layer the format cannot hold is refused
+with one line.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from . import layers
 from .config import ModelConfig, TrainConfig
-from .errors import ConfigError
 from .formats import rnnlm04
-from .kernels.class_softmax import ClassSoftmax
 from .model import Model, TrainingState
 from .network import Network
 from .vocab import Vocabulary
@@ -27,11 +27,9 @@ def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
                          independent=bool(h["independent"]))
     train_config = TrainConfig(alpha=h["start_alpha"] or 0.1)
     vocab = Vocabulary(old.words, old.counts, old.classes, h["classes"])
-    network = Network(U=np.ascontiguousarray(old.syn0[:, :size_v].T),
-                      W=np.ascontiguousarray(old.syn0[:, size_v:]),
-                      output=ClassSoftmax(np.ascontiguousarray(old.syn1[size_v:]),
-                                          np.ascontiguousarray(old.syn1[:size_v]),
-                                          vocab.word_class, vocab.class_start),
+    hidden = layers.hidden_spec(config.hidden_type).from_rnnlm04(old.syn0, size_v)
+    network = Network(hidden=hidden,
+                      output=layers.output_spec(config.output).from_rnnlm04(old.syn1, vocab),
                       d=np.ascontiguousarray(old.direct), h_init=old.hidden.copy(),
                       direct_order=h["direct_order"], independent=bool(h["independent"]),
                       fast_exp=True)
@@ -44,14 +42,10 @@ def from_rnnlm04(old: rnnlm04.Rnnlm04Model) -> Model:
 
 def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
     net, config, state = model.network, model.config, model.state
-    if config.hidden_type != "sigmoid":
-        raise ConfigError(f"rnnlm 0.4b's format has only sigmoid hidden units; this model "
-                          f"uses {config.hidden_type} units and cannot be exported")
-    if config.output != "class":
-        raise ConfigError("rnnlm 0.4b's format has only the class softmax; this model uses a "
-                          "hierarchical softmax and cannot be exported")
-    layer = net.output
-    size_v, size_h, size_c = len(model.vocab), config.hidden, layer.Oc.shape[0]
+    syn0 = net.hidden_spec.to_rnnlm04(net.hidden)
+    syn1 = net.output_spec.to_rnnlm04(net.output)
+    size_v, size_h = len(model.vocab), config.hidden
+    size_c = syn1.shape[0] - size_v
     header = {
         "train_file": state.train_file, "valid_file": state.valid_file,
         "llogp": state.best_valid_logp, "iter": state.epochs_done, "train_position": 0,
@@ -64,8 +58,7 @@ def to_rnnlm04(model: Model) -> rnnlm04.Rnnlm04Model:
         "alpha": state.alpha, "alpha_divide": int(state.halving)}
     return rnnlm04.Rnnlm04Model(
         header, list(model.vocab.words), model.vocab.counts, model.vocab.word_class,
-        net.h_init, np.concatenate([net.U.T, net.W], axis=1),
-        np.concatenate([layer.Ow, layer.Oc], axis=0), net.d)
+        net.h_init, syn0, syn1, net.d)
 
 
 def save_rnnlm04(model: Model, path: str, binary: bool) -> None:
@@ -80,5 +73,5 @@ def load_model(path: str, exp: str = "auto") -> Model:
     else:
         model = Model.load(path)
     if exp != "auto":
-        model.network.fast_exp = exp == "rnnlm"
+        model.network = model.network.with_exp(exp == "rnnlm")
     return model

@@ -11,19 +11,17 @@ from typing import Optional
 
 import numpy as np
 
-from . import __version__
-from .config import (HIDDEN_TYPES, ModelConfig, TrainConfig, config_from_dict,
-                     config_to_dict)
+from . import layers
+from .config import ModelConfig, TrainConfig, config_from_dict, config_to_dict
 from .errors import ModelFileError
 from .formats import model_file
-from .kernels.class_softmax import ClassSoftmax
-from .kernels.hsoftmax import HierarchicalSoftmax
+from .layers.base import check_shapes, require
 from .network import CORE_WEIGHTS, Network
+from .version import __version__
 from .vocab import Vocabulary
 
 MODEL_KIND = "rnnlm-rnnme"
 MODEL_VERSION = 1
-TREE_ARRAYS = ("path_start", "path_nodes", "path_codes")
 
 
 @dataclass
@@ -69,8 +67,11 @@ class Model:
     checkpoint: Optional[Checkpoint] = None     # a mid-epoch checkpoint travels in the file
 
     @classmethod
-    def create(cls, config: ModelConfig, train_config: TrainConfig, vocab: Vocabulary):
-        network = Network.initialise(config, vocab, train_config.rand_seed)
+    def create(cls, config: ModelConfig, train_config: TrainConfig, vocab: Vocabulary,
+               fast_exp: bool = False):
+        """A new model at rnnlm's initial weights; ``fast_exp``: train and score with
+        rnnlm 0.4b's approximate exponential (stored in the file)."""
+        network = Network.initialise(config, vocab, train_config.rand_seed, fast_exp)
         state = TrainingState(alpha=train_config.alpha)
         return cls(config, train_config, vocab, network, state)
 
@@ -86,9 +87,10 @@ class Model:
             "classes": self.vocab.n_classes,
             "fast_exp": bool(self.network.fast_exp),
         }
-        arrays = dict(self.network.weights())
-        if isinstance(self.network.output, HierarchicalSoftmax):
-            arrays.update({name: getattr(self.network.output, name) for name in TREE_ARRAYS})
+        net = self.network
+        arrays = {**net.hidden_spec.stored_arrays(net.hidden),
+                  **{name: getattr(net, name) for name in CORE_WEIGHTS},
+                  **net.output_spec.stored_arrays(net.output)}
         arrays["counts"] = self.vocab.counts
         arrays["word_class"] = self.vocab.word_class
         if self.checkpoint is not None:
@@ -110,7 +112,7 @@ class Model:
         if meta.get("version", 0) > MODEL_VERSION:
             raise ModelFileError(f"{path}: written by a newer rnnlm (model version "
                                  f"{meta['version']}); please upgrade")
-        _require(path, arrays, (*CORE_WEIGHTS, "counts", "word_class"))
+        require(path, arrays, (*CORE_WEIGHTS, "counts", "word_class"))
         try:
             config = config_from_dict(ModelConfig, meta["config"])
             train_config = config_from_dict(TrainConfig, meta["train_config"])
@@ -119,17 +121,12 @@ class Model:
             state = TrainingState(**meta["training"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
-        layer_arrays = ("On", *TREE_ARRAYS) if config.output == "hs" else ("Oc", "Ow")
-        _require(path, arrays, layer_arrays)
-        if config.output == "hs":
-            layer = HierarchicalSoftmax(*(arrays[name] for name in layer_arrays))
-        else:
-            layer = ClassSoftmax(arrays["Oc"], arrays["Ow"], vocab.word_class, vocab.class_start)
-        network = Network(**{name: arrays[name] for name in CORE_WEIGHTS}, output=layer,
-                          direct_order=config.direct_order, independent=config.independent,
-                          fast_exp=bool(meta.get("fast_exp")),
-                          kind=HIDDEN_TYPES.index(config.hidden_type))
-        _check_shapes(path, network, len(vocab), config)
+        check_shapes(path, arrays, {"d": (config.direct_size,), "h_init": (config.hidden,)})
+        network = Network(
+            hidden=layers.hidden_spec(config.hidden_type).from_arrays(path, config, vocab, arrays),
+            output=layers.output_spec(config.output).from_arrays(path, config, vocab, arrays),
+            **{name: arrays[name] for name in CORE_WEIGHTS}, direct_order=config.direct_order,
+            independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
         return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))
 
 
@@ -152,36 +149,3 @@ def _checkpoint(path: str, meta: dict, arrays: dict) -> Optional[Checkpoint]:
                           float(header["logp"]), streams, parts["snapshot"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: corrupt checkpoint header ({exc})") from None
-
-
-def _require(path: str, arrays: dict, names):
-    missing = [name for name in names if name not in arrays]
-    if missing:
-        raise ModelFileError(f"{path}: corrupt model, arrays missing: {', '.join(missing)}")
-
-
-def _check_shapes(path: str, net: Network, size_v: int, config: ModelConfig):
-    size_h = config.hidden
-    expected = {"U": (size_v, size_h), "W": (size_h, size_h), "d": (config.direct_size,),
-                "h_init": (size_h,)}
-    if config.output == "hs":
-        expected["On"] = (max(size_v - 1, 0), size_h)
-    else:
-        expected.update(Oc=(len(net.output.class_start) - 1, size_h), Ow=(size_v, size_h))
-    for name, array in net.weights().items():
-        if array.shape != expected[name] or array.dtype != np.float32:
-            raise ModelFileError(f"{path}: corrupt model, array {name} has shape "
-                                 f"{array.shape}, expected {expected[name]}")
-    if config.output == "hs":
-        _check_tree(path, net.output, size_v)
-
-
-def _check_tree(path: str, layer: HierarchicalSoftmax, size_v: int):
-    """The paths must index existing nodes, or the kernels would read out of bounds."""
-    starts, nodes = layer.path_start, layer.path_nodes
-    valid = (starts.dtype == nodes.dtype == np.int32 and layer.path_codes.dtype == np.int8
-             and starts.shape == (size_v + 1,) and starts[0] == 0 and np.all(np.diff(starts) >= 0)
-             and starts[-1] == nodes.shape[0] == layer.path_codes.shape[0]
-             and (nodes.size == 0 or (nodes.min() >= 0 and nodes.max() < layer.On.shape[0])))
-    if not valid:
-        raise ModelFileError(f"{path}: corrupt model, inconsistent hierarchical softmax tree")

@@ -20,6 +20,7 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
+from .config import DEFAULT_LAMBDA
 from .batch import nbest_context, score_sentences_flat, sentence_start_state
 from .formats.nbest import NbestList
 from .errors import InputError
@@ -30,7 +31,7 @@ from .model import Model
 class RescoreOptions:
     carry_over: bool = False
     oov_penalty: float = -5.0
-    lam: float = 0.75
+    lam: float = DEFAULT_LAMBDA
     ngram: Optional[object] = None       # ngram.model.BackoffModel
     other_probs: Optional[np.ndarray] = None   # rnnlm's -lm-prob: one probability per token
     batch_hypotheses: int = 256

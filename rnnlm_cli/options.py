@@ -7,12 +7,16 @@ written once.
 from __future__ import annotations
 
 import sys
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 
 import click
 
+from . import layers
 from .errors import ConfigError
 from .textio import use_text_encoding
+
+
+QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
 
 
 def _spellings(name: str) -> tuple[str, str]:
@@ -50,6 +54,23 @@ def config_options(config_class):
 def take_config(config_class, kwargs: dict):
     """Pop the fields of ``config_class`` out of Click's kwargs and build the config."""
     return config_class(**{spec.name: kwargs.pop(spec.name) for spec in fields(config_class)})
+
+
+def layer_shortcut_options(command):
+    """A flag per output layer that has one (-hs for --output hs), from the layer registry."""
+    for flag, name in layers.shortcuts().items():
+        command = click.option(*flag_names(flag), f"shortcut_{name}", is_flag=True,
+                               help=f"the {layers.output_spec(name).title} output layer "
+                                    f"(the same as --output {name})")(command)
+    return command
+
+
+def take_layer_shortcuts(config, kwargs: dict):
+    """``config`` with the output layer a given shortcut flag selects (Click's kwargs)."""
+    for name in layers.shortcuts().values():
+        if kwargs.pop(f"shortcut_{name}"):
+            config = replace(config, output=name)
+    return config
 
 
 def exp_option(command):

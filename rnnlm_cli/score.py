@@ -6,6 +6,7 @@ tokens entirely.  SRILM's ``ppl`` is the same number; its ``ppl1`` leaves the
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -14,7 +15,12 @@ import numpy as np
 from .corpus import Corpus
 from .model import Model
 from .network import SENTENCE_START_HIDDEN
-from .train import entropy_bits
+
+LOG2_10 = math.log2(10)
+
+def entropy_bits(log10_total: float, tokens: int) -> float:
+    """Cross-entropy in bits per token from a total log10 probability."""
+    return -log10_total * LOG2_10 / max(tokens, 1)
 
 
 @dataclass
@@ -123,3 +129,11 @@ def write_rnnlm_summary(out, report: PerplexityReport, mixed=None):
               f"{mixed.logprob_combined:f}\n\n"
               f"PPL net: {mixed.ppl_net:f}\nPPL other: {mixed.ppl_other:f}\n"
               f"PPL combine: {mixed.ppl_combined:f}\n")
+
+
+def write_srilm_summary(out, report: PerplexityReport):
+    """SRILM ngram -ppl's two summary lines."""
+    out.write(f"file {report.file}: {report.sentences} sentences, {report.words} words, "
+              f"{report.oovs} OOVs\n")
+    out.write(f"0 zeroprobs, logprob= {report.logprob:.7g} ppl= {report.ppl:.7g} "
+              f"ppl1= {report.ppl1:.7g}\n")

@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 
-from . import __version__
+from .version import __version__
 
 DIGEST_CHARS = 10
 

@@ -11,7 +11,7 @@ from rnnlm_cli.nbest import RescoreOptions, Rescorer
 from rnnlm_cli.formats.nbest import read_lists_from_text
 from rnnlm_cli.score import score_corpus
 from rnnlm_cli.synthetic import write_corpus
-from rnnlm_cli.train import train
+from rnnlm_cli.training import train
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from rnnlm_cli.formats import rnnlm04
 from rnnlm_cli.interop import from_rnnlm04, load_model
 from rnnlm_cli.model import Model
 from rnnlm_cli.score import score_corpus
-from rnnlm_cli.train import train
+from rnnlm_cli.training import train
 
 MODELS = {  # reference model -> its -debug 2 output and its test PPL
     "rnnme-h15.txt.gz": ("rnnme-h15.test.debug2.out", "rnnme-h15.test.out"),

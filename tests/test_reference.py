@@ -10,7 +10,8 @@ from rnnlm_cli.corpus import read_text, read_training_text
 from rnnlm_cli.model import Model
 from rnnlm_cli.score import score_corpus
 from rnnlm_cli.synthetic import MarkovSource, write_corpus
-from rnnlm_cli.train import sentence_ranges, train
+from rnnlm_cli.corpus import sentence_ranges
+from rnnlm_cli.training import train
 
 
 def train_model(folder_files, model_config, train_config=TrainConfig(), fast_exp=False):
@@ -178,12 +179,11 @@ def test_sentence_ranges_with_fewer_sentences_than_threads():
 def test_thread_private_weights_merge_every_threads_changes(output):
     """Each thread's change to its private hot rows / recurrent matrix reaches the
     shared weights, and the thread continues from the merged values."""
-    from rnnlm_cli.network import HOT_WEIGHTS
-    from rnnlm_cli.train import merge_private
+    from rnnlm_cli.training import merge_private
     vocab, _ = read_training_text(shared_path("data", "swb-example", "valid.txt"), 10)
     shared = Model.create(ModelConfig(hidden=4, classes=10, output=output), TrainConfig(),
                           vocab).network
-    private = HOT_WEIGHTS[type(shared.output)]
+    private = shared.hot_weights
     start = {name: shared.weights()[name].copy() for name in private}
     threads = []
     for k in (1, 2):

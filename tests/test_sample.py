@@ -7,6 +7,7 @@ from conftest import TinyNet
 from rnnlm_cli.cli import main
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.model import Model, TrainingState
+from rnnlm_cli.kernels.elman import Elman
 from rnnlm_cli.network import Network
 from rnnlm_cli.sample import Sampler
 from rnnlm_cli.vocab import Vocabulary
@@ -18,7 +19,7 @@ WORDS = ["</s>"] + [f"w{i}" for i in range(1, 23)]
 def tiny_model():
     net = TinyNet(seed=4, direct=4000, scale=0.8)
     vocab = Vocabulary(WORDS, np.arange(23, 0, -1), net.word_class)
-    network = Network(U=net.U, W=net.W, output=net.class_layer(), d=net.d,
+    network = Network(hidden=Elman(net.U, net.W, 0), output=net.class_layer(), d=net.d,
                       h_init=np.full(7, 0.3, np.float32), direct_order=3, independent=False)
     return Model(ModelConfig(hidden=7, direct=0.004), TrainConfig(), vocab, network,
                  TrainingState())

@@ -9,86 +9,54 @@ rnnlm_cli.network.Network.
 import numpy as np
 from numba import cuda
 
-from ..class_softmax import ClassSoftmax
-from . import linalg, output, rnn
-
-TPB = output.TPB
+from . import linalg, rnn
 
 
 class DeviceNetwork:
-    """Device copies of a Network's weights; ``download`` writes them back."""
+    """Device copies of a Network's weights; ``download`` writes them back.
+
+    The hidden layer must have the mini-batch kernels (its spec's ``minibatch``:
+    U rows and a recurrent matrix W); the output layer's host-side device object
+    comes from its spec (``cuda_device``), which refuses a layer without them.
+    """
 
     def __init__(self, net):
         self.net = net
-        self.tree = not isinstance(net.output, ClassSoftmax)
         self.upload()
 
     def upload(self):
-        net, layer = self.net, self.net.output
-        self.U, self.W = cuda.to_device(net.U), cuda.to_device(net.W)
+        net = self.net
+        if not net.hidden_spec.minibatch:
+            net.hidden_spec.not_supported("--device cuda")
+        self.U, self.W = cuda.to_device(net.hidden.U), cuda.to_device(net.hidden.W)
         # an empty maxent array is sent as two zeros (order 0 never reads them)
         self.d = cuda.to_device(net.d if net.d.size else np.zeros(2, np.float32))
-        self.layer = {name: cuda.to_device(np.ascontiguousarray(array))
-                      for name, array in layer._asdict().items()}
-        if self.tree:
-            self.scratch_width = int(np.max(np.diff(layer.path_start)))
-        else:
-            self.scratch_width = int(np.max(np.diff(layer.class_start)))
+        self.output = net.output_spec.cuda_device(net.output)
 
     def download(self):
         net = self.net
-        self.U.copy_to_host(net.U)
-        self.W.copy_to_host(net.W)
+        self.U.copy_to_host(net.hidden.U)
+        self.W.copy_to_host(net.hidden.W)
         if net.d.size:
             self.d.copy_to_host(net.d)
-        for name in ("On",) if self.tree else ("Oc", "Ow"):
-            self.layer[name].copy_to_host(getattr(net.output, name))
+        self.output.download(net.output)
 
     def forward_outputs(self, S, targets, hist, errors: bool):
         """log10 P of every position (NaN where targets < 0) and the error scratch."""
-        positions = S.shape[0]
-        logp = cuda.device_array(positions, np.float64)
-        L, order = self.layer, self.net.maxent_order
-        wide = cuda.device_array((positions, max(self.scratch_width, 1)), np.float32)
-        if self.tree:
-            output.tree_forward[positions, TPB](S, targets, hist, L["On"], L["path_start"],
-                                                L["path_nodes"], L["path_codes"], self.d, order,
-                                                logp, wide, errors)
-            return logp, (wide,)
-        classes = cuda.device_array((positions, L["Oc"].shape[0]), np.float32)
-        output.class_forward[positions, TPB](S, targets, hist, L["Oc"], L["Ow"],
-                                             L["word_class"], L["class_start"], self.d, order,
-                                             logp, classes, wide, errors)
-        return logp, (classes, wide)
+        logp = cuda.device_array(S.shape[0], np.float64)
+        scratch = self.output.forward(S, targets, hist, self.d, self.net.maxent_order, logp,
+                                      errors)
+        return logp, scratch
 
     def hidden_errors(self, targets, scratch, cutoff, keeps):
         """d ln P / d s of every position through the current (old) output weights."""
-        L = self.layer
         E = cuda.device_array((targets.shape[0], self.W.shape[0]), np.float32)
-        if self.tree:
-            output.tree_hidden_errors[targets.shape[0], TPB](
-                targets, L["On"], L["path_start"], L["path_nodes"], scratch[0], cutoff, E)
-            return E
-        classes, words = scratch
-        output.class_hidden_errors[targets.shape[0], TPB](
-            targets, L["Ow"], L["word_class"], L["class_start"], words, cutoff, E)
-        linalg.gemm(classes, L["Oc"], E, beta=1.0)
-        linalg.clip_mask(E, cutoff, keeps)
+        self.output.hidden_errors(targets, scratch, cutoff, keeps, E)
         return E
 
     def update_outputs(self, S, targets, hist, scratch, alpha, l2, decay):
-        L, order, positions = self.layer, self.net.maxent_order, S.shape[0]
-        if self.tree:
-            output.tree_update[positions, TPB](S, targets, hist, L["On"], L["path_start"],
-                                               L["path_nodes"], self.d, order, scratch[0],
-                                               np.float32(alpha), np.float32(l2),
-                                               np.float32(decay))
-            return
-        classes, words = scratch
-        output.class_update[positions, TPB](S, targets, hist, L["Ow"], L["word_class"],
-                                            L["class_start"], self.d, order, classes, words,
-                                            np.float32(alpha), np.float32(l2), np.float32(decay))
-        linalg.gemm(classes, S, L["Oc"], alpha, 1.0 - l2 * positions, trans_a=True)
+        self.output.update(S, targets, hist, scratch, self.d, self.net.maxent_order, alpha, l2,
+                           decay)
 
 
 def score_layout(net, layout, start: np.ndarray) -> np.ndarray:
@@ -105,7 +73,7 @@ def score_layout(net, layout, start: np.ndarray) -> np.ndarray:
     inputs = cuda.to_device(np.ascontiguousarray(layout.inputs.T))
     for t in range(steps):
         linalg.gemm(h, dev.W, states[t], trans_b=True)
-        rnn.add_inputs_and_activate(states[t], dev.U, inputs[t], net.kind)
+        rnn.add_inputs_and_activate(states[t], dev.U, inputs[t], net.hidden.kind)
         h = states[t]
     positions = np.argwhere(np.ones((steps, count), bool))           # (t, row), by t
     targets = cuda.to_device(np.ascontiguousarray(layout.targets.T.reshape(-1)))
@@ -167,10 +135,10 @@ class CudaOps:
     fill_rows = staticmethod(rnn.fill_rows)
 
     def add_inputs_and_activate(self, pre, inputs):
-        rnn.add_inputs_and_activate(pre, self.dev.U, inputs, self.net.kind)
+        rnn.add_inputs_and_activate(pre, self.dev.U, inputs, self.net.hidden.kind)
 
     def times_derivative(self, err, H):
-        rnn.times_derivative(err, H, self.net.kind)
+        rnn.times_derivative(err, H, self.net.hidden.kind)
 
     def add_rows(self, words, G, scale):
         rnn.add_rows(self.dev.U, words, G, scale)

@@ -13,7 +13,7 @@ from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.corpus import read_training_text
 from rnnlm_cli.errors import ModelFileError
 from rnnlm_cli.model import Model
-from rnnlm_cli.train import (MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged,
+from rnnlm_cli.training import (MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged,
                              TrainingInterrupted, sentence_ranges, train)
 
 TRAIN_ARGS = ["-hidden", "12", "-class", "10", "-bptt", "3", "-direct", "0.01",

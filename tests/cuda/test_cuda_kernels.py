@@ -9,6 +9,7 @@ from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.huffman import huffman_paths
 from rnnlm_cli.kernels.hsoftmax import HierarchicalSoftmax
 from rnnlm_cli.model import Model, TrainingState
+from rnnlm_cli.kernels.elman import Elman
 from rnnlm_cli.network import Network
 from rnnlm_cli.vocab import Vocabulary
 
@@ -30,7 +31,7 @@ def network(output, independent=False, direct=4000, seed=3):
         layer = HierarchicalSoftmax(On, *tree)
     else:
         layer = net.class_layer()
-    return Network(U=net.U, W=net.W * np.float32(0.5), output=layer, d=net.d,
+    return Network(hidden=Elman(net.U, net.W * np.float32(0.5), 0), output=layer, d=net.d,
                    h_init=np.full(7, 0.1, np.float32), direct_order=net.order,
                    independent=independent)
 

@@ -8,6 +8,7 @@ from conftest import TinyNet
 from rnnlm_cli.huffman import huffman_paths
 from rnnlm_cli.kernels import hsoftmax, maxent, output
 from rnnlm_cli.kernels.hsoftmax import HierarchicalSoftmax
+from rnnlm_cli.kernels.elman import Elman
 from rnnlm_cli.network import Network
 
 COUNTS = np.array([40, 90, 33, 12, 12, 7, 5, 5, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1])
@@ -132,7 +133,7 @@ def test_updates_are_alpha_times_the_gradient_of_ln_p(target):
 
 def tree_network(tiny, independent=False):
     base = tiny.base
-    return Network(U=base.U.copy(), W=base.W.copy(), output=tiny.layer(), d=base.d.copy(),
+    return Network(hidden=Elman(base.U.copy(), base.W.copy(), 0), output=tiny.layer(), d=base.d.copy(),
                    h_init=np.full(base.W.shape[0], 0.1, np.float32),
                    direct_order=base.order or 3, independent=independent)
 

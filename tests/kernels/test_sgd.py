@@ -4,11 +4,12 @@ import pytest
 
 import naive
 from conftest import TinyNet
+from rnnlm_cli.kernels.elman import Elman
 from rnnlm_cli.network import Network
 
 
 def network(tiny, independent=False):
-    return Network(U=tiny.U.copy(), W=tiny.W.copy(), output=tiny.class_layer(),
+    return Network(hidden=Elman(tiny.U.copy(), tiny.W.copy(), 0), output=tiny.class_layer(),
                    d=tiny.d.copy(), h_init=np.full(tiny.W.shape[0], 0.1, np.float32),
                    direct_order=tiny.order or 3, independent=independent)
 

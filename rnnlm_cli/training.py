@@ -21,15 +21,15 @@ from typing import Callable, Optional
 import numpy as np
 
 from .config import ModelConfig, TrainConfig
-from .corpus import Corpus, read_text, read_training_text
+from .corpus import Corpus, read_text, read_training_text, sentence_ranges
 from .errors import ConfigError, RnnlmError
 from .model import Checkpoint, Model
-from .network import EPOCH_START_HIDDEN, HOT_WEIGHTS
+from .network import EPOCH_START_HIDDEN
+from .score import entropy_bits
 
 CHUNK_TOKENS = 16384
 MAX_NUMERICAL_FAULTS = 3    # consecutive NaN/inf epochs before training gives up
 SYNC_TOKENS = 1024          # threads merge their private copies this often
-LOG2_10 = math.log2(10)
 
 
 @dataclass
@@ -41,7 +41,22 @@ class EpochReport:
     seconds: float
     valid_entropy: Optional[float] = None
     valid_ppl: Optional[float] = None
+    valid_logp: Optional[float] = None      # log10 P of the validation text
     rejected: bool = False
+
+    def log_line(self, extended: bool = True) -> str:
+        """rnnlm 0.4b's per-iteration line; ``extended`` adds the validation PPL and
+        the note on restored weights (rnnlm itself prints the validation entropy only)."""
+        line = (f"Iter: {self.epoch:3d}\tAlpha: {self.alpha:f}\t   "
+                f"TRAIN entropy: {self.train_entropy:.4f}    "
+                f"Words/sec: {self.words_per_second:.1f}")
+        if self.valid_entropy is not None:
+            line += f"   VALID entropy: {self.valid_entropy:.4f}"
+            if extended:
+                line += f"   VALID PPL: {self.valid_ppl:.2f}"
+        if self.rejected and extended:
+            line += "   (worse: weights restored)"
+        return line
 
 
 class TrainingInterrupted(RnnlmError):
@@ -68,8 +83,8 @@ class Supervision:
 
 
 def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
-                   train_config: TrainConfig, load: Callable[[str], Model] = Model.load
-                   ) -> tuple[Model, Optional[Corpus], bool]:
+                   train_config: TrainConfig, load: Callable[[str], Model] = Model.load,
+                   fast_exp: bool = False) -> tuple[Model, Optional[Corpus], bool]:
     """The model to train and the encoded training text; True if resuming.
 
     An existing model file is resumed with the architecture, vocabulary and
@@ -84,14 +99,9 @@ def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
             return model, None, True
         return model, read_text(train_path, model.vocab, role="training"), True
     vocab, corpus = read_training_text(train_path, model_config.classes, model_config.old_classes)
-    model = Model.create(model_config, train_config, vocab)
+    model = Model.create(model_config, train_config, vocab, fast_exp)
     model.state.train_file, model.state.train_words = train_path, int(corpus.tokens.size)
     return model, corpus, False
-
-
-def entropy_bits(log10_total: float, tokens: int) -> float:
-    """Cross-entropy in bits per token from a total log10 probability."""
-    return -log10_total * LOG2_10 / max(tokens, 1)
 
 
 def validation_logp(model: Model, valid: Corpus) -> tuple[float, int, np.ndarray]:
@@ -244,18 +254,6 @@ def _sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervis
     return logp
 
 
-def sentence_ranges(tokens: np.ndarray, parts: int) -> list[tuple[int, int]]:
-    """Up to ``parts`` contiguous (first, end) token ranges of similar size, cut after </s>."""
-    ends = np.flatnonzero(tokens == 0) + 1
-    cuts = [0]
-    for k in range(1, parts):
-        at = np.searchsorted(ends, k * tokens.shape[0] // parts)
-        if at < ends.shape[0] and cuts[-1] < ends[at] < tokens.shape[0]:
-            cuts.append(int(ends[at]))
-    cuts.append(tokens.shape[0])
-    return list(zip(cuts[:-1], cuts[1:]))
-
-
 def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progress,
                    supervision: Supervision, checkpoint, resume: Optional[Checkpoint]) -> float:
     """One epoch of Hogwild SGD (-threads > 1); returns the sum of log10 P.
@@ -266,7 +264,7 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     every token rewrites (class rows, or tree nodes near the root) and the
     recurrent matrix, which every BPTT block rewrites whole, would make the
     threads fight over the same cache lines, so each thread updates private
-    copies of them (network.HOT_WEIGHTS) and adds its changes to the shared ones
+    copies of them (Network.hot_weights, from the layer specs) and adds its changes to the shared ones
     every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
     at the end of its stretch); all other weights are shared Hogwild-style.
     With -checkpoint-every N the threads stop together after about N/threads words
@@ -276,7 +274,7 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
     """
     cfg, alpha = model.train_config, model.state.alpha
     shared = model.network
-    private = HOT_WEIGHTS[type(shared.output)]
+    private = shared.hot_weights
     firsts = np.array([first for first, _ in ranges], np.int64)
     ends = np.array([end for _, end in ranges], np.int64)
     logp = np.zeros(len(ranges))
@@ -341,6 +339,8 @@ def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress,
     from .batch_train import CpuOps, Streams, training_pass
 
     cfg, config, net = model.train_config, model.config, model.network
+    if not net.hidden_spec.minibatch:
+        net.hidden_spec.not_supported("-batch and --device cuda (mini-batch training)")
     streams = Streams(tokens, cfg.batch, net.independent)
     if device == "cuda":
         from .kernels.cuda.backend import CudaOps
@@ -381,6 +381,7 @@ def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: d
     net.h_init[:] = final_hidden
     report.valid_entropy = entropy_bits(logp, count)
     report.valid_ppl = 10.0 ** (-logp / count)
+    report.valid_logp = logp
     if logp < state.best_valid_logp:
         net.restore(snapshot)
         report.rejected = True

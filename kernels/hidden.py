@@ -1,0 +1,75 @@
+"""The hidden layer as a strategy: one interface, chosen by the layer's type at compile
+time, as kernels.output does for the output layer.
+
+A hidden layer is a namedtuple (its weights and constants) defined in its own
+kernel module (``elman.Elman``: rnnlm 0.4b's recurrent layer), which adds
+its implementations of the functions below to ``KERNELS``.  The span kernels
+(kernels.sgd) call the generic functions; Numba resolves each call to the
+layer's own kernel when it compiles the span kernel for that layer type.
+
+``work`` is the layer's own scratch namedtuple (its spec in rnnlm_cli.layers
+makes it for a BPTT depth).  The BPTT history is a ring buffer of ``slots`` time
+steps kept by the span kernel: ``ring_ac`` (slots, H) hidden activations,
+``ring_er`` (slots, H) output-derived hidden errors, ``ring_word`` (slots,) the
+input word of each step; ``head`` is the newest slot.
+"""
+from collections import namedtuple
+
+from numba import types
+from numba.extending import overload
+
+from ._jit import JIT_OPTIONS
+
+Implementations = namedtuple("Implementations", "forward update_direct update_bptt")
+
+# layer type (a namedtuple class) -> its Implementations; each layer module adds itself
+KERNELS = {}
+
+
+def _kernels_of(layer):
+    """The kernels of the layer type ``layer`` (a Numba type, at compile time)."""
+    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in KERNELS:
+        return KERNELS[layer.instance_class]
+    raise TypeError(f"not a hidden layer: {layer}")
+
+
+def forward(layer, prev_word, h_prev, s, work, fast):
+    """s = the new hidden state from the previous word (id, -1 for OOV) and h_prev.
+
+    ``fast``: rnnlm 0.4b's approximate exponential.
+    """
+
+
+def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
+    """One-step backprop of the hidden errors e_hidden (d ln P / d s); no BPTT.
+
+    e_hidden may be overwritten.
+    """
+
+
+def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
+                work):
+    """Unfold ``steps`` steps back from ``head``, apply the update, clear ring_er."""
+
+
+@overload(forward, jit_options=JIT_OPTIONS)
+def _forward(layer, prev_word, h_prev, s, work, fast):
+    impl = _kernels_of(layer).forward
+    return lambda layer, prev_word, h_prev, s, work, fast: \
+        impl(layer, prev_word, h_prev, s, work, fast)
+
+
+@overload(update_direct, jit_options=JIT_OPTIONS)
+def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
+    impl = _kernels_of(layer).update_direct
+    return lambda layer, prev_word, h_prev, s, e_hidden, work, alpha, l2: \
+        impl(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2)
+
+
+@overload(update_bptt, jit_options=JIT_OPTIONS)
+def _update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
+                 work):
+    impl = _kernels_of(layer).update_bptt
+    return lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff, \
+        work: impl(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
+                   work)

@@ -1,0 +1,100 @@
+"""Perplexity of a text under an RNN model, optionally interpolated with another LM:
+the library call behind ``rnnlm eval``, the drop-in mode's -test and the Python API.
+
+``evaluate`` returns an ``Evaluation``: the report, per-token scores and the
+signature; renderers (rnnlm_cli.score) print it in rnnlm's, SRILM's or JSON
+layout.  The other LM is an ``ArpaProbabilities`` or ``FileProbabilities``:
+linear probabilities of every RNN token of the text, plus signature fields.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+import numpy as np
+
+from .config import EvalConfig
+from .corpus import Corpus
+from .interpolate import (InterpolationReport, interpolate, probabilities_from_arpa,
+                          probabilities_from_file)
+from .model import Model
+from .score import PerplexityReport, score_corpus
+from .signature import digest_bytes, ngram_fields, rnn_fields, signature
+
+
+class ArpaProbabilities:
+    """P of every token of a text under an ARPA model (``ngram.model.BackoffModel``)."""
+
+    def __init__(self, model, text_path: str, order: int = 0, unk: bool = False):
+        self.model, self.text_path, self.order, self.unk = model, text_path, order, unk
+
+    def __call__(self, tokens: int):
+        return (probabilities_from_arpa(self.model, self.text_path, self.order),
+                ngram_fields(self.model, self.unk))
+
+
+class FileProbabilities:
+    """rnnlm's -lm-prob: one probability per token of the text, from a file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self, tokens: int):
+        probabilities = probabilities_from_file(self.path, tokens)
+        return probabilities, [("lmprob", digest_bytes(probabilities))]
+
+
+@dataclass
+class Evaluation:
+    """What ``rnnlm eval`` reports: the RNN's report, the interpolated one (with another
+    LM), per-token log10 P (NaN at OOVs) and the signature."""
+
+    report: PerplexityReport
+    scores: np.ndarray
+    tokens: np.ndarray
+    signature: str
+    other: Optional[np.ndarray] = None           # the other LM's P of every token
+    mixed: Optional[InterpolationReport] = None
+
+    @property
+    def combined(self) -> PerplexityReport:
+        """The report of the final numbers: interpolated when another LM was given."""
+        if self.mixed is None:
+            return self.report
+        r, scored = self.report, self.mixed.tokens
+        return replace(r, oovs=r.words + r.sentences - scored, scored_tokens=scored,
+                       logprob=self.mixed.logprob_combined)
+
+    @property
+    def ppl(self) -> float:
+        return self.combined.ppl
+
+    def as_dict(self, model_path: Optional[str] = None, word_scores: bool = False) -> dict:
+        """The JSON object of ``rnnlm eval --format json``."""
+        result = self.report.as_dict()
+        if model_path is not None:
+            result["model"] = model_path
+        result["signature"] = self.signature
+        if self.mixed is not None:
+            result["interpolation"] = self.mixed.as_dict()
+        if word_scores:
+            result["word_log10_probs"] = [None if s != s else s for s in self.scores.tolist()]
+        return result
+
+
+def evaluate(model: Model, corpus: Corpus, config: EvalConfig = EvalConfig(),
+             other_lm=None) -> Evaluation:
+    """Score ``corpus`` (read with the model's vocabulary); with ``other_lm``, interpolate.
+
+    With ``config.dynamic`` > 0 the model in memory keeps learning on the text.
+    """
+    independent = model.network.independent if config.independent is None \
+        else config.independent
+    fields = rnn_fields(model, independent, config.dynamic)    # before -dynamic trains
+    report, scores = score_corpus(model, corpus, independent, config.dynamic, config.device)
+    if other_lm is None:
+        return Evaluation(report, scores, corpus.tokens, signature(fields))
+    other, other_fields = other_lm(corpus.tokens.shape[0])
+    mixed, _ = interpolate(scores, other, config.lam, single_sums=config.single_sums)
+    fields += other_fields + [("lambda", f"{config.lam:g}")]
+    return Evaluation(report, scores, corpus.tokens, signature(fields), other, mixed)

@@ -1,0 +1,109 @@
+"""What a layer spec declares, and the checks every spec shares.
+
+A spec is a stateless object describing one layer type; the layer itself is
+the namedtuple its kernel module defines (kernels.hidden / kernels.output
+dispatch on that type at compile time).  Network, Model, the trainers, the
+batched scorer, interop and the CUDA backend ask the spec; none of them tests
+a layer's name.
+"""
+from __future__ import annotations
+
+from ..errors import ConfigError, ModelFileError
+
+
+class LayerSpec:
+    """Common part of hidden and output specs."""
+
+    title: str = ""         # what messages call it
+    names: tuple = ()       # the names the command line and model files use
+    help: str = ""          # one phrase for --help, e.g. "hs (hierarchical softmax ...)"
+    layer_type = None       # the kernel namedtuple class (a property importing it lazily)
+    weights: tuple = ()     # trained float32 arrays (fields of the namedtuple), saved by name
+    hot: dict = {}          # weights every token rewrites: name -> leading rows that Hogwild
+                            # threads merge often (None: all rows), the rest at range ends
+
+    def draw_count(self, config, vocab) -> int:
+        """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""
+        raise NotImplementedError
+
+    def initialise(self, config, vocab, draws):
+        """The layer at its initial weights from its share of the draws."""
+        raise NotImplementedError
+
+    def from_arrays(self, path: str, config, vocab, arrays: dict):
+        """The layer from a model file's arrays; ModelFileError when missing or misshapen."""
+        raise NotImplementedError
+
+    def stored_arrays(self, layer) -> dict:
+        """Everything the model file keeps of the layer (weights and structure)."""
+        return {name: getattr(layer, name) for name in self.weights}
+
+    def not_supported(self, what: str):
+        """The one-line refusal of an operation the layer has no kernels for."""
+        raise ConfigError(f"{what}: the {self.title} layer does not support it")
+
+
+class HiddenSpec(LayerSpec):
+    """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
+
+    minibatch = False       # has the mini-batch trainer's and the CUDA backend's kernels
+
+    def scratch(self, layer, bptt_steps: int):
+        """The layer's per-stream scratch namedtuple for a BPTT depth."""
+        raise NotImplementedError
+
+    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
+        """Hidden states of a sentence layout (rnnlm_cli/batch.py), one matrix a step."""
+        self.not_supported("batched scoring (nbest-rescore, --device cuda)")
+
+    def to_rnnlm04(self, layer):
+        raise ConfigError(f"rnnlm 0.4b's format has only sigmoid Elman hidden layers; this "
+                          f"model uses the {self.title} layer and cannot be exported")
+
+
+class OutputSpec(LayerSpec):
+    """An output layer: kernels.output's interface, plus its batched and GPU forms."""
+
+    shortcut = None         # a flag of its own that selects it (-hs), if any
+
+    def vocab_size(self, layer) -> int:
+        raise NotImplementedError
+
+    def scratch_sizes(self, layer) -> tuple[int, int]:
+        """Lengths of p_class and p_word (kernels.output.OutputScratch)."""
+        raise NotImplementedError
+
+    def describe(self, vocab) -> str:
+        return self.title
+
+    def batch_log10_probs(self, net, S, target, hist):
+        """log10 P(target[n] | S[n], hist[n]) for many positions at once."""
+        raise NotImplementedError
+
+    def cuda_device(self, layer):
+        """The layer's host-side object in kernels/cuda (forward, errors, update)."""
+        self.not_supported("--device cuda")
+
+    def to_rnnlm04(self, layer):
+        raise ConfigError(f"rnnlm 0.4b's format has only the class softmax; this model uses a "
+                          f"{self.title} and cannot be exported")
+
+    def from_rnnlm04(self, syn1, vocab):
+        raise NotImplementedError
+
+
+def require(path: str, arrays: dict, names):
+    """ModelFileError unless every named array is in the file."""
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise ModelFileError(f"{path}: corrupt model, arrays missing: {', '.join(missing)}")
+
+
+def check_shapes(path: str, arrays: dict, expected: dict):
+    """ModelFileError unless each named float32 array has its expected shape."""
+    import numpy as np
+    for name, shape in expected.items():
+        array = arrays[name]
+        if array.shape != shape or array.dtype != np.float32:
+            raise ModelFileError(f"{path}: corrupt model, array {name} has shape "
+                                 f"{array.shape}, expected {shape}")

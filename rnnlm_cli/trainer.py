@@ -1,0 +1,80 @@
+"""Training a model file from text files: the library call behind ``rnnlm train``, the
+drop-in mode's -train and ``rnnlm_cli.train()``.
+
+The epoch loop and schedule are training.py's; this module opens or resumes
+the model file, reads the texts, saves after every epoch and tells the caller
+what happens through ``TrainingEvents`` (no printing here).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
+
+from .config import ModelConfig, TrainConfig
+from .corpus import read_text
+from .errors import ConfigError
+from .model import Model
+from .training import EpochReport, Supervision, open_or_create, train
+
+
+@dataclass
+class TrainingEvents:
+    """What a caller hears of a training run: the model as opened (new, resumed, or
+    already finished: then nothing more), the start of each epoch (number from 1,
+    tokens), progress within it, its report."""
+
+    opened: Callable[[Model, int, bool], None] = lambda model, tokens, resumed: None
+    epoch_started: Callable[[int, int], None] = lambda epoch, tokens: None
+    progress: Callable[[int, int], None] = lambda done, total: None
+    epoch_done: Callable[[EpochReport], None] = lambda report: None
+    supervision: Supervision = field(default_factory=Supervision)
+
+
+def train_file(model_path: str, train_path: str, valid_path: Optional[str] = None,
+               model_config: ModelConfig = ModelConfig(),
+               train_config: TrainConfig = TrainConfig(), *, fast_exp: bool = False,
+               device: str = "cpu", events: TrainingEvents = TrainingEvents(),
+               load: Callable[[str], Model] = Model.load,
+               save: Callable[[Model, str], None] = Model.save,
+               resume_overrides: Optional[dict] = None) -> Model:
+    """Train the model at ``model_path`` (created from the texts, or resumed: an existing
+    file keeps its own architecture and options) and return it.
+
+    ``load``/``save`` read and write the file (the drop-in mode's are rnnlm
+    0.4b's format); ``resume_overrides`` are training options that win over the
+    file's when resuming (rnnlm takes some from the command line), the key
+    ``alpha`` also setting the current rate.  ``fast_exp``: a new model trains
+    and scores with rnnlm 0.4b's approximate exponential.
+    """
+    if device == "cuda" and fast_exp:
+        raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
+                          "exponential")
+    model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config,
+                                            load, fast_exp)
+    if resume_overrides is not None and resumed:
+        _override(model, resume_overrides)
+        if corpus is None:
+            corpus = read_text(train_path, model.vocab, role="training")
+    events.opened(model, 0 if corpus is None else int(corpus.tokens.size), resumed)
+    if model.state.finished:
+        return model
+    valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
+    model.state.valid_file = valid_path or ""
+
+    def epoch_done(report: EpochReport):
+        events.epoch_started(report.epoch + 2, corpus.tokens.size)
+        events.epoch_done(report)
+
+    events.epoch_started(model.state.epochs_done + 1, corpus.tokens.size)
+    return train(model, corpus, valid, on_progress=events.progress, on_epoch=epoch_done,
+                 on_save=lambda m: save(m, model_path), device=device,
+                 supervision=events.supervision)
+
+
+def _override(model: Model, overrides: dict):
+    """Resuming with options that win over the file's (the drop-in mode's rule)."""
+    model.state.finished = False
+    options = {name: value for name, value in overrides.items() if name != "alpha"}
+    model.train_config = replace(model.train_config, **options)
+    if "alpha" in overrides:
+        model.state.alpha = overrides["alpha"]

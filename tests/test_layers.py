@@ -1,0 +1,135 @@
+"""Every layer of the registry (rnnlm_cli.layers), hidden x output, against its NumPy
+twin: scores, a whole SGD step by finite differences, probabilities summing to one,
+and save/load.  A new layer is picked up here once TWINS below knows its twin."""
+import numpy as np
+import pytest
+
+import naive
+from rnnlm_cli import layers
+from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.model import Model
+from rnnlm_cli.vocab import Vocabulary
+
+WORDS = ["</s>"] + [f"w{i}" for i in range(1, 30)]
+LN10 = np.log(10.0)
+
+
+def elman_twin(layer, prev_word, h_prev):
+    return naive.hidden_forward(layer.U.astype(np.float64), layer.W, prev_word, h_prev,
+                                layer.kind)
+
+
+def class_twin(layer, s, target, d, hist, order):
+    return naive.log10_prob(s, layer.Oc, layer.Ow, layer.class_start, layer.word_class, target,
+                            d, hist, order)
+
+
+def tree_twin(layer, s, target, d, hist, order):
+    return naive.tree_log10_prob(s, layer.On, layer.path_start, layer.path_nodes,
+                                 layer.path_codes, target, d, hist, order)
+
+
+# spec class -> twin: hidden (layer, prev_word, h_prev) -> s; output (layer, s, target, d,
+# hist, order) -> log10 P
+TWINS = {"ElmanSpec": elman_twin, "ClassSoftmaxSpec": class_twin,
+         "HierarchicalSoftmaxSpec": tree_twin}
+PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES]
+
+
+def twin(spec):
+    return TWINS[type(spec).__name__]
+
+
+def test_every_registered_layer_has_a_twin():
+    for spec in (*layers.HIDDEN_SPECS, *layers.OUTPUT_SPECS):
+        assert type(spec).__name__ in TWINS, f"no NumPy twin for {type(spec).__name__}"
+
+
+def small_model(hidden, output, seed=3):
+    counts = np.array([40] + [int(60 / k) + 1 for k in range(1, len(WORDS))])
+    vocab, _ = Vocabulary.from_counts(WORDS, counts, 6)
+    config = ModelConfig(hidden=6, output=output, hidden_type=hidden, classes=6, direct=0.003)
+    model = Model.create(config, TrainConfig(rand_seed=seed), vocab)
+    rng = np.random.default_rng(seed)
+    for array in model.network.weights().values():     # away from rnnlm's tiny start
+        array[...] = rng.normal(0, 0.5, array.shape).astype(np.float32)
+    model.network.d[...] = rng.normal(0, 0.3, model.network.d.shape).astype(np.float32)
+    return model
+
+
+def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None):
+    """log10 P(target) after prev_word from h_prev, by the twins (weights: overrides)."""
+    weights = weights or {}
+    hidden = net.hidden._replace(**{k: v for k, v in weights.items() if k in net.hidden._fields})
+    output = net.output._replace(**{k: v for k, v in weights.items() if k in net.output._fields})
+    s = twin(net.hidden_spec)(hidden, prev_word, h_prev)
+    return twin(net.output_spec)(output, s, target, weights.get("d", net.d), hist,
+                                 net.maxent_order)
+
+
+def stream_start(net, prev_word, rng):
+    ws = net.workspace()
+    h_prev = rng.uniform(0.05, 0.95, net.hidden_size).astype(np.float32)
+    ws.start(h_prev)
+    ws.hist[:4] = [prev_word, 5, 9, 2]
+    return ws, h_prev, list(ws.hist)
+
+
+@pytest.mark.parametrize("hidden, output", PAIRS)
+def test_scores_equal_the_numpy_twin(hidden, output):
+    net = small_model(hidden, output).network
+    rng = np.random.default_rng(1)
+    for prev_word, target in [(3, 7), (0, 0), (12, 29), (-1, 4)]:
+        ws, h_prev, hist = stream_start(net, prev_word, rng)
+        (got,) = net.score(np.array([target], np.int32), ws)
+        assert got == pytest.approx(twin_log10_prob(net, prev_word, h_prev, target, hist),
+                                    abs=2e-5)
+
+
+@pytest.mark.parametrize("hidden, output", PAIRS)
+def test_next_word_probabilities_sum_to_one(hidden, output):
+    net = small_model(hidden, output).network
+    ws, _, _ = stream_start(net, 6, np.random.default_rng(2))
+    p = net.distribution(ws)
+    assert p.shape == (len(WORDS),) and np.all(p > 0)
+    assert p.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("hidden, output", PAIRS)
+def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output):
+    """One token of training (no BPTT, no L2, no clipping) moves every weight by
+    alpha * d ln P / d weight, the derivative taken by finite differences of the twins."""
+    alpha, prev_word, target = 0.5, 4, 11
+    net = small_model(hidden, output, seed=5).network
+    ws, h_prev, hist = stream_start(net, prev_word, np.random.default_rng(3))
+    before = {name: array.astype(np.float64) for name, array in net.weights().items()}
+    net.train(np.array([target], np.int32), ws, alpha, 0.0, 0.0, 10)
+    rng = np.random.default_rng(4)
+    for name, after in net.weights().items():
+        if name == "h_init":
+            continue
+        changed = np.argwhere(after != before[name])
+        assert changed.size, f"{name} was not updated"
+        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:8]]]
+
+        def ln_p(array, name=name):
+            weights = {**before, name: array}       # the point the step started from
+            return LN10 * twin_log10_prob(net, prev_word, h_prev, target, hist, weights)
+        numeric = naive.numeric_gradient(ln_p, before[name], indices)
+        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
+        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("hidden, output", PAIRS)
+def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output):
+    model = small_model(hidden, output)
+    path = str(tmp_path / "m.rnn")
+    model.save(path)
+    loaded = Model.load(path)
+    assert type(loaded.network.hidden) is type(model.network.hidden)
+    assert type(loaded.network.output) is type(model.network.output)
+    for name, array in model.network.weights().items():
+        np.testing.assert_array_equal(loaded.network.weights()[name], array, err_msg=name)
+    tokens = np.array([3, 9, 0, 14, 2, 0], np.int32)
+    scores = [m.network.score(tokens, m.network.workspace()) for m in (model, loaded)]
+    np.testing.assert_array_equal(*scores)
