@@ -13,24 +13,14 @@ steps kept by the span kernel: ``ring_ac`` (slots, H) hidden activations,
 ``ring_er`` (slots, H) output-derived hidden errors, ``ring_word`` (slots,) the
 input word of each step; ``head`` is the newest slot.
 """
-from collections import namedtuple
-
-from numba import types
 from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
+from .dispatch import LayerKernels
 
-Implementations = namedtuple("Implementations", "forward update_direct update_bptt")
-
-# layer type (a namedtuple class) -> its Implementations; each layer module adds itself
-KERNELS = {}
-
-
-def _kernels_of(layer):
-    """The kernels of the layer type ``layer`` (a Numba type, at compile time)."""
-    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in KERNELS:
-        return KERNELS[layer.instance_class]
-    raise TypeError(f"not a hidden layer: {layer}")
+# layer type -> its Implementations; each layer's kernel module adds itself
+KERNELS = LayerKernels("hidden", "forward update_direct update_bptt")
+Implementations = KERNELS.Implementations
 
 
 def forward(layer, prev_word, h_prev, s, work, fast):
@@ -54,14 +44,14 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
 
 @overload(forward, jit_options=JIT_OPTIONS)
 def _forward(layer, prev_word, h_prev, s, work, fast):
-    impl = _kernels_of(layer).forward
+    impl = KERNELS.of(layer).forward
     return lambda layer, prev_word, h_prev, s, work, fast: \
         impl(layer, prev_word, h_prev, s, work, fast)
 
 
 @overload(update_direct, jit_options=JIT_OPTIONS)
 def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    impl = _kernels_of(layer).update_direct
+    impl = KERNELS.of(layer).update_direct
     return lambda layer, prev_word, h_prev, s, e_hidden, work, alpha, l2: \
         impl(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2)
 
@@ -69,7 +59,7 @@ def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
 @overload(update_bptt, jit_options=JIT_OPTIONS)
 def _update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
                  work):
-    impl = _kernels_of(layer).update_bptt
+    impl = KERNELS.of(layer).update_bptt
     return lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff, \
         work: impl(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
                    work)

@@ -9,29 +9,21 @@ the layer's own kernel when it compiles the span kernel for that layer type,
 so the choice costs nothing per token.  Maxent scores are added by each layer
 from the shared hashed weight array ``d``.
 
-``work`` is an OutputScratch of per-stream buffers: int64 (MAX_ORDER,) hash
-and cursor arrays, and float32 p_class / p_word whose lengths the layer's spec
-gives (rnnlm_cli.layers).
+``work`` is the layer's per-stream scratch, made by its spec (rnnlm_cli.layers):
+for the class and tree softmax an OutputScratch of int64 (MAX_ORDER,) hash and
+cursor arrays and float32 p_class / p_word buffers.
 """
 from collections import namedtuple
 
-from numba import types
 from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
+from .dispatch import LayerKernels
 
 OutputScratch = namedtuple("OutputScratch", "class_hash word_hash scratch p_class p_word")
-Implementations = namedtuple("Implementations", "word_log10_prob train_word distribution")
-
-# layer type (a namedtuple class) -> its Implementations; each layer module adds itself
-KERNELS = {}
-
-
-def _kernels_of(layer):
-    """The kernels of the layer type ``layer`` (a Numba type, at compile time)."""
-    if isinstance(layer, types.BaseNamedTuple) and layer.instance_class in KERNELS:
-        return KERNELS[layer.instance_class]
-    raise TypeError(f"not an output layer: {layer}")
+# layer type -> its Implementations; each layer's kernel module adds itself
+KERNELS = LayerKernels("output", "word_log10_prob train_word distribution")
+Implementations = KERNELS.Implementations
 
 
 def word_log10_prob(layer, word, s, d, order, hist, work, fast):
@@ -55,7 +47,7 @@ def distribution(layer, s, d, order, hist, work, out, fast):
 
 @overload(word_log10_prob, jit_options=JIT_OPTIONS)
 def _word_log10_prob(layer, word, s, d, order, hist, work, fast):
-    impl = _kernels_of(layer).word_log10_prob
+    impl = KERNELS.of(layer).word_log10_prob
     return lambda layer, word, s, d, order, hist, work, fast: \
         impl(layer, word, s, d, order, hist, work, fast)
 
@@ -63,7 +55,7 @@ def _word_log10_prob(layer, word, s, d, order, hist, work, fast):
 @overload(train_word, jit_options=JIT_OPTIONS)
 def _train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff,
                 e_hidden, fast):
-    impl = _kernels_of(layer).train_word
+    impl = KERNELS.of(layer).train_word
     return lambda layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, \
         e_hidden, fast: impl(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay,
                              cutoff, e_hidden, fast)
@@ -71,6 +63,6 @@ def _train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, c
 
 @overload(distribution, jit_options=JIT_OPTIONS)
 def _distribution(layer, s, d, order, hist, work, out, fast):
-    impl = _kernels_of(layer).distribution
+    impl = KERNELS.of(layer).distribution
     return lambda layer, s, d, order, hist, work, out, fast: \
         impl(layer, s, d, order, hist, work, out, fast)

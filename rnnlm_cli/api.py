@@ -24,14 +24,14 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from . import model as stored
-from .config import DEFAULT_LAMBDA, EvalConfig, ModelConfig, TrainConfig
+from .config import EvalConfig, ModelConfig, RescoreOptions, SampleConfig, TrainConfig
 from .corpus import read_text
 from .errors import ConfigError
 from .evaluation import ArpaProbabilities, Evaluation, FileProbabilities, evaluate
 from .formats.nbest import Hypothesis, NbestList
 from .interop import load_model
-from .nbest import RescoreOptions, Rescorer
-from .sample import Sampler
+from .nbest import Rescorer
+from .sample import sample_lines
 from .score import PerplexityReport
 from .trainer import TrainingEvents, train_file
 
@@ -47,10 +47,11 @@ class Model(stored.Model):
     def of(cls, model: stored.Model) -> "Model":
         return cls(**{spec.name: getattr(model, spec.name) for spec in fields(model)})
 
-    def perplexity(self, text: Union[str, Sentences], *, independent: Optional[bool] = None,
-                   dynamic: float = 0.0, lm: Optional[str] = None, lm_prob: Optional[str] = None,
-                   lam: float = DEFAULT_LAMBDA, order: int = 0, unk: bool = False
-                   ) -> Evaluation:
+    def perplexity(self, text: Union[str, Sentences], *,
+                   independent: Optional[bool] = EvalConfig.independent,
+                   dynamic: float = EvalConfig.dynamic, lm: Optional[str] = None,
+                   lm_prob: Optional[str] = None, lam: float = EvalConfig.lam, order: int = 0,
+                   unk: bool = False) -> Evaluation:
         """``rnnlm eval`` of a text file (a path) or of sentences: the Evaluation whose
         ``as_dict()`` is eval's JSON and ``ppl`` its final perplexity.
 
@@ -84,8 +85,10 @@ class Model(stored.Model):
         return np.split(result.scores, ends)[:len(sentences)]
 
     def rescore(self, nbest_lists: Iterable, *, lm: Optional[str] = None,
-                lam: float = DEFAULT_LAMBDA, oov_penalty: float = RescoreOptions.oov_penalty,
-                carry_over: bool = False, threads: int = 1) -> list:
+                lam: float = RescoreOptions.lam,
+                oov_penalty: float = RescoreOptions.oov_penalty,
+                carry_over: bool = RescoreOptions.carry_over,
+                threads: int = RescoreOptions.threads) -> list:
         """``rnnlm nbest-rescore``'s scores: for each list (NbestList objects, or lists of
         hypotheses as strings or token lists), the log10 score of each hypothesis."""
         ngram = None
@@ -97,15 +100,10 @@ class Model(stored.Model):
         lists = (_nbest_list(i, hyps) for i, hyps in enumerate(nbest_lists))
         return [scores for _, scores in Rescorer(self, options).rescore(lists)]
 
-    def sample(self, n: int = 10, *, seed: int = 1, temperature: float = 1.0,
-               prefix: str = "", max_length: int = 200,
-               independent: Optional[bool] = None) -> list:
-        """``rnnlm sample``: ``n`` sentences as strings (the first continues ``prefix``)."""
-        sampler = Sampler(self, seed, temperature, independent)
-        start = prefix.split()
-        sampler.feed(start)
-        return [" ".join((start if i == 0 else []) + sentence)
-                for i, sentence in enumerate(sampler.sentences(n, max_length))]
+    def sample(self, n: int = SampleConfig.count, **options) -> list:
+        """``rnnlm sample``: ``n`` sentences as strings (the first continues ``prefix``);
+        options as SampleConfig's: seed, temperature, prefix, max_length, independent."""
+        return list(sample_lines(self, SampleConfig(count=n, **options)))
 
 
 def load(path: str, exp: str = "auto") -> Model:

@@ -18,7 +18,7 @@ RNNLM training papers):
     the mean over streams learns too slowly per epoch), and the L2 decay is
     spread so that an epoch decays as much as rnnlm's.
 
-The epoch loop, validation and learning-rate schedule are train.py's.  ``ops``
+The epoch loop, validation and learning-rate schedule are training.py's.  ``ops``
 is the backend: CpuOps here (NumPy + Numba) or the CUDA one
 (kernels/cuda/backend.py), with the same methods.
 """
@@ -236,3 +236,27 @@ def training_pass(net: Network, streams: Streams, ops, alpha: float, beta: float
             reported = done
     ops.end()
     return total
+
+
+def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
+    """A function running one epoch of mini-batch training of ``model`` (its
+    TrainConfig's -batch streams) on the CPU or the GPU; training.py's epoch loop
+    calls it.  ``on_progress`` may raise to stop the epoch.
+
+    The final hidden state of a batched pass is not a single stream's, so the
+    state kept for scoring is the epoch start state, as after a validation pass.
+    """
+    cfg, config, net = model.train_config, model.config, model.network
+    if not net.hidden_spec.minibatch:
+        net.hidden_spec.not_supported("-batch and --device cuda (mini-batch training)")
+    streams = Streams(tokens, cfg.batch, net.independent)
+    if device == "cuda":
+        from .kernels.cuda.backend import CudaOps
+        ops = CudaOps(net)
+    else:
+        ops = CpuOps(net)
+
+    def run() -> float:
+        return training_pass(net, streams, ops, model.state.alpha, cfg.beta,
+                             cfg.gradient_cutoff, config.bptt, config.bptt_block, on_progress)
+    return run

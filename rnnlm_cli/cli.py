@@ -18,7 +18,6 @@ from .cli_ngram import ngram_count
 from .cli_sample import sample
 from .cli_train import train
 from .errors import RnnlmError
-from .textio import use_text_encoding
 from .version import __version__
 
 class RnnlmGroup(click.Group):
@@ -33,7 +32,6 @@ class RnnlmGroup(click.Group):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         if args is None:
             args = sys.argv[1:]
-        use_text_encoding("utf-8")     # until a command's --encoding says otherwise
         try:
             from . import cli_dropin
             if cli_dropin.is_dropin(args, self.commands):

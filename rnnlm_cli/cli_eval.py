@@ -10,7 +10,8 @@ import click
 
 from .device import scoring_exp
 from .config import EvalConfig
-from .options import QUIET_HELP, device_option, encoding_options, exp_option, flag_names
+from .options import (QUIET_HELP, chosen_encoding, device_option, encoding_options, exp_option,
+                      flag_names)
 
 
 @click.command(name="eval")
@@ -60,15 +61,16 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
                                "runs on the CPU")
     if device == "cuda" and dynamic > 0:
         raise click.UsageError("-dynamic is CPU-only (it trains word by word)")
+    encoding = chosen_encoding()
     if not model_path:
         _eval_ngram(lm_path, test_path, order, unk, 0 if debug is None else debug,
-                    output_format or "srilm", quiet)
+                    output_format or "srilm", quiet, encoding)
         return
     config = EvalConfig(independent=independent, dynamic=dynamic, lam=lam, device=device)
     with _rereadable(test_path, bool(lm_path)) as readable:
-        _eval_rnn(model_path, readable, test_path, config, _other_lm(lm_path, lm_prob, order,
-                                                                     unk, readable),
-                  1 if debug is None else debug, output_format or "rnnlm", exp, quiet)
+        other_lm = _other_lm(lm_path, lm_prob, order, unk, readable, encoding)
+        _eval_rnn(model_path, readable, test_path, config, other_lm,
+                  1 if debug is None else debug, output_format or "rnnlm", exp, quiet, encoding)
 
 
 @contextlib.contextmanager
@@ -85,36 +87,37 @@ def _rereadable(path, needed):
         yield spool.name
 
 
-def _other_lm(lm_path, lm_prob, order, unk, test_path):
+def _other_lm(lm_path, lm_prob, order, unk, test_path, encoding):
     """The other LM of an interpolation (evaluation.ArpaProbabilities or
     FileProbabilities), or None."""
     from .evaluation import ArpaProbabilities, FileProbabilities
     if lm_prob:
-        return FileProbabilities(lm_prob)
+        return FileProbabilities(lm_prob, encoding)
     if lm_path:
         from .ngram.arpa import read_arpa
-        return ArpaProbabilities(read_arpa(lm_path, order, unk), test_path, order, unk)
+        return ArpaProbabilities(read_arpa(lm_path, order, unk, encoding), test_path, order,
+                                 unk, encoding)
     return None
 
 
-def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet):
+def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet, encoding):
     from .ngram.arpa import read_arpa
     from .ngram.ppl import perplexity
     from .signature import ngram_fields, signature
 
-    model = read_arpa(lm_path, order, unk)
+    model = read_arpa(lm_path, order, unk, encoding)
     if not unk and not quiet and model.has_unknown_word_probability():
         click.echo(f"{lm_path}: warning: non-zero probability for <unk> in closed-vocabulary LM",
                    err=True)
     stamp = signature(ngram_fields(model, unk))
     if output_format == "json":
-        stats = perplexity(model, test_path, order)
+        stats = perplexity(model, test_path, order, encoding=encoding)
         result = stats.as_dict()
         result.update(file=test_path, model=lm_path, signature=stamp)
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
     else:
-        perplexity(model, test_path, order, debug, sys.stdout)
+        perplexity(model, test_path, order, debug, sys.stdout, encoding)
         _report_signature(stamp, quiet)
 
 
@@ -125,7 +128,7 @@ def _report_signature(stamp: str, quiet: bool):
 
 
 def _eval_rnn(model_path, test_path, shown, config: EvalConfig, other_lm, debug, output_format,
-              exp, quiet):
+              exp, quiet, encoding):
     from .corpus import read_text
     from .evaluation import evaluate
     from .interop import load_model
@@ -137,7 +140,7 @@ def _eval_rnn(model_path, test_path, shown, config: EvalConfig, other_lm, debug,
     if config.device == "cuda" and not independent:
         raise click.UsageError("--device cuda scores sentences independently: give "
                                "-independent (or use a model trained with -independent)")
-    corpus = read_text(test_path, model.vocab)
+    corpus = read_text(test_path, model.vocab, encoding=encoding)
     corpus.path = shown
     result = evaluate(model, corpus, config, other_lm)
     out = sys.stdout

@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from .config import DEFAULT_LAMBDA
+from .config import RescoreOptions
 from .device import scoring_exp
-from .options import device_option, encoding_options, exp_option, flag_names
+from .options import chosen_encoding, device_option, encoding_options, exp_option, flag_names
 
 
 @click.command(name="nbest-rescore")
@@ -43,17 +43,21 @@ from .options import device_option, encoding_options, exp_option, flag_names
 @click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
               help="probabilities of another LM, one per token of the lists (words and "
                    "</s>), rnnlm's -lm-prob")
-@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=DEFAULT_LAMBDA,
-              show_default=True, help="with -lm or -lm-prob: weight of the RNN")
-@click.option(*flag_names("oov-penalty"), "oov_penalty", type=float, default=-5.0,
+@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1),
+              default=RescoreOptions.lam, show_default=True,
+              help="with -lm or -lm-prob: weight of the RNN")
+@click.option(*flag_names("oov-penalty"), "oov_penalty", type=float,
+              default=RescoreOptions.oov_penalty,
               show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
 @click.option(*flag_names("carry-over"), "carry_over", is_flag=True,
               help="rnnlm's mode: a list starts from the state after the previous list's "
                    "first hypothesis (default: every hypothesis independently)")
-@click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
+@click.option(*flag_names("threads"), "threads", type=click.IntRange(1),
+              default=RescoreOptions.threads,
               show_default=True, help="score batches of lists on this many threads "
                                       "(output order is kept)")
-@click.option(*flag_names("batch"), "batch", type=click.IntRange(1), default=256,
+@click.option(*flag_names("batch"), "batch", type=click.IntRange(1),
+              default=RescoreOptions.batch_hypotheses,
               show_default=True, help="hypotheses scored together")
 @exp_option
 @device_option
@@ -67,9 +71,10 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     from .errors import ConfigError
     from .formats import nbest as formats
     from .interop import load_model
-    from .nbest import RescoreOptions, Rescorer, best_hypothesis
+    from .nbest import Rescorer, best_hypothesis
     from .progress import WordProgress
 
+    encoding = chosen_encoding()
     if bool(nbest_path) == bool(nbest_files):
         raise ConfigError("give one of -nbest FILE or -nbest-files LIST")
     if lm_path and lm_prob:
@@ -77,14 +82,14 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if nbest_files:
         fmt = "srilm"
     elif fmt == "auto":
-        fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path)
+        fmt = "rnnlm" if nbest_path == "-" else formats.detect(nbest_path, encoding)
     if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
         raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
                           "carry their own scores")
     other_probs = None
     if lm_prob:
         from .interpolate import probabilities_from_file
-        other_probs = probabilities_from_file(lm_prob, None)
+        other_probs = probabilities_from_file(lm_prob, None, encoding)
     if device == "cuda" and carry_over:
         raise ConfigError("--device cuda scores hypotheses independently; -carry-over is "
                           "CPU-only")
@@ -94,15 +99,16 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     ngram = None
     if lm_path:
         from .ngram.arpa import read_arpa
-        ngram = read_arpa(lm_path)
+        ngram = read_arpa(lm_path, encoding=encoding)
     if nbest_files:
         from .textio import text_lines
-        paths = [line.strip() for _, line in text_lines(nbest_files) if line.strip()]
-        lists = (formats.read_srilm(path, key=path) for path in paths)
+        paths = [line.strip() for _, line in text_lines(nbest_files, encoding) if line.strip()]
+        lists = (formats.read_srilm(path, path, encoding) for path in paths)
     else:
         lists = formats.read_lists(nbest_path, fmt,
-                                   formats.read_costs(ac_cost) if ac_cost else None,
-                                   formats.read_costs(lm_cost) if lm_cost else None)
+                                   formats.read_costs(ac_cost, encoding) if ac_cost else None,
+                                   formats.read_costs(lm_cost, encoding) if lm_cost else None,
+                                   encoding)
     rescorer = Rescorer(model, RescoreOptions(carry_over, oov_penalty, lam, ngram, other_probs,
                                               batch, threads, device))
     out = sys.stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .errors import ConfigError
-from .options import encoding_options, flag_names
+from .options import chosen_encoding, encoding_options, flag_names
 
 ORDERS = range(1, 10)
 METHOD_FLAGS = {
@@ -86,21 +86,22 @@ def ngram_count(**options):
     from .ngram.vocab import NgramVocab
 
     quiet = options.pop("quiet")
+    encoding = chosen_encoding()
     order = options["order"]
     if bool(options["text"]) == bool(options["read"]):
         raise ConfigError("give one of -text or -read")
     vocab = NgramVocab(unk_is_word=options["unk"], unk_token=options["map_unk"],
                        to_lower=options["tolower"])
     if options["vocab"]:
-        vocab.read_vocab_file(options["vocab"])
+        vocab.read_vocab_file(options["vocab"], encoding)
     if options["text"]:
-        counts = count_text(options["text"], vocab, order)
+        counts = count_text(options["text"], vocab, order, encoding)
     else:
-        counts = read_counts(options["read"], vocab, order, options["limit_vocab"])
+        counts = read_counts(options["read"], vocab, order, options["limit_vocab"], encoding)
     written = False
     for k in ORDERS:
         if options[f"write{k}"]:
-            with text_output(options[f"write{k}"]) as handle:
+            with text_output(options[f"write{k}"], encoding) as handle:
                 write_counts(counts, handle, only_order=k)
             written = True
     if options["lm"]:
@@ -109,15 +110,15 @@ def ngram_count(**options):
         if not quiet:
             for note in notes:
                 click.echo(note, err=True)
-        with text_output(options["lm"]) as handle:
+        with text_output(options["lm"], encoding) as handle:
             write_arpa(model, handle)
         written = True
     if options["write_vocab"]:
-        with text_output(options["write_vocab"]) as handle:
+        with text_output(options["write_vocab"], encoding) as handle:
             handle.write("".join(w + "\n" for w in sorted(vocab.words)))
         written = True
     if options["write"] or not written:
-        with text_output(options["write"] or "-") as handle:
+        with text_output(options["write"] or "-", encoding) as handle:
             write_counts(counts, handle, only_order=options["write_order"])
 
 

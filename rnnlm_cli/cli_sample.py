@@ -5,27 +5,30 @@ import sys
 
 import click
 
+from .config import SampleConfig
 from .options import encoding_options, exp_option, flag_names
 
 
 @click.command()
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="model file")
-@click.option(*flag_names("n"), "count", type=click.IntRange(1), default=10,
+@click.option(*flag_names("n"), "count", type=click.IntRange(1), default=SampleConfig.count,
               show_default=True, help="number of sentences")
 @click.option(*flag_names("words"), "words", type=click.IntRange(1),
               help="instead of sentences, this many tokens (</s> as a line break), "
                    "like rnnlm's -gen")
-@click.option(*flag_names("seed"), "seed", type=click.IntRange(0), default=1, show_default=True,
-              help="random seed")
+@click.option(*flag_names("seed"), "seed", type=click.IntRange(0), default=SampleConfig.seed,
+              show_default=True, help="random seed")
 @click.option(*flag_names("temperature"), "temperature", type=click.FloatRange(min=0,
-              min_open=True), default=1.0, show_default=True,
+              min_open=True), default=SampleConfig.temperature, show_default=True,
               help="sample from p^(1/T): below 1 sharper, above 1 flatter")
-@click.option(*flag_names("prefix"), "prefix", default="", metavar="WORDS",
+@click.option(*flag_names("prefix"), "prefix", default=SampleConfig.prefix, metavar="WORDS",
               help="continue this text (its words start the first sentence)")
-@click.option(*flag_names("max-length"), "max_length", type=click.IntRange(1), default=200,
+@click.option(*flag_names("max-length"), "max_length", type=click.IntRange(1),
+              default=SampleConfig.max_length,
               show_default=True, help="cut a sentence that reaches this many words")
-@click.option(*flag_names("independent"), "independent", is_flag=True, default=None,
+@click.option(*flag_names("independent"), "independent", is_flag=True,
+              default=SampleConfig.independent,
               help="start every sentence from the sentence-start state "
                    "(default: as the model was trained)")
 @exp_option
@@ -33,22 +36,23 @@ from .options import encoding_options, exp_option, flag_names
 def sample(model_path, count, words, seed, temperature, prefix, max_length, independent, exp):
     """Generate text from an RNN model, one sentence per line."""
     from .interop import load_model
-    from .sample import Sampler
+    from .sample import Sampler, sample_lines
 
-    sampler = Sampler(load_model(model_path, exp), seed, temperature, independent)
+    model = load_model(model_path, exp)
+    out = sys.stdout
+    if not words:
+        config = SampleConfig(count, seed, temperature, prefix, max_length, independent)
+        out.writelines(line + "\n" for line in sample_lines(model, config))
+        return
+    sampler = Sampler(model, seed, temperature, independent)
     start = prefix.split()
     sampler.feed(start)
-    out = sys.stdout
-    if words:
-        line = list(start)
-        for token in sampler.tokens(words):
-            if token == "</s>":
-                out.write(" ".join(line) + "\n")
-                line = []
-            else:
-                line.append(token)
-        if line:
+    line = list(start)
+    for token in sampler.tokens(words):
+        if token == "</s>":
             out.write(" ".join(line) + "\n")
-        return
-    for i, sentence in enumerate(sampler.sentences(count, max_length)):
-        out.write(" ".join((start if i == 0 else []) + sentence) + "\n")
+            line = []
+        else:
+            line.append(token)
+    if line:
+        out.write(" ".join(line) + "\n")

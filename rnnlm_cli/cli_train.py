@@ -8,9 +8,9 @@ import click
 
 from .config import ModelConfig, TrainConfig
 from .device import require_cuda
-from .options import (QUIET_HELP, config_options, device_option, encoding_options, flag_names,
-                      layer_shortcut_options, take_config, take_layer_shortcuts,
-                      train_exp_option)
+from .options import (QUIET_HELP, chosen_encoding, config_options, device_option,
+                      encoding_options, flag_names, layer_shortcut_options, take_config,
+                      take_layer_shortcuts, train_exp_option)
 
 
 @click.command()
@@ -74,7 +74,8 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
                                         f"rnnlm train: {message}", err=True)))
         try:
             model = train_file(model_path, train_path, valid_path, model_config, train_config,
-                               fast_exp=exp == "rnnlm", device=device, events=events)
+                               fast_exp=exp == "rnnlm", device=device, events=events,
+                               encoding=chosen_encoding())
         except TrainingInterrupted as exc:
             exc.exit_code = 128 + stop.signal_number
             raise

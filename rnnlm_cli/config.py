@@ -127,6 +127,32 @@ class EvalConfig:
     device: str = "cpu"
 
 
+@dataclass
+class RescoreOptions:
+    """How N-best lists are rescored (nbest-rescore's options; rnnlm_cli.nbest)."""
+
+    carry_over: bool = False
+    oov_penalty: float = -5.0            # log10 score of a word unknown to both models
+    lam: float = DEFAULT_LAMBDA
+    ngram: Optional[object] = None       # ngram.model.BackoffModel
+    other_probs: Optional[object] = None  # rnnlm's -lm-prob: one probability per token
+    batch_hypotheses: int = 256
+    threads: int = 1
+    device: str = "cpu"                  # cuda: batches scored on the GPU (independent mode)
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """How text is sampled (rnnlm sample's options)."""
+
+    count: int = 10                      # sentences
+    seed: int = 1
+    temperature: float = 1.0
+    prefix: str = ""
+    max_length: int = 200                # words; a longer sentence is cut
+    independent: Optional[bool] = None   # None: as the model was trained
+
+
 def _check(condition: bool, message: str):
     if not condition:
         raise ConfigError(message)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .textio import split_words, text_lines
+from .textio import UTF8, TextEncoding, split_words, text_lines
 from .vocab import SENTENCE_END, Vocabulary
 
 
@@ -33,7 +33,8 @@ class Corpus:
         return int(self.tokens.shape[0]) - self.sentences
 
 
-def read_training_text(path: str, n_classes: int, old_classes: bool = False):
+def read_training_text(path: str, n_classes: int, old_classes: bool = False,
+                       encoding: TextEncoding = UTF8):
     """Build the vocabulary from a training file and encode it in one pass.
 
     Returns (Vocabulary, Corpus).  Ids are first assigned in first-occurrence
@@ -43,7 +44,7 @@ def read_training_text(path: str, n_classes: int, old_classes: bool = False):
     counts = array("q", [0])
     ids = array("i")
     sentences = 0
-    for _, line in text_lines(path):
+    for _, line in text_lines(path, encoding):
         for word in split_words(line):
             index = provisional.get(word)
             if index is None:
@@ -66,12 +67,13 @@ def read_training_text(path: str, n_classes: int, old_classes: bool = False):
     return vocab, Corpus(path, tokens, sentences)
 
 
-def read_text(path: str, vocab: Vocabulary, role: str = "test") -> Corpus:
+def read_text(path: str, vocab: Vocabulary, role: str = "test",
+              encoding: TextEncoding = UTF8) -> Corpus:
     """Encode a file with a fixed vocabulary (OOV = -1)."""
     index = vocab.index
     ids = array("i")
     sentences = 0
-    for _, line in text_lines(path):
+    for _, line in text_lines(path, encoding):
         ids.extend([index.get(word, -1) for word in split_words(line)])
         ids.append(0)
         sentences += 1

@@ -20,27 +20,30 @@ from .interpolate import (InterpolationReport, interpolate, probabilities_from_a
 from .model import Model
 from .score import PerplexityReport, score_corpus
 from .signature import digest_bytes, ngram_fields, rnn_fields, signature
+from .textio import UTF8, TextEncoding
 
 
 class ArpaProbabilities:
     """P of every token of a text under an ARPA model (``ngram.model.BackoffModel``)."""
 
-    def __init__(self, model, text_path: str, order: int = 0, unk: bool = False):
+    def __init__(self, model, text_path: str, order: int = 0, unk: bool = False,
+                 encoding: TextEncoding = UTF8):
         self.model, self.text_path, self.order, self.unk = model, text_path, order, unk
+        self.encoding = encoding
 
     def __call__(self, tokens: int):
-        return (probabilities_from_arpa(self.model, self.text_path, self.order),
+        return (probabilities_from_arpa(self.model, self.text_path, self.order, self.encoding),
                 ngram_fields(self.model, self.unk))
 
 
 class FileProbabilities:
     """rnnlm's -lm-prob: one probability per token of the text, from a file."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, encoding: TextEncoding = UTF8):
+        self.path, self.encoding = path, encoding
 
     def __call__(self, tokens: int):
-        probabilities = probabilities_from_file(self.path, tokens)
+        probabilities = probabilities_from_file(self.path, tokens, self.encoding)
         return probabilities, [("lmprob", digest_bytes(probabilities))]
 
 

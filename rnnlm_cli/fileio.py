@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 from .errors import RnnlmError
-from .textio import text_encoding
+from .textio import UTF8, TextEncoding
 
 
 @contextlib.contextmanager
@@ -72,7 +72,7 @@ def _remove_quietly(path: str):
 
 
 @contextlib.contextmanager
-def text_output(path: str):
+def text_output(path: str, chosen: TextEncoding = UTF8):
     """A text handle for ``path``: stdout for ``-``, gzip for ``.gz``, else atomic."""
     if path == "-":
         yield sys.stdout
@@ -81,7 +81,6 @@ def text_output(path: str):
     with atomic_output(path) as raw:
         compressed = path.endswith(".gz")
         binary = gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) if compressed else raw
-        chosen = text_encoding()
         handle = io.TextIOWrapper(binary, encoding=chosen.encoding, errors=chosen.errors,
                                   newline="\n")
         yield handle

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .textio import split_words, text_lines
+from .textio import UTF8, TextEncoding, split_words, text_lines
 
 RNN_OOV_LOG10 = -8.0
 
@@ -83,13 +83,13 @@ def _float32_running_sum(values: np.ndarray) -> float:
     return float(np.add.accumulate(values.astype(np.float32))[-1])
 
 
-def probabilities_from_file(path: str, tokens) -> np.ndarray:
+def probabilities_from_file(path: str, tokens, encoding: TextEncoding = UTF8) -> np.ndarray:
     """rnnlm's -lm-prob file: the first field of each line is a linear probability.
 
     ``tokens`` (if not None) is the number of probabilities the text needs.
     """
     values = array("d")
-    for number, line in text_lines(path):
+    for number, line in text_lines(path, encoding):
         fields = line.split()
         if not fields:
             continue
@@ -104,7 +104,8 @@ def probabilities_from_file(path: str, tokens) -> np.ndarray:
     return np.frombuffer(values, dtype=np.float64).copy()
 
 
-def probabilities_from_arpa(model, path: str, order: int = 0) -> np.ndarray:
+def probabilities_from_arpa(model, path: str, order: int = 0,
+                            encoding: TextEncoding = UTF8) -> np.ndarray:
     """P_other of every RNN token of ``path`` (words and the </s> of each line).
 
     Lines are read as the RNN reads them (a blank line is a lone </s>), each
@@ -112,7 +113,7 @@ def probabilities_from_arpa(model, path: str, order: int = 0) -> np.ndarray:
     """
     vocab = model.vocab
     ids, starts = array("q"), array("q")
-    for _, line in text_lines(path):
+    for _, line in text_lines(path, encoding):
         starts.append(len(ids))
         ids.append(vocab.START)
         ids.extend([vocab.lookup(w) for w in split_words(line)])

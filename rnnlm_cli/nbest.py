@@ -15,28 +15,15 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator
 
 import numpy as np
 
-from .config import DEFAULT_LAMBDA
+from .config import RescoreOptions
 from .batch import nbest_context, score_sentences_flat, sentence_start_state
 from .formats.nbest import NbestList
 from .errors import InputError
 from .model import Model
-
-
-@dataclass
-class RescoreOptions:
-    carry_over: bool = False
-    oov_penalty: float = -5.0
-    lam: float = DEFAULT_LAMBDA
-    ngram: Optional[object] = None       # ngram.model.BackoffModel
-    other_probs: Optional[np.ndarray] = None   # rnnlm's -lm-prob: one probability per token
-    batch_hypotheses: int = 256
-    threads: int = 1
-    device: str = "cpu"                  # cuda: batches scored on the GPU (independent mode)
 
 
 class Rescorer:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import layers
 from .config import ModelConfig
-from .kernels import crand, maxent, output, sgd
+from .kernels import crand, maxent, sgd
 from .vocab import Vocabulary
 
 CORE_WEIGHTS = ("d", "h_init")
@@ -180,10 +180,7 @@ class Workspace:
         self.e_hidden = np.zeros(size_h, np.float32)
         self.hist = np.zeros(maxent.MAX_ORDER, np.int32)
         self.counters = np.zeros(2, np.int64)
-        size_a, size_b = net.output_spec.scratch_sizes(net.output)
-        self.work = output.OutputScratch(
-            *(np.zeros(maxent.MAX_ORDER, np.int64) for _ in range(3)),
-            np.zeros(size_a, np.float32), np.zeros(size_b, np.float32))
+        self.work = net.output_spec.scratch(net.output)
         self.hwork = net.hidden_spec.scratch(net.hidden, bptt_steps)
         self.ring_word = np.zeros(slots, np.int32)
         self.ring_ac = np.zeros((slots, size_h), np.float32)

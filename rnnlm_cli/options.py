@@ -13,7 +13,7 @@ import click
 
 from . import layers
 from .errors import ConfigError
-from .textio import use_text_encoding
+from .textio import UTF8, TextEncoding
 
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
@@ -101,17 +101,26 @@ def device_option(command):
              "sentences in batches and trains with the mini-batch algorithm)")(command)
 
 
+def chosen_encoding() -> TextEncoding:
+    """The text encoding the running command's --encoding/--errors chose (UTF-8 strict
+    by default); the command passes it to every text reader and writer it calls."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("rnnlm.text", UTF8) if ctx is not None else UTF8
+
+
 def encoding_options(command):
     """--encoding and --errors: how the command's text files and standard output are
-    decoded and encoded (rnnlm_cli.textio); applied while the options are parsed."""
+    decoded and encoded (rnnlm_cli.textio); checked while the options are parsed,
+    then read with chosen_encoding()."""
     def apply(ctx, param, value):
         ctx.meta[f"rnnlm.{param.name}"] = value
         encoding = ctx.meta.get("rnnlm.encoding", "utf-8")
         errors = ctx.meta.get("rnnlm.errors", "strict")
         try:
-            chosen = use_text_encoding(encoding, errors)
+            chosen = TextEncoding.named(encoding, errors)
         except ConfigError as exc:
             raise click.BadParameter(str(exc), ctx, param) from None
+        ctx.meta["rnnlm.text"] = chosen
         if chosen.encoding != "utf-8" or chosen.errors != "strict":
             reconfigure = getattr(sys.stdout, "reconfigure", None)
             if reconfigure is not None:

@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from .config import SampleConfig
 from .model import Model
 from .network import SENTENCE_START_HIDDEN, Workspace
 
@@ -61,3 +62,13 @@ class Sampler:
         """``count`` tokens, </s> included (rnnlm's -gen)."""
         for _ in range(count):
             yield self.words[self.next_word()]
+
+
+def sample_lines(model: Model, config: SampleConfig = SampleConfig()) -> Iterator[str]:
+    """``config.count`` sampled sentences as text lines, the first continuing the prefix
+    (rnnlm sample's output)."""
+    sampler = Sampler(model, config.seed, config.temperature, config.independent)
+    start = config.prefix.split()
+    sampler.feed(start)
+    for i, sentence in enumerate(sampler.sentences(config.count, config.max_length)):
+        yield " ".join((start if i == 0 else []) + sentence)

@@ -1,9 +1,9 @@
 """Opening text inputs: paths, ``-`` for stdin, ``.gz`` files; clear errors.
 
-Text is UTF-8 unless the command line says otherwise (``--encoding``,
-``--errors replace``): the choice holds for every text file a command reads and
-writes (corpora, N-best lists, vocabularies, counts, ARPA files, standard output);
-model files are binary and unaffected.
+Text is UTF-8 unless the caller passes another ``TextEncoding`` (the command
+line's ``--encoding``, ``--errors replace``): a command hands its choice to every
+reader and writer of text files (corpora, N-best lists, vocabularies, counts,
+ARPA files); model files are binary and unaffected.
 """
 from __future__ import annotations
 
@@ -26,29 +26,23 @@ class TextEncoding:
     def name(self) -> str:
         return "UTF-8" if self.encoding == "utf-8" else self.encoding
 
+    @classmethod
+    def named(cls, encoding: str, errors: str = "strict") -> "TextEncoding":
+        """The encoding called ``encoding`` (with ``errors``: strict or replace), checked."""
+        try:
+            canonical = codecs.lookup(encoding).name
+        except LookupError:
+            raise ConfigError(f"unknown text encoding {encoding!r}") from None
+        if _ASCII_PROBE.encode(canonical, "replace") != _ASCII_PROBE.encode("ascii"):
+            raise ConfigError(f"encoding {encoding!r} does not write newlines and spaces as "
+                              "ASCII does; convert the text first (iconv -t UTF-8)")
+        return cls(canonical, errors)
 
-_text_encoding = TextEncoding()
+
+UTF8 = TextEncoding()
 # Lines are cut at b"\n" before decoding, and words at spaces and tabs: an encoding
 # must spell these as ASCII does (UTF-16 and UTF-32 do not).
 _ASCII_PROBE = "\n\t </s> <unk>"
-
-
-def use_text_encoding(encoding: str, errors: str = "strict") -> TextEncoding:
-    """Make ``encoding`` (with ``errors``: strict or replace) the process's text encoding."""
-    global _text_encoding
-    try:
-        canonical = codecs.lookup(encoding).name
-    except LookupError:
-        raise ConfigError(f"unknown text encoding {encoding!r}") from None
-    if _ASCII_PROBE.encode(canonical, "replace") != _ASCII_PROBE.encode("ascii"):
-        raise ConfigError(f"encoding {encoding!r} does not write newlines and spaces as ASCII "
-                          "does; convert the text first (iconv -t UTF-8)")
-    _text_encoding = TextEncoding(canonical, errors)
-    return _text_encoding
-
-
-def text_encoding() -> TextEncoding:
-    return _text_encoding
 
 
 def open_binary(path: str) -> BinaryIO:
@@ -71,7 +65,7 @@ def open_binary(path: str) -> BinaryIO:
 CHUNK_BYTES = 16 << 20
 
 
-def text_lines(path: str) -> Iterator[tuple[int, str]]:
+def text_lines(path: str, encoding: TextEncoding = UTF8) -> Iterator[tuple[int, str]]:
     """Yield (line number, line) with CR and the newline removed.
 
     The file is decoded in large chunks (cut at line ends), which is much faster
@@ -89,7 +83,7 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
             data = pending + chunk
             if not chunk:
                 if data:
-                    for line in _decode(data, path, number).split("\n"):
+                    for line in _decode(data, path, number, encoding).split("\n"):
                         number += 1
                         yield number, line
                 return
@@ -98,7 +92,7 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
                 pending = data
                 continue
             pending = data[cut + 1:]
-            lines = _decode(data[:cut], path, number).split("\n")
+            lines = _decode(data[:cut], path, number, encoding).split("\n")
             for line in lines:
                 number += 1
                 yield number, line
@@ -109,8 +103,8 @@ def text_lines(path: str) -> Iterator[tuple[int, str]]:
             handle.close()
 
 
-def _decode(data: bytes, path: str, lines_before: int) -> str:
-    text = decode_bytes(data, path, lines_before + 1)
+def _decode(data: bytes, path: str, lines_before: int, encoding: TextEncoding) -> str:
+    text = decode_bytes(data, path, lines_before + 1, encoding)
     if lines_before == 0 and text.startswith("\ufeff"):
         text = text[1:]             # a byte-order mark some editors write first
     if "\0" in text:
@@ -119,10 +113,9 @@ def _decode(data: bytes, path: str, lines_before: int) -> str:
     return text.replace("\r", "") if "\r" in text else text
 
 
-def decode_bytes(data: bytes, path: str, first_line: int) -> str:
+def decode_bytes(data: bytes, path: str, first_line: int, chosen: TextEncoding = UTF8) -> str:
     """``data`` (whole lines, the first numbered ``first_line``) in the text encoding;
     an undecodable byte is an error naming its line, unless errors are replaced."""
-    chosen = _text_encoding
     try:
         return data.decode(chosen.encoding, chosen.errors)
     except UnicodeDecodeError as exc:

@@ -14,6 +14,7 @@ from .config import ModelConfig, TrainConfig
 from .corpus import read_text
 from .errors import ConfigError
 from .model import Model
+from .textio import UTF8, TextEncoding
 from .training import EpochReport, Supervision, open_or_create, train
 
 
@@ -36,7 +37,8 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
                device: str = "cpu", events: TrainingEvents = TrainingEvents(),
                load: Callable[[str], Model] = Model.load,
                save: Callable[[Model, str], None] = Model.save,
-               resume_overrides: Optional[dict] = None) -> Model:
+               resume_overrides: Optional[dict] = None,
+               encoding: TextEncoding = UTF8) -> Model:
     """Train the model at ``model_path`` (created from the texts, or resumed: an existing
     file keeps its own architecture and options) and return it.
 
@@ -44,21 +46,21 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     0.4b's format); ``resume_overrides`` are training options that win over the
     file's when resuming (rnnlm takes some from the command line), the key
     ``alpha`` also setting the current rate.  ``fast_exp``: a new model trains
-    and scores with rnnlm 0.4b's approximate exponential.
+    and scores with rnnlm 0.4b's approximate exponential.  ``encoding``: of the texts.
     """
     if device == "cuda" and fast_exp:
         raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
                           "exponential")
     model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config,
-                                            load, fast_exp)
+                                            load, fast_exp, encoding)
     if resume_overrides is not None and resumed:
         _override(model, resume_overrides)
         if corpus is None:
-            corpus = read_text(train_path, model.vocab, role="training")
+            corpus = read_text(train_path, model.vocab, "training", encoding)
     events.opened(model, 0 if corpus is None else int(corpus.tokens.size), resumed)
     if model.state.finished:
         return model
-    valid = read_text(valid_path, model.vocab, role="validation") if valid_path else None
+    valid = read_text(valid_path, model.vocab, "validation", encoding) if valid_path else None
     model.state.valid_file = valid_path or ""
 
     def epoch_done(report: EpochReport):

@@ -26,6 +26,7 @@ from .errors import ConfigError, RnnlmError
 from .model import Checkpoint, Model
 from .network import EPOCH_START_HIDDEN
 from .score import entropy_bits
+from .textio import UTF8, TextEncoding
 
 CHUNK_TOKENS = 16384
 MAX_NUMERICAL_FAULTS = 3    # consecutive NaN/inf epochs before training gives up
@@ -84,7 +85,8 @@ class Supervision:
 
 def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
                    train_config: TrainConfig, load: Callable[[str], Model] = Model.load,
-                   fast_exp: bool = False) -> tuple[Model, Optional[Corpus], bool]:
+                   fast_exp: bool = False, encoding: TextEncoding = UTF8
+                   ) -> tuple[Model, Optional[Corpus], bool]:
     """The model to train and the encoded training text; True if resuming.
 
     An existing model file is resumed with the architecture, vocabulary and
@@ -97,8 +99,9 @@ def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
         model = load(model_path)
         if model.state.finished:
             return model, None, True
-        return model, read_text(train_path, model.vocab, role="training"), True
-    vocab, corpus = read_training_text(train_path, model_config.classes, model_config.old_classes)
+        return model, read_text(train_path, model.vocab, "training", encoding), True
+    vocab, corpus = read_training_text(train_path, model_config.classes, model_config.old_classes,
+                                       encoding)
     model = Model.create(model_config, train_config, vocab, fast_exp)
     model.state.train_file, model.state.train_words = train_path, int(corpus.tokens.size)
     return model, corpus, False
@@ -154,7 +157,12 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             model.checkpoint = None
 
     if batched:
-        run_pass = _batched_pass(model, tokens, device, on_progress, supervision)
+        from .batch_train import batched_epoch
+
+        def progress(done: int, total: int):
+            _raise_if_stopped(model, supervision)
+            on_progress(done, total)
+        run_pass = batched_epoch(model, tokens, device, progress)
     else:
         def run_pass():
             nonlocal resume
@@ -327,35 +335,6 @@ def _raise_if_stopped(model: Model, supervision: Supervision):
         raise TrainingInterrupted(f"stopped during epoch {model.state.epochs_done + 1}; the "
                                   "model file holds the previous epoch: run the same command "
                                   "to resume (the epoch restarts)")
-
-
-def _batched_pass(model: Model, tokens: np.ndarray, device: str, on_progress,
-                  supervision: Supervision):
-    """A function running one epoch of mini-batch training (batch_train.py).
-
-    The final hidden state of a batched pass is not a single stream's, so the
-    state kept for scoring is the epoch start state, as after a validation pass.
-    """
-    from .batch_train import CpuOps, Streams, training_pass
-
-    cfg, config, net = model.train_config, model.config, model.network
-    if not net.hidden_spec.minibatch:
-        net.hidden_spec.not_supported("-batch and --device cuda (mini-batch training)")
-    streams = Streams(tokens, cfg.batch, net.independent)
-    if device == "cuda":
-        from .kernels.cuda.backend import CudaOps
-        ops = CudaOps(net)
-    else:
-        ops = CpuOps(net)
-
-    def progress(done: int, total: int):
-        _raise_if_stopped(model, supervision)
-        on_progress(done, total)
-
-    def run() -> float:
-        return training_pass(net, streams, ops, model.state.alpha, cfg.beta,
-                             cfg.gradient_cutoff, config.bptt, config.bptt_block, progress)
-    return run
 
 
 def merge_private(net, shared, base: dict, rows: dict = None):

@@ -79,3 +79,17 @@ def test_lines_are_split_correctly_across_read_chunks(tmp_path, monkeypatch):
     bad = write(tmp_path, "b.txt", b"ok\nfine line\nbad \xff here\n")
     with pytest.raises(InputError, match=r"b.txt:3: invalid UTF-8 at byte 5"):
         list(textio.text_lines(bad))
+
+
+def test_the_text_encoding_is_a_parameter_not_process_state(tmp_path):
+    """Two encodings in one process, in either order: a caller's choice never leaks
+    into another caller's reading."""
+    from rnnlm_cli.textio import TextEncoding
+    path = write(tmp_path, "l.txt", "café au lait\nnaïve\n".encode("latin-1"))
+    latin1 = TextEncoding.named("latin-1")
+    for _ in range(2):
+        vocab, corpus = read_training_text(path, 2, encoding=latin1)
+        assert "café" in vocab.words and corpus.sentences == 2
+        with pytest.raises(InputError, match="invalid UTF-8"):
+            read_training_text(path, 2)
+    assert read_text(path, vocab, encoding=latin1).oov_count == 0

@@ -4,23 +4,19 @@ import numpy as np
 from numba import cuda
 
 from . import linalg, output
+from .layer import DeviceLayer
 
 TPB = output.TPB
 
 
-class ClassSoftmaxDevice:
+class ClassSoftmaxDevice(DeviceLayer):
     """Device copies of a ClassSoftmax's arrays and the three training/scoring steps."""
 
     weights = ("Oc", "Ow")
 
     def __init__(self, layer):
-        self.arrays = {name: cuda.to_device(np.ascontiguousarray(array))
-                       for name, array in layer._asdict().items()}
+        super().__init__(layer)
         self.scratch_width = int(np.max(np.diff(layer.class_start)))
-
-    def download(self, layer):
-        for name in self.weights:
-            self.arrays[name].copy_to_host(getattr(layer, name))
 
     def forward(self, S, targets, hist, d, order, logp, errors: bool):
         """logp of every position; returns the error scratch for the steps below."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from ..errors import InputError
-from ..textio import text_lines
+from ..textio import UTF8, TextEncoding, text_lines
 
 FORMATS = ("rnnlm", "kaldi", "srilm", "moses")
 LN10 = math.log(10.0)
@@ -42,8 +42,8 @@ class NbestList:
     hyps: list
 
 
-def detect(path: str) -> str:
-    for _, line in text_lines(path):
+def detect(path: str, encoding: TextEncoding = UTF8) -> str:
+    for _, line in text_lines(path, encoding):
         text = line.strip()
         if not text or text.startswith("##"):
             continue
@@ -82,18 +82,19 @@ class CostFile:
 
 
 def read_lists(path: str, fmt: str, acoustic: Optional[CostFile] = None,
-               lm: Optional[CostFile] = None) -> Iterator[NbestList]:
+               lm: Optional[CostFile] = None, encoding: TextEncoding = UTF8
+               ) -> Iterator[NbestList]:
     """Yield the lists of ``path`` (``-`` = stdin) in input order.
 
     Cost files go with rnnlm and Kaldi lists; the k-th hypothesis (from 1) of rnnlm
     list U is U-k, Kaldi's name for it.
     """
     if fmt == "srilm":
-        yield read_srilm(path, key=path)
+        yield read_srilm(path, key=path, encoding=encoding)
         return
     reader = {"rnnlm": _rnnlm_lines, "kaldi": _kaldi_lines, "moses": _moses_lines}[fmt]
     current, finished = None, set()
-    for key, hyp in reader(path):
+    for key, hyp in reader(path, encoding):
         if current is None or key != current.key:
             if key in finished:
                 raise InputError(f"{path}: list {key!r} appears again after other lists "
@@ -113,15 +114,15 @@ def read_lists(path: str, fmt: str, acoustic: Optional[CostFile] = None,
         yield current
 
 
-def _rnnlm_lines(path):
-    for _, line in text_lines(path):
+def _rnnlm_lines(path, encoding):
+    for _, line in text_lines(path, encoding):
         fields = line.split()
         if fields:
             yield fields[0], Hypothesis(fields[0], fields[1:])
 
 
-def _kaldi_lines(path):
-    for number, line in text_lines(path):
+def _kaldi_lines(path, encoding):
+    for number, line in text_lines(path, encoding):
         fields = line.split()
         if not fields:
             continue
@@ -132,8 +133,8 @@ def _kaldi_lines(path):
         yield match.group(1), Hypothesis(fields[0], fields[1:])
 
 
-def _moses_lines(path):
-    for number, line in text_lines(path):
+def _moses_lines(path, encoding):
+    for number, line in text_lines(path, encoding):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|||")]
@@ -160,10 +161,10 @@ def read_lists_from_text(text: str, fmt: str) -> Iterator[NbestList]:
         os.unlink(handle.name)
 
 
-def read_costs(path: str) -> CostFile:
+def read_costs(path: str, encoding: TextEncoding = UTF8) -> CostFile:
     """A Kaldi cost file, ``<utt>-<k> <cost>`` lines."""
     costs = {}
-    for number, line in text_lines(path):
+    for number, line in text_lines(path, encoding):
         fields = line.split()
         if not fields:
             continue
@@ -174,10 +175,10 @@ def read_costs(path: str) -> CostFile:
     return CostFile(path, costs)
 
 
-def read_srilm(path: str, key: str) -> NbestList:
+def read_srilm(path: str, key: str, encoding: TextEncoding = UTF8) -> NbestList:
     """One SRILM N-best file (any of its three layouts) as one list."""
     hyps, version = [], 3
-    for number, line in text_lines(path):
+    for number, line in text_lines(path, encoding):
         text = line.strip()
         if not text or text.startswith("##"):
             continue

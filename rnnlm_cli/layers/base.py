@@ -73,6 +73,16 @@ class OutputSpec(LayerSpec):
         """Lengths of p_class and p_word (kernels.output.OutputScratch)."""
         raise NotImplementedError
 
+    def scratch(self, layer):
+        """The layer's per-stream scratch namedtuple: kernels.output.OutputScratch of
+        scratch_sizes here; a layer needing other buffers returns its own."""
+        import numpy as np
+        from ..kernels import maxent
+        from ..kernels.output import OutputScratch
+        size_a, size_b = self.scratch_sizes(layer)
+        return OutputScratch(*(np.zeros(maxent.MAX_ORDER, np.int64) for _ in range(3)),
+                             np.zeros(size_a, np.float32), np.zeros(size_b, np.float32))
+
     def describe(self, vocab) -> str:
         return self.title
 

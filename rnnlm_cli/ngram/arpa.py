@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..kernels.arpa import OK as SCAN_OK, scan_section, undecided_values, write_ngram_lines
 from ..signature import digest_bytes
-from ..textio import decode_bytes, read_all_bytes
+from ..textio import UTF8, TextEncoding, decode_bytes, read_all_bytes
 from .model import BackoffModel, OrderTable
 from .vocab import NgramVocab
 
@@ -72,7 +72,8 @@ def _lines(probs, bows, has_bow, words, word_bytes, word_start) -> str:
     return out[:size].tobytes().decode("utf-8")
 
 
-def read_arpa(path: str, order: int = 0, unk_is_word: bool = False) -> BackoffModel:
+def read_arpa(path: str, order: int = 0, unk_is_word: bool = False,
+              encoding: TextEncoding = UTF8) -> BackoffModel:
     """Read an ARPA file (``-`` = stdin, ``.gz`` allowed); keep orders up to ``order``.
 
     N-gram lines are scanned by a Numba kernel over the raw bytes; words are
@@ -97,10 +98,10 @@ def read_arpa(path: str, order: int = 0, unk_is_word: bool = False) -> BackoffMo
         first_line, lo, hi = sections.get(k, (0, 0, 0))
         lines = _scan(data, buf, lo, hi, k, first_line, path)
         if k == 1:
-            table, below, word_index = _unigrams(vocab, data, lines, top, path)
+            table, below, word_index = _unigrams(vocab, data, lines, top, path, encoding)
         else:
             table, below, word_index = _higher(vocab, tables[-1], below, word_index, data,
-                                               lines, k, top)
+                                               lines, k, top, encoding)
         tables.append(table)
     return BackoffModel(vocab, tables, digest_bytes(data))
 
@@ -190,12 +191,12 @@ def _number(text: bytes, path, line, what) -> float:
                          "in ARPA file") from None
 
 
-def _line_words(data: bytes, offset: int, path, line) -> list[str]:
-    return decode_bytes(data[offset:data.find(b"\n", offset)], path, line).split()
+def _line_words(data: bytes, offset: int, path, line, encoding) -> list[str]:
+    return decode_bytes(data[offset:data.find(b"\n", offset)], path, line, encoding).split()
 
 
-def _unigrams(vocab, data, lines: _Lines, top, path):
-    ids = np.array([vocab.add(_line_words(data, o, path, n)[1])
+def _unigrams(vocab, data, lines: _Lines, top, path, encoding):
+    ids = np.array([vocab.add(_line_words(data, o, path, n, encoding)[1])
                     for o, n in zip(lines.offset.tolist(), lines.line.tolist())], dtype=np.int64)
     size_v = len(vocab)
     table = OrderTable(parent=np.zeros(size_v, np.int64), word=np.arange(size_v),
@@ -217,13 +218,14 @@ def _lookup(sorted_keys, values, keys):
     return values[at], sorted_keys[at] == keys
 
 
-def _higher(vocab, lower: OrderTable, below, word_index, data, lines: _Lines, k, top):
+def _higher(vocab, lower: OrderTable, below, word_index, data, lines: _Lines, k, top,
+            encoding):
     """Order-k table sorted by (prefix row, word); n-grams whose prefix is absent are dropped."""
     parent, found = _lookup(*below, lines.context)          # SRILM drops the others
     word, known = _lookup(*word_index, lines.word)
     if not known.all():                                     # words not among the unigrams
         for row in np.flatnonzero(~known).tolist():
-            word[row] = vocab.add(_line_words(data, lines.offset[row], "", 0)[k])
+            word[row] = vocab.add(_line_words(data, lines.offset[row], "", 0, encoding)[k])
         word_hashes = np.concatenate([word_index[0], lines.word[~known]])
         word_ids = np.concatenate([word_index[1], word[~known]])
         sort = np.argsort(word_hashes)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..kernels.ngram import count_sorted_runs, extend_ids
-from ..textio import text_lines
+from ..textio import UTF8, TextEncoding, text_lines
 from .vocab import NgramVocab
 
 
@@ -59,13 +59,14 @@ class NgramCounts:
         return np.concatenate([self.words_of(k - 1)[table.parent], table.word[:, None]], axis=1)
 
 
-def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool):
+def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool,
+                     encoding: TextEncoding = UTF8):
     """Token ids of all non-blank, non-comment lines with <s>/</s>, and sentence starts."""
     ids, starts = array("i"), array("q")
     plain = not vocab.to_lower and (add_words or vocab.closed) and not vocab.closed
     get = vocab.index.get
     start_id, end_id = vocab.START, vocab.END
-    for _, line in text_lines(path):
+    for _, line in text_lines(path, encoding):
         words = line.split()
         if not words or words[0].startswith("##"):
             continue
@@ -84,9 +85,10 @@ def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool):
     return np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(starts, dtype=np.int64).copy()
 
 
-def count_text(path: str, vocab: NgramVocab, order: int) -> NgramCounts:
+def count_text(path: str, vocab: NgramVocab, order: int,
+               encoding: TextEncoding = UTF8) -> NgramCounts:
     """Count every n-gram of orders 1..order inside each <s> ... </s> sentence."""
-    words, starts = sentences_to_ids(path, vocab, add_words=True)
+    words, starts = sentences_to_ids(path, vocab, add_words=True, encoding=encoding)
     if words.size == 0:
         raise InputError(f"{path}: no sentences to count")
     lengths = np.diff(np.append(starts, words.size))
@@ -117,7 +119,8 @@ def _unigram_table(counts: np.ndarray, counted: np.ndarray) -> OrderTable:
                       count=counts, suffix=np.full(size_v, -1, np.int64), counted=counted)
 
 
-def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = False) -> NgramCounts:
+def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = False,
+                encoding: TextEncoding = UTF8) -> NgramCounts:
     """Read an SRILM count file (``w1 ... wn<TAB>count``; repeats are summed).
 
     N-grams longer than ``order`` are ignored.  With ``limit_vocab`` n-grams
@@ -126,7 +129,7 @@ def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = Fa
     so that every table links to the one below.
     """
     by_order: list[dict] = [dict() for _ in range(order)]
-    for number, line in text_lines(path):
+    for number, line in text_lines(path, encoding):
         fields = line.split()
         if not fields:
             continue

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..textio import text_lines
+from ..textio import UTF8, TextEncoding, text_lines
 from .model import BackoffModel
 
 
@@ -53,9 +53,9 @@ class TextStats:
         return result
 
 
-def read_sentences(path: str):
+def read_sentences(path: str, encoding: TextEncoding = UTF8):
     """Non-blank lines as word lists."""
-    for _, line in text_lines(path):
+    for _, line in text_lines(path, encoding):
         words = line.split()
         if words:
             yield words
@@ -76,9 +76,10 @@ def score_text(model: BackoffModel, sentences: list[list[str]], order: int = 0):
     return ids_np, logp, matched, sentence_of, starts_np
 
 
-def perplexity(model: BackoffModel, path: str, order: int = 0, debug: int = 0, out=None):
+def perplexity(model: BackoffModel, path: str, order: int = 0, debug: int = 0, out=None,
+               encoding: TextEncoding = UTF8):
     """Score a file; with ``out`` write SRILM's -debug 0/1/2 text.  Returns TextStats."""
-    sentences = list(read_sentences(path))
+    sentences = list(read_sentences(path, encoding))
     total = TextStats()
     if not sentences:
         if out is not None:

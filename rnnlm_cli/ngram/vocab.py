@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..textio import text_lines
+from ..textio import UTF8, TextEncoding, text_lines
 
 SENTENCE_START, SENTENCE_END, UNKNOWN, PAUSE = "<s>", "</s>", "<unk>", "-pau-"
 
@@ -52,14 +52,14 @@ class NgramVocab:
         """Id for scoring: unknown words are the unknown-word token."""
         return self.index.get(self.normalise(word), self.UNK)
 
-    def read_vocab_file(self, path: str):
+    def read_vocab_file(self, path: str, encoding: TextEncoding = UTF8):
         """Closed vocabulary from a file: the first field of each non-blank line.
 
         A word listed twice is refused: such files are usually two lists pasted
         together by mistake.
         """
         seen = set()
-        for number, line in text_lines(path):
+        for number, line in text_lines(path, encoding):
             fields = line.split()
             if fields:
                 if fields[0] in seen:
