@@ -4,31 +4,25 @@
 ``Elman(U, W, kind)``: U (V, H) input-word rows, W (H, H) recurrent matrix,
 kind the unit type (rnn.SIGMOID, TANH, RELU, RELU_TRUNC).  Its scratch is an
 ``ElmanScratch``: grad_U (steps, H) and three (H,) vectors for the BPTT unfold.
+
+The implementations are plain functions that unpack the layer for kernels.rnn;
+kernels.hidden compiles them in place of its generic functions, so a span
+kernel calls kernels.rnn as directly as it would without the interface.
 """
 from collections import namedtuple
 
-from ._jit import kernel
 from . import hidden, rnn
 
 Elman = namedtuple("Elman", "U W kind")
 ElmanScratch = namedtuple("ElmanScratch", "grad_U delta e_prev err")
 
-
-@kernel
-def forward(layer, prev_word, h_prev, s, work, fast):
-    rnn.forward(layer.U, layer.W, prev_word, h_prev, s, layer.kind, fast)
-
-
-@kernel
-def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    rnn.update_direct(layer.U, layer.W, prev_word, h_prev, s, e_hidden, alpha, l2, layer.kind)
-
-
-@kernel
-def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                work):
-    rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha,
-                    l2, cutoff, work.grad_U, work.delta, work.e_prev, work.err, layer.kind)
-
-
-hidden.KERNELS[Elman] = hidden.Implementations(forward, update_direct, update_bptt)
+hidden.KERNELS[Elman] = hidden.Implementations(
+    forward=lambda layer, prev_word, h_prev, s, work, fast: rnn.forward(
+        layer.U, layer.W, prev_word, h_prev, s, layer.kind, fast),
+    update_direct=lambda layer, prev_word, h_prev, s, e_hidden, work, alpha, l2:
+        rnn.update_direct(layer.U, layer.W, prev_word, h_prev, s, e_hidden, alpha, l2,
+                          layer.kind),
+    update_bptt=lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
+        cutoff, work: rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er, head,
+                                      steps, h_prev, alpha, l2, cutoff, work.grad_U,
+                                      work.delta, work.e_prev, work.err, layer.kind))

@@ -3,7 +3,9 @@ time, as kernels.output does for the output layer.
 
 A hidden layer is a namedtuple (its weights and constants) defined in its own
 kernel module (``elman.Elman``: rnnlm 0.4b's recurrent layer), which adds
-its implementations of the functions below to ``KERNELS``.  The span kernels
+its implementations of the functions below to ``KERNELS``: plain Python
+functions with the generic function's signature, which the overloads here
+compile with the project's options (JIT_OPTIONS) in place of the generic one.  The span kernels
 (kernels.sgd) call the generic functions; Numba resolves each call to the
 layer's own kernel when it compiles the span kernel for that layer type.
 
@@ -44,22 +46,15 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
 
 @overload(forward, jit_options=JIT_OPTIONS)
 def _forward(layer, prev_word, h_prev, s, work, fast):
-    impl = KERNELS.of(layer).forward
-    return lambda layer, prev_word, h_prev, s, work, fast: \
-        impl(layer, prev_word, h_prev, s, work, fast)
+    return KERNELS.of(layer).forward
 
 
 @overload(update_direct, jit_options=JIT_OPTIONS)
 def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    impl = KERNELS.of(layer).update_direct
-    return lambda layer, prev_word, h_prev, s, e_hidden, work, alpha, l2: \
-        impl(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2)
+    return KERNELS.of(layer).update_direct
 
 
 @overload(update_bptt, jit_options=JIT_OPTIONS)
 def _update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
                  work):
-    impl = KERNELS.of(layer).update_bptt
-    return lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff, \
-        work: impl(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                   work)
+    return KERNELS.of(layer).update_bptt

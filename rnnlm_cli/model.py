@@ -121,10 +121,13 @@ class Model:
             state = TrainingState(**meta["training"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
-        check_shapes(path, arrays, {"d": (config.direct_size,), "h_init": (config.hidden,)})
+        hidden_spec = layers.hidden_spec(config.hidden_type)
+        width = hidden_spec.state_size(config)
+        check_shapes(path, arrays, {"d": (config.direct_size,), "h_init": (width,)})
         network = Network(
-            hidden=layers.hidden_spec(config.hidden_type).from_arrays(path, config, vocab, arrays),
-            output=layers.output_spec(config.output).from_arrays(path, config, vocab, arrays),
+            hidden=hidden_spec.from_arrays(path, config, vocab, arrays),
+            output=layers.output_spec(config.output).from_arrays(path, config, vocab, arrays,
+                                                                 width),
             **{name: arrays[name] for name in CORE_WEIGHTS}, direct_order=config.direct_order,
             independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
         return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))

@@ -3,30 +3,38 @@
 A layer is three things:
 
 * a kernel module in kernels/ that defines the layer's namedtuple (its weights
-  and constants) and its per-token kernels, and registers them with
-  kernels.hidden.register (forward, update_direct, update_bptt) or
-  kernels.output.register (word_log10_prob, train_word, distribution);
+  and constants) and its per-token kernels, and adds them to
+  kernels.hidden.KERNELS (forward, update_direct, update_bptt) or
+  kernels.output.KERNELS (word_log10_prob, train_word, distribution);
 * a spec here (base.HiddenSpec or base.OutputSpec): names, weights, shapes,
   initialisation from rnnlm's draws, hot rows for Hogwild threads, scratch,
   load checks, batched and CUDA forms (or a one-line refusal), export to
   rnnlm 0.4b's format (or a refusal);
-* tests: the registry-wide ones (tests/test_layers.py: gradient check,
-  probabilities sum to one, NumPy twin, save/load) pick a new entry up by
-  itself once tests/naive.py has its twin.
+* tests: the registry-wide ones (tests/test_layers.py: a whole SGD step
+  against finite differences, probabilities sum to one, NumPy twin, save/load)
+  run every hidden x output pair, and fail until the new layer's NumPy twin
+  is in their table.
 
 Recipe for a new layer (say a GRU hidden layer):
 
-1. kernels/gru.py: ``Gru = namedtuple(...)``, ``GruScratch``, the three
-   kernels of kernels.hidden's interface, ``hidden.register(Gru, ...)``;
+1. kernels/gru.py: ``Gru = namedtuple(...)``, ``GruScratch``, its @kernel
+   arithmetic, and the three functions of kernels.hidden's interface as plain
+   functions with the generic signatures (kernels/elman.py shows how), added
+   with ``hidden.KERNELS[Gru] = hidden.Implementations(...)``;
 2. rnnlm_cli/layers/gru.py: ``class GruSpec(HiddenSpec)`` with its names
-   (``("gru",)``), weights, hot rows, draw_count/initialise, from_arrays,
-   scratch; batch_states and minibatch only if it has batched kernels;
+   (``("gru",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
+   scratch; state_size when the state the output layer reads is not -hidden
+   long (SCRN's hidden + context units); batch_states and minibatch only if it
+   has batched kernels (otherwise those paths refuse it in one line);
 3. add ``GruSpec()`` to HIDDEN_SPECS below;
 4. the NumPy twin in tests/naive.py and an entry in tests/test_layers.py's table.
 
 Nothing else changes: -hidden-type gets the new choice from here, and
 Network, Model, the trainers, the scorers, interop and the CUDA backend ask
-the spec.  An output layer is the same with kernels.output and OUTPUT_SPECS.
+the spec.  An output layer is the same with kernels.output and OUTPUT_SPECS
+(a flag of its own, like -hs, is its spec's ``shortcut``).  A layer with
+options of its own (a size, a constant) adds them as ModelConfig fields in
+config.py, where every option and default lives.
 """
 from __future__ import annotations
 

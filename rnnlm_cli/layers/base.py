@@ -22,18 +22,6 @@ class LayerSpec:
     hot: dict = {}          # weights every token rewrites: name -> leading rows that Hogwild
                             # threads merge often (None: all rows), the rest at range ends
 
-    def draw_count(self, config, vocab) -> int:
-        """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""
-        raise NotImplementedError
-
-    def initialise(self, config, vocab, draws):
-        """The layer at its initial weights from its share of the draws."""
-        raise NotImplementedError
-
-    def from_arrays(self, path: str, config, vocab, arrays: dict):
-        """The layer from a model file's arrays; ModelFileError when missing or misshapen."""
-        raise NotImplementedError
-
     def stored_arrays(self, layer) -> dict:
         """Everything the model file keeps of the layer (weights and structure)."""
         return {name: getattr(layer, name) for name in self.weights}
@@ -47,6 +35,22 @@ class HiddenSpec(LayerSpec):
     """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
 
     minibatch = False       # has the mini-batch trainer's and the CUDA backend's kernels
+
+    def state_size(self, config) -> int:
+        """Length of the state s that the output layer reads (and h_init holds)."""
+        return config.hidden
+
+    def draw_count(self, config, vocab) -> int:
+        """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""
+        raise NotImplementedError
+
+    def initialise(self, config, vocab, draws):
+        """The layer at its initial weights from its share of the draws."""
+        raise NotImplementedError
+
+    def from_arrays(self, path: str, config, vocab, arrays: dict):
+        """The layer from a model file's arrays; ModelFileError when missing or misshapen."""
+        raise NotImplementedError
 
     def scratch(self, layer, bptt_steps: int):
         """The layer's per-stream scratch namedtuple for a BPTT depth."""
@@ -65,6 +69,21 @@ class OutputSpec(LayerSpec):
     """An output layer: kernels.output's interface, plus its batched and GPU forms."""
 
     shortcut = None         # a flag of its own that selects it (-hs), if any
+
+    # ``width`` below is the length of the hidden state the layer reads (the hidden
+    # layer's spec says it: HiddenSpec.state_size).
+
+    def draw_count(self, config, vocab, width: int) -> int:
+        """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""
+        raise NotImplementedError
+
+    def initialise(self, config, vocab, draws, width: int):
+        """The layer at its initial weights from its share of the draws."""
+        raise NotImplementedError
+
+    def from_arrays(self, path: str, config, vocab, arrays: dict, width: int):
+        """The layer from a model file's arrays; ModelFileError when missing or misshapen."""
+        raise NotImplementedError
 
     def vocab_size(self, layer) -> int:
         raise NotImplementedError

@@ -19,21 +19,20 @@ class ClassSoftmaxSpec(OutputSpec):
     weights = ("Oc", "Ow")
     hot = {"Oc": None}       # every token rewrites all class rows
 
-    def draw_count(self, config, vocab) -> int:
-        return (len(vocab) + max(config.classes, vocab.n_classes)) * config.hidden
+    def draw_count(self, config, vocab, width: int) -> int:
+        return (len(vocab) + max(config.classes, vocab.n_classes)) * width
 
-    def initialise(self, config, vocab, draws):
+    def initialise(self, config, vocab, draws, width: int):
         """rnnlm draws its output matrix unit by unit over [words, requested classes]."""
         size_v, size_c = len(vocab), vocab.n_classes
-        outputs = draws.reshape(-1, config.hidden)
+        outputs = draws.reshape(-1, width)
         return self.layer_type(outputs[size_v:size_v + size_c].copy(), outputs[:size_v].copy(),
                             vocab.word_class, vocab.class_start)
 
-    def from_arrays(self, path, config, vocab, arrays):
+    def from_arrays(self, path, config, vocab, arrays, width: int):
         require(path, arrays, self.weights)
-        size_h = config.hidden
-        check_shapes(path, arrays, {"Oc": (len(vocab.class_start) - 1, size_h),
-                                    "Ow": (len(vocab), size_h)})
+        check_shapes(path, arrays, {"Oc": (len(vocab.class_start) - 1, width),
+                                    "Ow": (len(vocab), width)})
         return self.layer_type(arrays["Oc"], arrays["Ow"], vocab.word_class, vocab.class_start)
 
     def vocab_size(self, layer) -> int:

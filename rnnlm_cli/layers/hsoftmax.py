@@ -25,19 +25,19 @@ class HierarchicalSoftmaxSpec(OutputSpec):
     weights = ("On",)
     hot = {"On": HOT_NODES}
 
-    def draw_count(self, config, vocab) -> int:
-        return (len(vocab) - 1) * config.hidden
+    def draw_count(self, config, vocab, width: int) -> int:
+        return (len(vocab) - 1) * width
 
-    def initialise(self, config, vocab, draws):
+    def initialise(self, config, vocab, draws, width: int):
         """The node rows are drawn as rnnlm draws its output rows."""
         from ..huffman import huffman_paths
-        return self.layer_type(draws.reshape(-1, config.hidden).copy(),
+        return self.layer_type(draws.reshape(-1, width).copy(),
                                    *huffman_paths(vocab.counts))
 
-    def from_arrays(self, path, config, vocab, arrays):
+    def from_arrays(self, path, config, vocab, arrays, width: int):
         require(path, arrays, (*self.weights, *TREE_ARRAYS))
         size_v = len(vocab)
-        check_shapes(path, arrays, {"On": (max(size_v - 1, 0), config.hidden)})
+        check_shapes(path, arrays, {"On": (max(size_v - 1, 0), width)})
         layer = self.layer_type(*(arrays[name] for name in (*self.weights, *TREE_ARRAYS)))
         _check_tree(path, layer, size_v)
         return layer

@@ -13,8 +13,9 @@ from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.corpus import read_training_text
 from rnnlm_cli.errors import ModelFileError
 from rnnlm_cli.model import Model
+from rnnlm_cli.corpus import sentence_ranges
 from rnnlm_cli.training import (MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged,
-                             TrainingInterrupted, sentence_ranges, train)
+                             TrainingInterrupted, train)
 
 TRAIN_ARGS = ["-hidden", "12", "-class", "10", "-bptt", "3", "-direct", "0.01",
               "-max-iter", "2", "-checkpoint-every", "3000"]
