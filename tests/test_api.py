@@ -96,3 +96,24 @@ def test_train_equals_rnnlm_train(tmp_path, extra, options):
 def test_train_refuses_unknown_options(tmp_path):
     with pytest.raises(ConfigError, match="hiden"):
         rnnlm_cli.train(train=TEST_TEXT, hiden=5, max_iter=1)
+
+
+@pytest.mark.parametrize("name", ["rnnme-h15.txt.gz", "rnnme-h15.bin.gz"])
+def test_load_reads_rnnlm_04_files_and_gives_their_perplexity(tmp_path, name):
+    """rnnlm 0.4b's own text and binary model files: load() scores as rnnlm eval does,
+    and as rnnlm 0.4b printed (its approximate exponential, the model's default)."""
+    import gzip
+    import re
+    from conftest import shared_path
+    folder = shared_path("reference", "rnnlm-0.4b")
+    path = str(tmp_path / name[:-3])
+    with gzip.open(os.path.join(folder, name), "rb") as source, open(path, "wb") as out:
+        out.write(source.read())
+    test = shared_path("data", "swb-example", "test.txt")
+    expected = json.loads(cli("eval", "-rnnlm", path, "-test", test, "--format", "json", "-q"))
+    result = rnnlm_cli.load(path).perplexity(test)
+    assert result.as_dict(path) == expected
+    printed = open(os.path.join(folder, name.replace(".txt.gz", "").replace(".gz", "")
+                                + ".test.out")).read()
+    assert result.ppl == pytest.approx(
+        float(re.search(r"PPL net: ([0-9.]+)", printed).group(1)), rel=2e-4)
