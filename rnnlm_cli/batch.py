@@ -45,7 +45,7 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
                          device: str = "cpu"):
     """As score_sentences, concatenated: (log10 P of all tokens, offsets (len + 1,)).
 
-    ``device`` cuda computes on the GPU (cuda_backend.py) from the same layout.
+    ``device`` cuda computes on the GPU (kernels/cuda/backend.py) from the same layout.
     """
     if not sentences:
         return np.zeros(0), np.zeros(1, np.int64)
