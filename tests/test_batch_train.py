@@ -1,0 +1,70 @@
+"""The mini-batch trainer (rnnlm_cli/batch_train.py) against a NumPy twin: one block of
+training moves W and the input rows U by scale * d(sum of ln P over the block) / d weight,
+the derivative taken by finite differences of the twin, with one stream and with several.
+
+The output layer learns inside the block too (one SGD step per position, as rnnlm), so a
+small learning rate keeps its influence on the recurrent gradient at O(alpha).
+"""
+import math
+
+import numpy as np
+import pytest
+
+import naive
+from conftest import TinyNet
+from rnnlm_cli import batch_train
+from rnnlm_cli.kernels.elman import Elman
+from rnnlm_cli.network import EPOCH_START_HIDDEN, Network
+
+ALPHA = 1e-3
+LN10 = math.log(10.0)
+
+
+def network(tiny):
+    return Network(hidden=Elman(tiny.U.copy(), tiny.W.copy(), 0), output=tiny.class_layer(),
+                   d=np.zeros(0, np.float32), h_init=np.full(7, 0.1, np.float32),
+                   direct_order=3, independent=False)
+
+
+def block_log_likelihood(tiny, streams, U, W):
+    """Sum of ln P(target) over every position of every stream, by the twins."""
+    total = 0.0
+    for b in range(streams.count):
+        h = np.full(W.shape[0], EPOCH_START_HIDDEN)
+        previous = 0
+        for target in streams.targets[b]:
+            if target == batch_train.PADDING:
+                break
+            h = naive.hidden_forward(U, W, previous, h)
+            total += LN10 * naive.log10_prob(h, tiny.Oc, tiny.Ow, tiny.class_start,
+                                             tiny.word_class, int(target), [], [0] * 20, 0)
+            previous = int(target)
+    return total
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_one_block_moves_w_and_u_by_the_gradient(count):
+    tiny = TinyNet(seed=7, direct=0, scale=0.4)
+    rng = np.random.default_rng(8)
+    tokens = rng.integers(1, 23, 36).astype(np.int32)
+    tokens[[8, 17, 26, 35]] = 0                   # sentence ends: streams cut there
+    streams = batch_train.Streams(tokens, count, independent=False)
+    assert streams.count == count
+    net = network(tiny)
+    U0, W0 = net.hidden.U.copy(), net.hidden.W.copy()
+    batch_train.training_pass(net, streams, batch_train.CpuOps(net), ALPHA, 0.0, 0.0, 1,
+                              streams.length, lambda done, total: None)
+    scale = ALPHA / math.sqrt(count)
+    U64, W64 = U0.astype(np.float64), W0.astype(np.float64)
+    w_idx = [(i, j) for i in range(7) for j in (0, 3, 6)]
+    numeric_W = naive.numeric_gradient(
+        lambda a: block_log_likelihood(tiny, streams, U64, a), W64, w_idx)
+    update_W = np.array([(net.hidden.W[i] - W0[i]) / scale for i in w_idx])
+    np.testing.assert_allclose(update_W, numeric_W, rtol=2e-2, atol=2e-3)
+    inputs = sorted({0, *(int(t) for t in tokens[:-1])})[:5]
+    u_idx = [(w, j) for w in inputs for j in (1, 4)]
+    numeric_U = naive.numeric_gradient(
+        lambda a: block_log_likelihood(tiny, streams, a, W64), U64, u_idx)
+    update_U = np.array([(net.hidden.U[i] - U0[i]) / scale for i in u_idx])
+    np.testing.assert_allclose(update_U, numeric_U, rtol=2e-2, atol=2e-3)
+    assert np.abs(numeric_W).max() > 0.05      # the check has something to see
