@@ -24,7 +24,8 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from . import model as stored
-from .config import EvalConfig, ModelConfig, RescoreOptions, SampleConfig, TrainConfig
+from .config import (EvalConfig, ModelConfig, RescoreOptions, SampleConfig, TrainConfig,
+                     option_names)
 from .corpus import read_text
 from .errors import ConfigError
 from .evaluation import ArpaProbabilities, Evaluation, FileProbabilities, evaluate
@@ -143,8 +144,7 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     names = {}
     for config_class in values:
         for spec in fields(config_class):
-            flag = spec.metadata.get("flag") or spec.name
-            for name in (spec.name, flag, *spec.metadata.get("aliases", ())):
+            for name in (spec.name, *option_names(spec)):
                 names[name.replace("-", "_")] = (config_class, spec.name)
     shortcuts = layers.shortcuts()
     for name, value in options.items():

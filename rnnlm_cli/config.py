@@ -23,6 +23,12 @@ def option(default, help, flag=None, unit="", choices=None, aliases=()):
                                             "choices": choices, "aliases": aliases})
 
 
+def option_names(spec) -> tuple[str, ...]:
+    """The command-line names of a config field, without dashes: its flag, then aliases."""
+    flag = spec.metadata.get("flag") or spec.name.replace("_", "-")
+    return (flag, *spec.metadata.get("aliases", ()))
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture of an RNNME model (stored in the model file)."""

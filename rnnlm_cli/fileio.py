@@ -72,7 +72,7 @@ def _remove_quietly(path: str):
 
 
 @contextlib.contextmanager
-def text_output(path: str, chosen: TextEncoding = UTF8):
+def text_output(path: str, encoding: TextEncoding = UTF8):
     """A text handle for ``path``: stdout for ``-``, gzip for ``.gz``, else atomic."""
     if path == "-":
         yield sys.stdout
@@ -81,7 +81,7 @@ def text_output(path: str, chosen: TextEncoding = UTF8):
     with atomic_output(path) as raw:
         compressed = path.endswith(".gz")
         binary = gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) if compressed else raw
-        handle = io.TextIOWrapper(binary, encoding=chosen.encoding, errors=chosen.errors,
+        handle = io.TextIOWrapper(binary, encoding=encoding.encoding, errors=encoding.errors,
                                   newline="\n")
         yield handle
         handle.flush()

@@ -12,6 +12,7 @@ from dataclasses import MISSING, fields, replace
 import click
 
 from . import layers
+from .config import option_names
 from .errors import ConfigError
 from .textio import UTF8, TextEncoding
 
@@ -32,9 +33,7 @@ def config_options(config_class):
     """Decorator adding one option per field of ``config_class``."""
     def decorate(command):
         for spec in reversed(fields(config_class)):
-            flag = spec.metadata.get("flag") or spec.name.replace("_", "-")
-            names = [*_spellings(flag)] + [n for a in spec.metadata.get("aliases", ())
-                                           for n in _spellings(a)]
+            names = [n for name in option_names(spec) for n in _spellings(name)]
             unit = spec.metadata.get("unit")
             help_text = spec.metadata["help"] + (f" [unit: {unit}]" if unit else "")
             default = spec.default if spec.default is not MISSING else None

@@ -113,15 +113,16 @@ def _decode(data: bytes, path: str, lines_before: int, encoding: TextEncoding) -
     return text.replace("\r", "") if "\r" in text else text
 
 
-def decode_bytes(data: bytes, path: str, first_line: int, chosen: TextEncoding = UTF8) -> str:
+def decode_bytes(data: bytes, path: str, first_line: int,
+                 encoding: TextEncoding = UTF8) -> str:
     """``data`` (whole lines, the first numbered ``first_line``) in the text encoding;
     an undecodable byte is an error naming its line, unless errors are replaced."""
     try:
-        return data.decode(chosen.encoding, chosen.errors)
+        return data.decode(encoding.encoding, encoding.errors)
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         number = first_line + data.count(b"\n", 0, exc.start)
-        raise InputError(f"{path}:{number}: invalid {chosen.name} at byte "
+        raise InputError(f"{path}:{number}: invalid {encoding.name} at byte "
                          f"{exc.start - line_start + 1} of the line (see --encoding, "
                          "--errors replace)") from None
 

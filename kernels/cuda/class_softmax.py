@@ -12,11 +12,8 @@ TPB = output.TPB
 class ClassSoftmaxDevice(DeviceLayer):
     """Device copies of a ClassSoftmax's arrays and the three training/scoring steps."""
 
+    spans = "class_start"
     weights = ("Oc", "Ow")
-
-    def __init__(self, layer):
-        super().__init__(layer)
-        self.scratch_width = int(np.max(np.diff(layer.class_start)))
 
     def forward(self, S, targets, hist, d, order, logp, errors: bool):
         """logp of every position; returns the error scratch for the steps below."""

@@ -12,11 +12,8 @@ TPB = output.TPB
 class HierarchicalSoftmaxDevice(DeviceLayer):
     """Device copies of a HierarchicalSoftmax's arrays and the three steps."""
 
+    spans = "path_start"
     weights = ("On",)
-
-    def __init__(self, layer):
-        super().__init__(layer)
-        self.scratch_width = int(np.max(np.diff(layer.path_start)))
 
     def forward(self, S, targets, hist, d, order, logp, errors: bool):
         """logp of every position; returns the error scratch for the steps below."""

@@ -55,7 +55,6 @@ DEFAULT_HIDDEN = HIDDEN_NAMES[0]
 DEFAULT_OUTPUT = OUTPUT_NAMES[0]
 
 
-
 def hidden_spec(name: str) -> HiddenSpec:
     return HIDDEN[name]
 

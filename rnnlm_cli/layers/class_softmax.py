@@ -11,13 +11,13 @@ class ClassSoftmaxSpec(OutputSpec):
     title = "class softmax"
     names = ("class",)
     help = "class (class-based softmax, rnnlm 0.4b)"
+    weights = ("Oc", "Ow")
+    hot = {"Oc": None}       # every token rewrites all class rows
 
     @property
     def layer_type(self):
         from ..kernels.class_softmax import ClassSoftmax
         return ClassSoftmax
-    weights = ("Oc", "Ow")
-    hot = {"Oc": None}       # every token rewrites all class rows
 
     def draw_count(self, config, vocab, width: int) -> int:
         return (len(vocab) + max(config.classes, vocab.n_classes)) * width
@@ -27,7 +27,7 @@ class ClassSoftmaxSpec(OutputSpec):
         size_v, size_c = len(vocab), vocab.n_classes
         outputs = draws.reshape(-1, width)
         return self.layer_type(outputs[size_v:size_v + size_c].copy(), outputs[:size_v].copy(),
-                            vocab.word_class, vocab.class_start)
+                               vocab.word_class, vocab.class_start)
 
     def from_arrays(self, path, config, vocab, arrays, width: int):
         require(path, arrays, self.weights)
@@ -74,5 +74,5 @@ class ClassSoftmaxSpec(OutputSpec):
         import numpy as np
         size_v = len(vocab)
         return self.layer_type(np.ascontiguousarray(syn1[size_v:]),
-                            np.ascontiguousarray(syn1[:size_v]), vocab.word_class,
-                            vocab.class_start)
+                               np.ascontiguousarray(syn1[:size_v]), vocab.word_class,
+                               vocab.class_start)

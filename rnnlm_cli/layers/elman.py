@@ -72,7 +72,7 @@ class ElmanSpec(HiddenSpec):
     def to_rnnlm04(self, layer):
         """rnnlm 0.4b's input matrix syn0 (H, V + H); only sigmoid units fit its format."""
         import numpy as np
-        if UNIT_TYPES[layer.kind] != UNIT_TYPES[0]:
+        if layer.kind != UNIT_TYPES.index("sigmoid"):
             raise ConfigError(f"rnnlm 0.4b's format has only sigmoid hidden units; this model "
                               f"uses {UNIT_TYPES[layer.kind]} units and cannot be exported")
         return np.concatenate([layer.U.T, layer.W], axis=1)
@@ -80,4 +80,5 @@ class ElmanSpec(HiddenSpec):
     def from_rnnlm04(self, syn0, size_v: int):
         import numpy as np
         return self.layer_type(np.ascontiguousarray(syn0[:, :size_v].T),
-                               np.ascontiguousarray(syn0[:, size_v:]), 0)
+                               np.ascontiguousarray(syn0[:, size_v:]),
+                               UNIT_TYPES.index("sigmoid"))

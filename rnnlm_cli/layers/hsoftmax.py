@@ -17,13 +17,13 @@ class HierarchicalSoftmaxSpec(OutputSpec):
     help = ("hs (hierarchical softmax over a binary Huffman tree, faster-rnnlm; O(log V) per "
             "word, for large vocabularies and fast training)")
     shortcut = "hs"          # -hs is short for --output hs
+    weights = ("On",)
+    hot = {"On": HOT_NODES}
 
     @property
     def layer_type(self):
         from ..kernels.hsoftmax import HierarchicalSoftmax
         return HierarchicalSoftmax
-    weights = ("On",)
-    hot = {"On": HOT_NODES}
 
     def draw_count(self, config, vocab, width: int) -> int:
         return (len(vocab) - 1) * width
@@ -58,7 +58,7 @@ class HierarchicalSoftmaxSpec(OutputSpec):
         from ..kernels import batch
         logp = np.empty(S.shape[0])
         batch.rows_log10_probs(S, net.output, target, net.d, net.maxent_order, hist,
-                               net.workspace().work, logp, net.fast_exp)
+                               self.scratch(net.output), logp, net.fast_exp)
         return logp
 
     def cuda_device(self, layer):
