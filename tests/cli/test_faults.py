@@ -4,7 +4,6 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -17,8 +16,9 @@ from rnnlm_cli.corpus import sentence_ranges
 from rnnlm_cli.training import (MAX_NUMERICAL_FAULTS, Supervision, TrainingDiverged,
                              TrainingInterrupted, train)
 
+CHECKPOINT_EVERY = 3000
 TRAIN_ARGS = ["-hidden", "12", "-class", "10", "-bptt", "3", "-direct", "0.01",
-              "-max-iter", "2", "-checkpoint-every", "3000"]
+              "-max-iter", "2", "-checkpoint-every", str(CHECKPOINT_EVERY)]
 
 
 def corpus_text(sentences=6000, seed=5):
@@ -53,17 +53,31 @@ def uninterrupted(text, tmp_path_factory):
     return Model.load(str(model))
 
 
-def wait_for_checkpoint(model, process, timeout=60):
-    """Poll until the model file holds a mid-epoch checkpoint."""
-    deadline = time.time() + timeout
-    while time.time() < deadline and process.poll() is None:
-        try:
-            if os.path.exists(model) and Model.load(str(model)).checkpoint is not None:
-                return True
-        except ModelFileError:
-            pytest.fail("a corrupt model file appeared at the output path")
-        time.sleep(0.05)
-    return False
+# Runs `rnnlm train ARGS` and sends itself signal SIGNAL right after the first mid-epoch
+# checkpoint reaches the file: as deterministic as a signal from outside can't be (a fast
+# machine could finish training before a poller saw a checkpoint).
+SIGNAL_AFTER_FIRST_CHECKPOINT = """
+import os, sys
+from rnnlm_cli.model import Model
+write, sent = Model.save, []
+
+def save_then_signal(model, path):
+    write(model, path)
+    if model.checkpoint is not None and not sent:
+        sent.append(True)
+        os.kill(os.getpid(), int(sys.argv[1]))
+
+Model.save = save_then_signal
+from rnnlm_cli.cli import main
+main(sys.argv[2:])
+"""
+
+
+def train_until_signalled(model, text, how):
+    """The training command, stopped by ``how`` after its first checkpoint."""
+    command_line = command(model, text)
+    return subprocess.run([sys.executable, "-c", SIGNAL_AFTER_FIRST_CHECKPOINT, str(int(how)),
+                           *command_line[3:]], capture_output=True, text=True, timeout=300)
 
 
 def assert_same_weights(a: Model, b: Model):
@@ -75,18 +89,18 @@ def assert_same_weights(a: Model, b: Model):
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(text, tmp_path, uninterrupted,
                                                                   how):
     model = tmp_path / "m.rnn"
-    process = subprocess.Popen(command(model, text), stderr=subprocess.PIPE, text=True)
-    if not wait_for_checkpoint(model, process):
-        process.kill()
-        pytest.skip("training finished before a checkpoint could be caught")
-    process.send_signal(how)
-    _, stderr = process.communicate(timeout=60)
+    stopped = train_until_signalled(model, text, how)
     if how == signal.SIGTERM:
-        assert process.returncode == 128 + signal.SIGTERM
-        assert "checkpoint written" in stderr and "Traceback" not in stderr
-        assert Model.load(str(model)).checkpoint is not None
+        assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+        assert "checkpoint written" in stopped.stderr and "Traceback" not in stopped.stderr
     else:
-        assert process.returncode == -signal.SIGKILL
+        assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    checkpoint = Model.load(str(model)).checkpoint
+    if checkpoint is None:
+        pytest.fail("the stopped run left no mid-epoch checkpoint")
+    # SIGKILL leaves the first checkpoint; SIGTERM lets the block in progress finish.
+    blocks = 2 if how == signal.SIGTERM else 1
+    assert checkpoint.words == blocks * CHECKPOINT_EVERY
     resumed = subprocess.run(command(model, text), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_weights(uninterrupted, Model.load(str(model)))
@@ -97,7 +111,7 @@ def test_anti_kasparek_is_the_same_option(text, tmp_path, uninterrupted):
     args = command(model, text)
     args[args.index("-checkpoint-every")] = "-anti-kasparek"
     subprocess.run(args, check=True, capture_output=True)
-    assert Model.load(str(model)).train_config.checkpoint_every == 3000
+    assert Model.load(str(model)).train_config.checkpoint_every == CHECKPOINT_EVERY
 
 
 def small_model(tmp_path):
@@ -148,12 +162,10 @@ def test_full_disk_keeps_the_previous_model(text, tmp_path):
     """A write that hits the file-size limit (as a full disk would) fails with one line
     and leaves the model written before intact."""
     model = tmp_path / "d.rnn"
-    process = subprocess.Popen(command(model, text), stderr=subprocess.PIPE)
-    if not wait_for_checkpoint(model, process):
-        process.kill()
-        pytest.skip("training finished before a checkpoint could be caught")
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=60)
+    stopped = train_until_signalled(model, text, signal.SIGTERM)
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    if Model.load(str(model)).checkpoint is None:
+        pytest.fail("the stopped run left no mid-epoch checkpoint")
     before = model.read_bytes()
 
     def limit_file_size():

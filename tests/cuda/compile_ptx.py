@@ -1,5 +1,8 @@
 """Compile every CUDA kernel to PTX for sm_80 with NVVM (no GPU needed); exit status =
-number of kernels that failed.  Run by test_cuda_ptx.py with the simulator off."""
+number of kernels that failed or have no signature here.  Run by test_cuda_ptx.py with
+the simulator off."""
+import importlib
+import pkgutil
 import types
 
 import numba.cuda.dispatcher
@@ -32,7 +35,24 @@ SIGNATURES = {
     output.tree_update: (f2, i1, i2, f2, i1, i1, f1, i64, f2, f32, f32, f32),
 }
 
+
+
+def global_kernels():
+    """Every kernel (not device function) defined in rnnlm_cli.kernels.cuda."""
+    package = importlib.import_module("rnnlm_cli.kernels.cuda")
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (hasattr(value, "targetoptions") and not value.targetoptions.get("device")
+                    and value.py_func.__module__ == module.__name__):
+                yield value
+
+
 failed = 0
+for kernel in global_kernels():
+    if kernel not in SIGNATURES:
+        failed += 1
+        print(f"{kernel.py_func.__name__}: no signature listed in {__file__}")
 for kernel, signature in SIGNATURES.items():
     try:
         cuda.compile_ptx(kernel.py_func, signature, cc=COMPUTE_CAPABILITY)
