@@ -1,4 +1,6 @@
+import json
 import os
+import struct
 
 import numpy as np
 import pytest
@@ -47,10 +49,24 @@ def test_loaded_arrays_are_memory_mapped_and_writable(tmp_path, model):
 
 
 def test_arrays_start_aligned_and_magic_present(tmp_path, model):
+    """Read by the documented layout alone: magic, uint32 version, uint64 header length,
+    JSON header, then every array at a file offset that is a multiple of 64."""
     path = str(tmp_path / "m.rnn")
     model.save(path)
-    with open(path, "rb") as f:
-        assert f.read(len(model_file.MAGIC)) == model_file.MAGIC
+    data = open(path, "rb").read()
+    assert data.startswith(b"\x89RNNLM\r\n\x1a\n")
+    version, length = struct.unpack_from("<IQ", data, 10)
+    assert version == 1
+    header = json.loads(data[22:22 + length].decode("utf-8"))
+    start = -(-(22 + length) // 64) * 64                 # the first 64-byte boundary
+    weights = model.network.weights()
+    assert {entry["name"] for entry in header["arrays"]} >= set(weights)
+    for entry in header["arrays"]:
+        at = start + entry["offset"]
+        assert at % 64 == 0, entry["name"]
+        stored = np.frombuffer(data, np.dtype(entry["dtype"]), int(np.prod(entry["shape"])), at)
+        if entry["name"] in weights:
+            np.testing.assert_array_equal(stored, weights[entry["name"]].ravel())
 
 
 def test_truncated_file(tmp_path, model):

@@ -17,7 +17,10 @@ def formatted(value):
 def test_format_g7_matches_printf_on_edge_cases(value):
     value = float(np.float32(value))
     text = formatted(value)
-    assert text is None or text == "%.7g" % value
+    if value == 2.0 ** -11:       # 0.00048828125: an exact tie at the 7th digit, declined
+        assert text is None
+    else:
+        assert text == "%.7g" % value
 
 
 def test_format_g7_matches_printf_on_random_float32():
