@@ -50,7 +50,7 @@ def main():
             elif kind < 0.8 and len(words) > 1:
                 del words[at]
             else:
-                words.insert(at, by_rank[int(rng.integers(0, 200))])
+                words.insert(at, by_rank[int(rng.integers(0, min(200, len(by_rank))))])
         return words, errors
 
     with open(args.out, "w") as nbest, open(args.out + ".ac", "w") as ac, \

@@ -23,22 +23,38 @@ def test_rnnlm_oov_rules():
     assert report.ppl_combined == pytest.approx(10 ** (-sum(expected) / 3))
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("interp")
+def train_model(folder, text):
     path = str(folder / "m.rnn")
-    train = shared_path("data", "swb-example", "train.txt")
-    result = CliRunner().invoke(main, ["train", "-rnnlm", path, "-train", train, "-hidden", "8",
+    result = CliRunner().invoke(main, ["train", "-rnnlm", path, "-train", text, "-hidden", "8",
                                        "-max-iter", "1", "-q"])
     assert result.exit_code == 0
     return path
+
+
+@pytest.fixture(scope="module")
+def swb_model(tmp_path_factory):
+    """One epoch on swb-example: the text the reference KN5 scores belong to."""
+    return train_model(tmp_path_factory.mktemp("swb"),
+                       shared_path("data", "swb-example", "train.txt"))
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """One epoch on random sentences over a small conversational vocabulary."""
+    folder = tmp_path_factory.mktemp("interp")
+    words = "YOU KNOW I THINK SO IT IS UH YEAH THAT WAS RIGHT WE THEY DO NOT".split()
+    rng = np.random.default_rng(3)
+    (folder / "train.txt").write_text("".join(
+        " ".join(rng.choice(words, rng.integers(2, 12))) + "\n" for _ in range(3000)))
+    return train_model(folder, str(folder / "train.txt"))
 
 
 def lines_of(result):
     return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
 
 
-def test_arpa_and_probability_file_give_the_same_interpolation(model):
+def test_arpa_and_probability_file_give_the_same_interpolation(swb_model):
+    model = swb_model
     test = shared_path("data", "swb-example", "test.txt")
     run = CliRunner().invoke
     by_file = lines_of(run(main, ["eval", "-rnnlm", model, "-test", test, "-lambda", "0.5",

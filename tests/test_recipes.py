@@ -2,7 +2,8 @@
 
 The PTB recipe must end with an interpolation that beats both of its models; the
 N-best recipe's production command (rnnlm nbest-rescore -output best with the tuned
-weights) must reproduce the word error rate its tuning script measured.
+weights) must reproduce the word error rate its tuning script measured.  Without
+../shared they run on a synthetic corpus under PTB's file names.
 """
 import os
 import re
@@ -11,7 +12,8 @@ import sys
 
 import pytest
 
-from conftest import shared_path
+from conftest import SHARED
+from rnnlm_cli.synthetic import write_corpus
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
@@ -25,9 +27,21 @@ def recipe(script, *args):
     return done.stdout
 
 
+def corpus_folder(folder):
+    """../shared's PTB when present, else a Markov-source corpus (40 words, 120k training
+    tokens) written under PTB's file names into ``folder``."""
+    ptb = os.path.join(SHARED, "data", "ptb")
+    if os.path.exists(os.path.join(ptb, "ptb.train.txt")):
+        return ptb
+    write_corpus(str(folder), tokens=120000, seed=3)
+    for part in ("train", "valid", "test"):
+        os.replace(folder / f"{part}.txt", folder / f"ptb.{part}.txt")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def ptb_run(tmp_path_factory):
-    data = os.path.dirname(shared_path("data", "ptb", "ptb.train.txt"))
+    data = corpus_folder(tmp_path_factory.mktemp("corpus"))
     work = tmp_path_factory.mktemp("ptb")
     return data, work, recipe("ptb_rnnme_kn5.sh", data, work)
 

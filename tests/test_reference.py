@@ -189,11 +189,12 @@ def test_sentence_ranges_with_fewer_sentences_than_threads():
 
 
 @pytest.mark.parametrize("output", ["class", "hs"])
-def test_thread_private_weights_merge_every_threads_changes(output):
+def test_thread_private_weights_merge_every_threads_changes(output, tmp_path):
     """Each thread's change to its private hot rows / recurrent matrix reaches the
     shared weights, and the thread continues from the merged values."""
     from rnnlm_cli.training import merge_private
-    vocab, _ = read_training_text(shared_path("data", "swb-example", "valid.txt"), 10)
+    write_corpus(str(tmp_path), tokens=3000, seed=1)
+    vocab, _ = read_training_text(str(tmp_path / "train.txt"), 10)
     shared = Model.create(ModelConfig(hidden=4, classes=10, output=output), TrainConfig(),
                           vocab).network
     private = shared.hot_weights
