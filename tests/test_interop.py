@@ -1,6 +1,7 @@
 """rnnlm 0.4b interoperability: its model files, its numbers, its command line.
 
-The expected values are rnnlm 0.4b's own outputs in ../shared/reference/rnnlm-0.4b.
+The expected values are rnnlm 0.4b's own outputs in ../shared/reference/rnnlm-0.4b;
+tests that need no reference number run on a synthetic corpus and a model of ours.
 """
 import gzip
 import math
@@ -19,6 +20,7 @@ from rnnlm_cli.formats import rnnlm04
 from rnnlm_cli.interop import from_rnnlm04, load_model
 from rnnlm_cli.model import Model
 from rnnlm_cli.score import score_corpus
+from rnnlm_cli.synthetic import write_corpus
 from rnnlm_cli.training import train
 
 MODELS = {  # reference model -> its -debug 2 output and its test PPL
@@ -165,30 +167,46 @@ def test_import_then_export_gives_the_same_bytes(unpacked, tmp_path, name):
 
 
 @pytest.fixture(scope="module")
-def our_model(tmp_path_factory):
-    """A small RNNME model trained by us (two epochs on the swb example)."""
-    vocab, corpus = read_training_text(swb("train.txt"), 30)
+def corpus(tmp_path_factory):
+    """train.txt, valid.txt and test.txt from a Markov source of 40 words."""
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(str(folder), tokens=20000, seed=2)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def our_model(tmp_path_factory, corpus):
+    """A small RNNME model trained by us (two epochs on the synthetic corpus)."""
+    vocab, text = read_training_text(str(corpus / "train.txt"), 30)
     config = ModelConfig(hidden=8, classes=30, direct=0.5, direct_order=3, bptt=2)
     model = Model.create(config, TrainConfig(max_iter=2), vocab)
-    train(model, corpus, read_text(swb("valid.txt"), vocab, "validation"))
+    train(model, text, read_text(str(corpus / "valid.txt"), vocab, "validation"))
     path = tmp_path_factory.mktemp("ours") / "model.rnn"
     model.save(str(path))
     return path
 
 
-def test_export_binary_reads_back_with_identical_scores(our_model, tmp_path):
-    exported = tmp_path / "model.bin"
-    assert run("convert", "-rnnlm", our_model, "-out", exported,
-               "-to", "rnnlm0.4b-binary").exit_code == 0
-    original, imported = Model.load(str(our_model)), load_model(str(exported), "exact")
-    corpus = read_text(swb(), original.vocab)
-    assert np.array_equal(score_corpus(original, corpus)[1],
-                          score_corpus(imported, corpus)[1], equal_nan=True)
+@pytest.fixture(scope="module")
+def our_exports(our_model, tmp_path_factory):
+    """Our model in rnnlm 0.4b's text and binary formats."""
+    folder = tmp_path_factory.mktemp("exports")
+    paths = {"text": folder / "model.txt", "binary": folder / "model.bin"}
+    for kind, target in (("text", "rnnlm0.4b"), ("binary", "rnnlm0.4b-binary")):
+        assert run("convert", "-rnnlm", our_model, "-out", paths[kind], "-to",
+                   target).exit_code == 0
+    return paths
 
 
-def test_export_text_header_follows_rnnlm_layout(our_model, unpacked, tmp_path):
-    exported = tmp_path / "model.txt"
-    assert run("convert", "-rnnlm", our_model, "-out", exported).exit_code == 0
+def test_export_binary_reads_back_with_identical_scores(our_model, our_exports, corpus):
+    original = Model.load(str(our_model))
+    imported = load_model(str(our_exports["binary"]), "exact")
+    text = read_text(str(corpus / "test.txt"), original.vocab)
+    assert np.array_equal(score_corpus(original, text)[1],
+                          score_corpus(imported, text)[1], equal_nan=True)
+
+
+def test_export_text_header_follows_rnnlm_layout(our_model, our_exports, unpacked, corpus):
+    exported = our_exports["text"]
     ours = exported.read_text().split("Vocabulary:")[0].splitlines()
     theirs = unpacked["rnnme-h15.txt.gz"].read_text().split("Vocabulary:")[0].splitlines()
     label = lambda line: line.split(":")[0] + ":" if ":" in line else line
@@ -202,18 +220,20 @@ def test_export_text_header_follows_rnnlm_layout(our_model, unpacked, tmp_path):
     assert int(header["bptt"]) == 3
     # Four decimals per weight: scores stay close to the original's.
     original, imported = Model.load(str(our_model)), load_model(str(exported), "exact")
-    corpus = read_text(swb(), original.vocab)
-    a, b = score_corpus(original, corpus)[0].ppl, score_corpus(imported, corpus)[0].ppl
+    text = read_text(str(corpus / "test.txt"), original.vocab)
+    a, b = score_corpus(original, text)[0].ppl, score_corpus(imported, text)[0].ppl
     assert a == pytest.approx(b, rel=2e-3)
 
 
-def test_dropin_training_writes_an_rnnlm_model_and_resumes(tmp_path):
+def test_dropin_training_writes_an_rnnlm_model_and_resumes(tmp_path, corpus):
     model = tmp_path / "m"
-    base = ["-train", swb("train.txt"), "-valid", swb("valid.txt"), "-rnnlm", model,
+    base = ["-train", corpus / "train.txt", "-valid", corpus / "valid.txt", "-rnnlm", model,
             "-hidden", "6", "-class", "20", "-bptt", "2", "-direct", "1", "-binary"]
     first = run(*base, "-max-iter", "1")
     assert first.exit_code == 0, first.output
-    assert "Starting training using file" in first.stdout and "Vocab size: 3720" in first.stdout
+    words = set((corpus / "train.txt").read_text().split()) | {"</s>"}
+    assert "Starting training using file" in first.stdout
+    assert f"Vocab size: {len(words)}\n" in first.stdout
     assert re.search(r"Iter:   0\tAlpha: 0.100000\t   TRAIN entropy: \d+\.\d{4}    "
                      r"Words/sec: \d+\.\d   VALID entropy: \d+\.\d{4}", first.stdout)
     assert rnnlm04.read(str(model)).header["format"] == 1
@@ -223,14 +243,14 @@ def test_dropin_training_writes_an_rnnlm_model_and_resumes(tmp_path):
     assert "Restoring network from file to continue training..." in second.stdout
     assert "Iter:   1" in second.stdout and "Iter:   0" not in second.stdout
     assert rnnlm04.read(str(model)).header["iter"] == 2
-    scored = run("-rnnlm", model, "-test", swb())
+    scored = run("-rnnlm", model, "-test", corpus / "test.txt")
     assert scored.exit_code == 0 and summary_value(scored.stdout, "PPL net:") > 1
 
 
-def test_dropin_gen_layout(unpacked):
-    result = run("-rnnlm", unpacked["rnn-h20-indep.txt.gz"], "-gen", "200", "-debug", "0")
+def test_dropin_gen_layout(our_exports):
+    result = run("-rnnlm", our_exports["text"], "-gen", "200", "-debug", "0")
     assert result.exit_code == 0
-    words = set(rnnlm04.read(str(unpacked["rnn-h20-indep.txt.gz"])).words)
+    words = set(rnnlm04.read(str(our_exports["text"])).words)
     tokens = result.stdout.replace("\n", " ").split()
     assert len(tokens) + result.stdout.count("\n") == 200
     assert set(tokens) <= words
@@ -254,17 +274,17 @@ def test_dropin_errors_are_one_line_on_stderr(args, text):
     assert len(lines) == 1 and text in lines[0] and "Traceback" not in result.stderr
 
 
-def test_unimportable_file_is_reported(tmp_path):
+def test_unimportable_file_is_reported(tmp_path, corpus):
     broken = tmp_path / "broken.txt"
     broken.write_text("version: 10\nfile format: 0\n\ntraining data file: x\n")
-    result = run("-rnnlm", broken, "-test", swb(), "-debug", "0")
+    result = run("-rnnlm", broken, "-test", corpus / "test.txt", "-debug", "0")
     assert result.exit_code == 1 and "rnnlm 0.4b" in result.stderr
 
 
-def test_reader_rejects_a_truncated_binary_model(unpacked, tmp_path):
+def test_reader_rejects_a_truncated_binary_model(our_exports, tmp_path, corpus):
     cut = tmp_path / "cut.bin"
-    cut.write_bytes(unpacked["rnnme-h15.bin.gz"].read_bytes()[:-100])
-    result = run("-rnnlm", cut, "-test", swb())
+    cut.write_bytes(our_exports["binary"].read_bytes()[:-100])
+    result = run("-rnnlm", cut, "-test", corpus / "test.txt")
     assert result.exit_code == 1 and "Traceback" not in result.stderr
 
 
@@ -280,17 +300,18 @@ def test_imported_weights_land_where_rnnlm_reads_them(unpacked):
     assert math.isclose(model.state.best_valid_logp, -12905.200210)
 
 
-def test_dropin_scores_our_own_models_with_rnnlms_exponential(our_model):
-    dropin = run("-rnnlm", our_model, "-test", swb())
-    fast = run("eval", "-rnnlm", our_model, "-test", swb(), "-exp", "rnnlm")
-    exact = run("eval", "-rnnlm", our_model, "-test", swb())
+def test_dropin_scores_our_own_models_with_rnnlms_exponential(our_model, corpus):
+    test = corpus / "test.txt"
+    dropin = run("-rnnlm", our_model, "-test", test)
+    fast = run("eval", "-rnnlm", our_model, "-test", test, "-exp", "rnnlm")
+    exact = run("eval", "-rnnlm", our_model, "-test", test)
     ppl = lambda result: summary_value(result.stdout, "PPL net:")
     assert ppl(dropin) == ppl(fast) != ppl(exact)
 
 
-def test_dropin_first_occurrence_of_an_option_wins(unpacked):
+def test_dropin_first_occurrence_of_an_option_wins(our_exports, corpus):
     """rnnlm looks each option up from the start of argv: -debug 0 -debug 2 is -debug 0."""
-    result = run("-rnnlm", unpacked["rnn-h20-indep.txt.gz"], "-test", swb(),
+    result = run("-rnnlm", our_exports["text"], "-test", corpus / "test.txt",
                  "-debug", "0", "-debug", "2")
     assert result.exit_code == 0 and result.stdout == ""
 
@@ -317,13 +338,13 @@ def test_dropin_training_reproduces_rnnlms_own_run(tmp_path, unpacked):
 
 
 @pytest.mark.parametrize("damage", ["bad number", "cut"])
-def test_damaged_text_model_is_one_clear_error(unpacked, tmp_path, damage):
-    text = unpacked["rnn-h20-indep.txt.gz"].read_bytes()
+def test_damaged_text_model_is_one_clear_error(our_exports, tmp_path, corpus, damage):
+    text = our_exports["text"].read_bytes()
     at = text.index(b"Weights 1->2:") + 200
     damaged = text[:at] + b"abc\n" + text[at:] if damage == "bad number" else text[:-5000]
     path = tmp_path / "damaged.txt"
     path.write_bytes(damaged)
-    result = run("-rnnlm", path, "-test", swb())
+    result = run("-rnnlm", path, "-test", corpus / "test.txt")
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and any(

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import shared_path
 from rnnlm_cli import __version__
 from rnnlm_cli.cli import main
 from rnnlm_cli.interop import load_model
@@ -88,10 +87,11 @@ def test_srilm_layout_keeps_stdout_and_signs_on_stderr(trained):
 
 def test_json_and_interpolation_carry_the_other_model(trained, tmp_path):
     folder, model, _ = trained
-    arpa = shared_path("reference", "srilm", "kn3-backoff.arpa.gz")
-    plain = tmp_path / "kn3.arpa"
-    with gzip.open(arpa, "rb") as packed, open(plain, "wb") as unpacked:
-        shutil.copyfileobj(packed, unpacked)
+    plain, arpa = tmp_path / "wb3.arpa", str(tmp_path / "wb3.arpa.gz")
+    run("ngram-count", "-text", str(folder / "train.txt"), "-order", "3", "-wbdiscount",
+        "-lm", str(plain))
+    with open(plain, "rb") as text, gzip.open(arpa, "wb") as packed:
+        shutil.copyfileobj(text, packed)
     signatures = []
     for path, order in ((arpa, "0"), (str(plain), "0"), (str(plain), "2")):
         result = run("eval", "-rnnlm", model, "-lm", path, "-order", order, "-lambda", "0.5",
