@@ -23,6 +23,13 @@ def convert(model_path, out_path, target):
     rnnlm 0.4b's text format keeps 4 decimals of each weight (2 for maxent weights);
     its binary format keeps them all.
     """
+    from .locking import writer_lock
+
+    with writer_lock(out_path, "-out"):          # before the model is read
+        _convert(model_path, out_path, target)
+
+
+def _convert(model_path, out_path, target):
     from .formats import rnnlm04
     from .interop import load_model, save_rnnlm04
 

@@ -79,17 +79,27 @@ def _per_order_options(command):
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help="no warnings on stderr")
 def ngram_count(**options):
     """Count n-grams and estimate backoff LMs as SRILM's ngram-count does."""
+    from .locking import writer_locks
+
+    quiet = options.pop("quiet")
+    encoding = chosen_encoding()
+    if bool(options["text"]) == bool(options["read"]):
+        raise ConfigError("give one of -text or -read")
+    outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
+    outputs.update({"-lm": options["lm"], "-write-vocab": options["write_vocab"],
+                    "-write": options["write"]})
+    with writer_locks(outputs):      # before any input is read: one writer per file
+        _count_and_write(options, encoding, quiet)
+
+
+def _count_and_write(options: dict, encoding, quiet: bool):
     from .fileio import text_output
     from .ngram.arpa import write_arpa
     from .ngram.counts import count_text, read_counts, write_counts
     from .ngram.pipeline import estimate_backoff_model
     from .ngram.vocab import NgramVocab
 
-    quiet = options.pop("quiet")
-    encoding = chosen_encoding()
     order = options["order"]
-    if bool(options["text"]) == bool(options["read"]):
-        raise ConfigError("give one of -text or -read")
     vocab = NgramVocab(unk_is_word=options["unk"], unk_token=options["map_unk"],
                        to_lower=options["tolower"])
     if options["vocab"]:

@@ -30,6 +30,11 @@ from .options import (QUIET_HELP, chosen_encoding, config_options, device_option
 def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     """Train an RNNME model with rnnlm 0.4b's algorithm: an Elman-type hidden layer
     (-hidden-type) and the output layer of --output (its shortcut flags below)."""
+    from .locking import writer_lock
+
+    # Held until the command ends; taken here, before numpy loads, so that a second
+    # writer fails at once (train_file takes it again, re-entrantly).
+    click.get_current_context().with_resource(writer_lock(model_path, "-rnnlm"))
     from .progress import WordProgress
     from .trainer import TrainingEvents, train_file
     from .training import Supervision, TrainingInterrupted

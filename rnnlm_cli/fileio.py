@@ -1,7 +1,8 @@
 """Atomic file replacement: write a temp file next to the target, fsync, rename.
 
 Targets that exist but are not regular files (/dev/stdout, a named pipe) are
-written in place: renaming over them would replace the device itself.
+written in place: renaming over them would replace the device itself.  A regular
+file is written under its writer lock (locking.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 import tempfile
 
 from .errors import RnnlmError
+from .locking import writer_lock
 from .textio import UTF8, TextEncoding
 
 
@@ -27,6 +29,11 @@ def atomic_output(path: str):
         except OSError as exc:
             raise RnnlmError(f"{path}: write failed ({exc.strerror or exc})") from None
         return
+    with writer_lock(path):
+        yield from _replace_atomically(path)
+
+
+def _replace_atomically(path: str):
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",

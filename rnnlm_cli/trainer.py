@@ -13,6 +13,7 @@ from typing import Callable, Optional
 from .config import ModelConfig, TrainConfig
 from .corpus import read_text
 from .errors import ConfigError
+from .locking import writer_lock
 from .model import Model
 from .textio import UTF8, TextEncoding
 from .training import EpochReport, Supervision, open_or_create, train
@@ -47,30 +48,33 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     file's when resuming (rnnlm takes some from the command line), the key
     ``alpha`` also setting the current rate.  ``fast_exp``: a new model trains
     and scores with rnnlm 0.4b's approximate exponential.  ``encoding``: of the texts.
+    Another process writing ``model_path`` makes it fail at once (OutputBusy).
     """
     if device == "cuda" and fast_exp:
         raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
                           "exponential")
-    model, corpus, resumed = open_or_create(model_path, train_path, model_config, train_config,
-                                            load, fast_exp, encoding)
-    if resume_overrides is not None and resumed:
-        _override(model, resume_overrides)
-        if corpus is None:
-            corpus = read_text(train_path, model.vocab, "training", encoding)
-    events.opened(model, 0 if corpus is None else int(corpus.tokens.size), resumed)
-    if model.state.finished:
-        return model
-    valid = read_text(valid_path, model.vocab, "validation", encoding) if valid_path else None
-    model.state.valid_file = valid_path or ""
+    with writer_lock(model_path, "-rnnlm"):       # one writer for the whole run
+        model, corpus, resumed = open_or_create(model_path, train_path, model_config,
+                                                train_config, load, fast_exp, encoding)
+        if resume_overrides is not None and resumed:
+            _override(model, resume_overrides)
+            if corpus is None:
+                corpus = read_text(train_path, model.vocab, "training", encoding)
+        events.opened(model, 0 if corpus is None else int(corpus.tokens.size), resumed)
+        if model.state.finished:
+            return model
+        valid = (read_text(valid_path, model.vocab, "validation", encoding) if valid_path
+                 else None)
+        model.state.valid_file = valid_path or ""
 
-    def epoch_done(report: EpochReport):
-        events.epoch_started(report.epoch + 2, corpus.tokens.size)
-        events.epoch_done(report)
+        def epoch_done(report: EpochReport):
+            events.epoch_started(report.epoch + 2, corpus.tokens.size)
+            events.epoch_done(report)
 
-    events.epoch_started(model.state.epochs_done + 1, corpus.tokens.size)
-    return train(model, corpus, valid, on_progress=events.progress, on_epoch=epoch_done,
-                 on_save=lambda m: save(m, model_path), device=device,
-                 supervision=events.supervision)
+        events.epoch_started(model.state.epochs_done + 1, corpus.tokens.size)
+        return train(model, corpus, valid, on_progress=events.progress, on_epoch=epoch_done,
+                     on_save=lambda m: save(m, model_path), device=device,
+                     supervision=events.supervision)
 
 
 def _override(model: Model, overrides: dict):
