@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import click
 
-from .options import flag_names
+from .options import RnnlmCommand, flag_names
 
 FORMATS = ["rnnlm", "rnnlm0.4b", "rnnlm0.4b-binary"]
 
 
-@click.command(name="convert")
+@click.command(name="convert", cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="model to read: ours or rnnlm 0.4b's (text or binary), detected")
 @click.option(*flag_names("out"), "out_path", required=True, metavar="FILE",

@@ -23,6 +23,7 @@ import click
 
 from .config import DEFAULT_LAMBDA, ModelConfig, TrainConfig
 from .errors import ConfigError
+from .options import unknown_option_message
 
 # option -> (type, echo line at -debug >= 1), in rnnlm's parse (and echo) order.
 OPTIONS = {
@@ -83,8 +84,10 @@ def parse(args: list[str]) -> dict:
     values = {i + 1 for name in given if OPTIONS[name][0] is not bool
               for i, arg in enumerate(args) if arg == name}
     unknown = [a for i, a in enumerate(args) if i not in values and a not in OPTIONS]
-    if unknown:
-        click.echo(f"rnnlm: warning: ignoring unknown arguments: {' '.join(unknown)}", err=True)
+    if unknown:      # rnnlm ignores them silently; we say so, naming each option whole
+        named = [unknown_option_message(word, OPTIONS)[len("no such option "):]
+                 if word.startswith("-") else repr(word) for word in unknown]
+        click.echo(f"rnnlm: warning: ignoring unknown arguments: {', '.join(named)}", err=True)
     return given
 
 

@@ -10,11 +10,11 @@ import click
 
 from .device import scoring_exp
 from .config import EvalConfig
-from .options import (QUIET_HELP, chosen_encoding, device_option, encoding_options, exp_option,
-                      flag_names)
+from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, device_option,
+                      encoding_options, exp_option, flag_names)
 
 
-@click.command(name="eval")
+@click.command(name="eval", cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", metavar="MODEL", help="RNN model file")
 @click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
               help="n-gram model in ARPA format (.gz allowed), scored as SRILM's ngram -ppl")

@@ -7,10 +7,11 @@ import click
 
 from .config import RescoreOptions
 from .device import scoring_exp
-from .options import chosen_encoding, device_option, encoding_options, exp_option, flag_names
+from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_options,
+                      exp_option, flag_names)
 
 
-@click.command(name="nbest-rescore")
+@click.command(name="nbest-rescore", cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="RNN model file")
 @click.option(*flag_names("nbest"), "nbest_path", metavar="FILE",

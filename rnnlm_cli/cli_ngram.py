@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .errors import ConfigError
-from .options import chosen_encoding, encoding_options, flag_names
+from .options import RnnlmCommand, chosen_encoding, encoding_options, flag_names
 
 ORDERS = range(1, 10)
 METHOD_FLAGS = {
@@ -39,7 +39,7 @@ def _per_order_options(command):
     return command
 
 
-@click.command(name="ngram-count")
+@click.command(name="ngram-count", cls=RnnlmCommand)
 @click.option(*flag_names("order"), "order", type=click.IntRange(1), default=3, show_default=True,
               help="maximal n-gram order")
 @click.option(*flag_names("text"), "text", metavar="TEXT",
@@ -88,11 +88,12 @@ def ngram_count(**options):
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
     outputs.update({"-lm": options["lm"], "-write-vocab": options["write_vocab"],
                     "-write": options["write"]})
+    smoothing = _smoothing_config(options) if options["lm"] else None   # checked before reading
     with writer_locks(outputs):      # before any input is read: one writer per file
-        _count_and_write(options, encoding, quiet)
+        _count_and_write(options, smoothing, encoding, quiet)
 
 
-def _count_and_write(options: dict, encoding, quiet: bool):
+def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
     from .fileio import text_output
     from .ngram.arpa import write_arpa
     from .ngram.counts import count_text, read_counts, write_counts
@@ -115,8 +116,7 @@ def _count_and_write(options: dict, encoding, quiet: bool):
                 write_counts(counts, handle, only_order=k)
             written = True
     if options["lm"]:
-        config = _smoothing_config(options)
-        model, notes = estimate_backoff_model(counts, config)
+        model, notes = estimate_backoff_model(counts, smoothing)
         if not quiet:
             for note in notes:
                 click.echo(note, err=True)

@@ -6,10 +6,10 @@ import sys
 import click
 
 from .config import SampleConfig
-from .options import encoding_options, exp_option, flag_names
+from .options import RnnlmCommand, encoding_options, exp_option, flag_names
 
 
-@click.command()
+@click.command(cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="model file")
 @click.option(*flag_names("n"), "count", type=click.IntRange(1), default=SampleConfig.count,

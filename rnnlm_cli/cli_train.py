@@ -8,12 +8,12 @@ import click
 
 from .config import ModelConfig, TrainConfig
 from .device import require_cuda
-from .options import (QUIET_HELP, chosen_encoding, config_options, device_option,
+from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options, device_option,
                       encoding_options, flag_names, layer_shortcut_options, take_config,
                       take_layer_shortcuts, train_exp_option)
 
 
-@click.command()
+@click.command(cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="model file to write (an unfinished one is resumed)")
 @click.option(*flag_names("train"), "train_path", required=True, metavar="TEXT",
@@ -71,6 +71,9 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
             epoch_started=lambda epoch, tokens: progress.start(f"epoch {epoch}", tokens),
             progress=progress.update,
             epoch_done=lambda report: click.echo(report.log_line()),
+            held_out=lambda sentences, every: say(
+                f"no -valid: validating on {sentences} sentences held out of the training "
+                f"text (every {every}th; -valid-fraction sets how many)"),
             supervision=Supervision(stop_requested=stop.requested,
                                     on_event=lambda message: click.echo(
                                         f"rnnlm train: {message}", err=True)))
@@ -83,7 +86,7 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
             raise
     if already_trained:
         return
-    if valid_path:
+    if valid_path or model.state.held_out_sentences:
         from .signature import rnn_fields, signature
         click.echo(f"signature: {signature(rnn_fields(model, model.network.independent))}")
     say(f"model written to {model_path}")

@@ -89,9 +89,12 @@ class TrainConfig:
     min_improvement: float = option(
         1.003, "relative validation log-likelihood gain below which the learning rate "
         "starts halving (and, the second time, training stops); 0 never halves", unit="factor")
-    max_iter: int = option(0, "stop after this many epochs (0 = no limit; required "
-                           "without -valid)", unit="epochs")
+    max_iter: int = option(0, "stop after this many epochs (0 = no limit)", unit="epochs")
     one_iter: bool = option(False, "train exactly one epoch with no validation")
+    valid_fraction: float = option(
+        0.0, "without -valid: hold out every k-th training sentence (k = 1/this, at most "
+        "10,000 sentences) as validation text; 0 = 0.02 unless -max-iter or -one-iter is "
+        "given, then none", unit="fraction")
     gradient_cutoff: float = option(15.0, "clip back-propagated error values to "
                                     "+-this (0 = no clipping)")
     rand_seed: int = option(1, "seed of the weight initialisation")
@@ -114,6 +117,7 @@ class TrainConfig:
         _check(self.beta >= 0, "-beta must not be negative")
         _check(self.min_improvement >= 0, "-min-improvement must not be negative")
         _check(self.max_iter >= 0, "-max-iter must not be negative")
+        _check(0 <= self.valid_fraction <= 0.5, "-valid-fraction must be between 0 and 0.5")
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
         _check(self.threads >= 1, "-threads must be at least 1")
         _check(self.batch >= 1, "-batch must be at least 1")

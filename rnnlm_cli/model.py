@@ -35,6 +35,8 @@ class TrainingState:
     finished: bool = False
     train_file: str = ""
     valid_file: str = ""
+    held_out_every: int = 0       # without -valid: every k-th training sentence validates
+    held_out_sentences: int = 0
     train_words: int = 0
     train_logp: float = 0.0       # log10 P of the last training pass (rnnlm's header keeps it)
     history: list = field(default_factory=list)

@@ -6,6 +6,7 @@ written once.
 """
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import MISSING, fields, replace
 
@@ -18,6 +19,56 @@ from .textio import UTF8, TextEncoding
 
 
 QUIET_HELP = "no progress bar or messages on stderr (results still go to stdout)"
+
+
+class RnnlmCommand(click.Command):
+    """A subcommand whose unknown options are named as typed.
+
+    Our options are single-dash words (-hidden), which Click's parser would take
+    apart as clustered short flags: -nce became "no such option '-n'" and -qq
+    passed as -q -q.  Every option word is checked whole before Click parses.
+    """
+
+    def parse_args(self, ctx, args):
+        check_option_words(args, self.get_params(ctx), ctx)
+        return super().parse_args(ctx, args)
+
+
+def check_option_words(args: list, params, ctx=None):
+    """Raise a UsageError naming the first word of ``args`` that looks like an option and
+    is none, with the closest options of the same dash style."""
+    takes_value = {}
+    for param in params:
+        for name in (*param.opts, *getattr(param, "secondary_opts", ())):
+            takes_value[name] = not (getattr(param, "is_flag", False)
+                                     or getattr(param, "count", False))
+    at = 0
+    while at < len(args):
+        word = args[at]
+        if word == "--":
+            return
+        name = word.split("=", 1)[0]
+        if word.startswith("-") and word != "-" and not _is_number(word):
+            if name not in takes_value:
+                raise click.UsageError(unknown_option_message(name, takes_value), ctx)
+            at += takes_value[name] and "=" not in word
+        at += 1
+
+
+def unknown_option_message(name: str, known) -> str:
+    """"no such option '-nce'", with the closest options of the same dash style."""
+    style = [option for option in known if option.startswith("--") == name.startswith("--")]
+    close = difflib.get_close_matches(name, style, n=2, cutoff=0.6)
+    return f"no such option '{name}'" + (f" (did you mean {' or '.join(close)}?)" if close
+                                         else "")
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+        return True
+    except ValueError:
+        return False
 
 
 def _spellings(name: str) -> tuple[str, str]:

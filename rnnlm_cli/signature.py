@@ -46,11 +46,14 @@ def rnn_model_digest(model) -> str:
 
 
 def rnn_fields(model, independent: bool, dynamic: float = 0.0) -> list[tuple[str, str]]:
-    """Fields of an RNN perplexity: the model and how it was run over the text."""
+    """Fields of an RNN perplexity: the model and how it was run over the text; a model
+    validated on sentences held out of its training text says how many (heldout)."""
+    held_out = model.state.held_out_sentences
     return [("model", rnn_model_digest(model)),
             ("exp", "rnnlm" if model.network.fast_exp else "exact"),
             ("indep", _yes_no(independent)),
-            ("dyn", f"{dynamic:g}")]
+            ("dyn", f"{dynamic:g}"),
+            *([("heldout", str(held_out))] if held_out else [])]
 
 
 def ngram_fields(model, unk: bool) -> list[tuple[str, str]]:

@@ -3,7 +3,8 @@ drop-in mode's -train and ``rnnlm_cli.train()``.
 
 The epoch loop and schedule are training.py's; this module opens or resumes
 the model file, reads the texts, saves after every epoch and tells the caller
-what happens through ``TrainingEvents`` (no printing here).
+what happens through ``TrainingEvents`` (no printing here).  Without a validation
+file it holds out part of the training text (heldout.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Callable, Optional
 from .config import ModelConfig, TrainConfig
 from .corpus import read_text
 from .errors import ConfigError
+from .heldout import every_kth, fraction_to_hold_out, hold_out
+from .layers import hidden_spec
 from .locking import writer_lock
 from .model import Model
 from .textio import UTF8, TextEncoding
@@ -23,12 +26,14 @@ from .training import EpochReport, Supervision, open_or_create, train
 class TrainingEvents:
     """What a caller hears of a training run: the model as opened (new, resumed, or
     already finished: then nothing more), the start of each epoch (number from 1,
-    tokens), progress within it, its report."""
+    tokens), progress within it, its report; the validation sentences held out of the
+    training text when there is no validation file (how many, every k-th)."""
 
     opened: Callable[[Model, int, bool], None] = lambda model, tokens, resumed: None
     epoch_started: Callable[[int, int], None] = lambda epoch, tokens: None
     progress: Callable[[int, int], None] = lambda done, total: None
     epoch_done: Callable[[EpochReport], None] = lambda report: None
+    held_out: Callable[[int, int], None] = lambda sentences, every: None
     supervision: Supervision = field(default_factory=Supervision)
 
 
@@ -50,9 +55,7 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     and scores with rnnlm 0.4b's approximate exponential.  ``encoding``: of the texts.
     Another process writing ``model_path`` makes it fail at once (OutputBusy).
     """
-    if device == "cuda" and fast_exp:
-        raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
-                          "exponential")
+    check_before_reading(model_config, train_config, valid_path, device, fast_exp)
     with writer_lock(model_path, "-rnnlm"):       # one writer for the whole run
         model, corpus, resumed = open_or_create(model_path, train_path, model_config,
                                                 train_config, load, fast_exp, encoding)
@@ -63,8 +66,10 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
         events.opened(model, 0 if corpus is None else int(corpus.tokens.size), resumed)
         if model.state.finished:
             return model
-        valid = (read_text(valid_path, model.vocab, "validation", encoding) if valid_path
-                 else None)
+        if valid_path:
+            valid = read_text(valid_path, model.vocab, "validation", encoding)
+        else:
+            corpus, valid = _held_out(model, corpus, events)
         model.state.valid_file = valid_path or ""
 
         def epoch_done(report: EpochReport):
@@ -75,6 +80,32 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
         return train(model, corpus, valid, on_progress=events.progress, on_epoch=epoch_done,
                      on_save=lambda m: save(m, model_path), device=device,
                      supervision=events.supervision)
+
+
+def check_before_reading(model_config: ModelConfig, train_config: TrainConfig,
+                         valid_path: Optional[str], device: str, fast_exp: bool):
+    """The checks that need no file: they fail before any input is read."""
+    if device == "cuda" and fast_exp:
+        raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
+                          "exponential")
+    if valid_path and train_config.valid_fraction:
+        raise ConfigError("give -valid FILE or -valid-fraction F, not both")
+    hidden = hidden_spec(model_config.hidden_type)
+    if (train_config.batch > 1 or device == "cuda") and not hidden.minibatch:
+        hidden.not_supported("-batch and --device cuda (mini-batch training)")
+
+
+def _held_out(model: Model, corpus, events: TrainingEvents):
+    """Without -valid: (training text, held-out validation text or None); the model's
+    record keeps the rule, so a resumed run holds out the same sentences."""
+    fraction = fraction_to_hold_out(model.train_config)
+    if not fraction:
+        return corpus, None
+    every = every_kth(corpus.sentences, fraction)
+    corpus, valid = hold_out(corpus, every)
+    model.state.held_out_every, model.state.held_out_sentences = every, valid.sentences
+    events.held_out(valid.sentences, every)
+    return corpus, valid
 
 
 def _override(model: Model, overrides: dict):
