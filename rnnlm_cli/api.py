@@ -126,6 +126,8 @@ def train(train: str, valid: Optional[str] = None, model: Optional[str] = None, 
     ``classes``).  ``model`` is the file to write (and to resume, as the command
     does); without it the model is trained in a temporary file and only
     returned.  ``on_epoch`` receives each epoch's report (training.EpochReport).
+    Without ``valid`` part of the training text validates, as the command holds it
+    out (valid_fraction=F sets how much; max_iter=N instead fixes the epochs).
     """
     model_config, train_config = _configs(options)
     events = TrainingEvents(epoch_done=on_epoch or (lambda report: None))
