@@ -129,18 +129,20 @@ def train(train: str, valid: Optional[str] = None, model: Optional[str] = None, 
     Without ``valid`` part of the training text validates, as the command holds it
     out (valid_fraction=F sets how much; max_iter=N instead fixes the epochs).
     """
-    model_config, train_config = _configs(options)
+    model_config, train_config, given = _configs(options)
     events = TrainingEvents(epoch_done=on_epoch or (lambda report: None))
     with contextlib.ExitStack() as stack:
         if model is None:
             model = os.path.join(stack.enter_context(tempfile.TemporaryDirectory()), "model")
         trained = train_file(model, train, valid, model_config, train_config,
-                             fast_exp=exp == "rnnlm", device=device, events=events)
+                             fast_exp=exp == "rnnlm", device=device, events=events,
+                             given=given)
     return Model.of(trained)
 
 
-def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
-    """The config dataclasses from command-line option names (unknown names refused)."""
+def _configs(options: dict) -> tuple[ModelConfig, TrainConfig, frozenset]:
+    """The config dataclasses from command-line option names (unknown names refused),
+    and the ModelConfig fields the options set."""
     from . import layers
     values = {ModelConfig: {}, TrainConfig: {}}
     names = {}
@@ -158,7 +160,8 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
             raise ConfigError(f"unknown training option {name!r}")
         config_class, field_name = names[name]
         values[config_class][field_name] = value
-    return ModelConfig(**values[ModelConfig]), TrainConfig(**values[TrainConfig])
+    return (ModelConfig(**values[ModelConfig]), TrainConfig(**values[TrainConfig]),
+            frozenset(values[ModelConfig]))
 
 
 @contextlib.contextmanager

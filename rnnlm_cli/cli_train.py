@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from dataclasses import fields
 
 import click
 
@@ -80,7 +81,7 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
         try:
             model = train_file(model_path, train_path, valid_path, model_config, train_config,
                                fast_exp=exp == "rnnlm", device=device, events=events,
-                               encoding=chosen_encoding())
+                               encoding=chosen_encoding(), given=_given(model_config))
         except TrainingInterrupted as exc:
             exc.exit_code = 128 + stop.signal_number
             raise
@@ -90,6 +91,17 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
         from .signature import rnn_fields, signature
         click.echo(f"signature: {signature(rnn_fields(model, model.network.independent))}")
     say(f"model written to {model_path}")
+
+
+def _given(model_config: ModelConfig) -> frozenset:
+    """The ModelConfig fields typed on the command line (a shortcut flag sets output)."""
+    ctx = click.get_current_context()
+    typed = {name for name, value in ctx.params.items()
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    names = {spec.name for spec in fields(ModelConfig) if spec.name in typed}
+    if any(name.startswith("shortcut_") for name in typed):
+        names.add("output")
+    return frozenset(names)
 
 
 class _StopOnSignal:

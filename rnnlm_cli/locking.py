@@ -5,8 +5,9 @@ the same model would each overwrite the other's epochs.  A writer therefore
 holds ``flock(LOCK_EX)`` on ``.NAME.lock`` in the target's folder for as long as
 it may write NAME; a second writer fails at once with one line.  The kernel
 releases the lock when its holder exits or dies (kill -9 included), so a lock
-file left behind never counts as held.  The holder's pid is written into the
-lock file for the error message.  Readers take no lock.
+file left behind by a crash never counts as held; a writer that ends removes
+it.  The holder's pid is written into the lock file for the error message.
+Readers take no lock.
 
 Standard output, devices and pipes take no lock, nor do systems without
 ``fcntl.flock`` (Windows).  Locks are re-entrant within a process: ``train``
@@ -67,8 +68,17 @@ def writer_lock(path: str, option: str = "output path"):
             _held[lock][1] -= 1
             if _held[lock][1] == 0:
                 descriptor = _held.pop(lock)[0]
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)          # still held: a newcomer opens a new file
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
                 os.close(descriptor)
+
+
+def _same_file(descriptor: int, path: str) -> bool:
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -82,17 +92,24 @@ def writer_locks(paths: dict):
 
 
 def _acquire(lock: str, path: str, option: str) -> int:
-    try:
-        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
-    except OSError as exc:
-        raise RnnlmError(f"{path}: cannot write here ({exc.strerror})") from None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+    """Lock ``lock``'s file.  A holder removes the file before it unlocks, so a lock won
+    on a file no longer at that path (opened just before the removal) is retried."""
+    while True:
+        try:
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                                 0o666)
+        except OSError as exc:
+            raise RnnlmError(f"{path}: cannot write here ({exc.strerror})") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+            os.close(descriptor)
+            raise OutputBusy(f"{path} is being written by another rnnlm process (pid "
+                             f"{holder}); wait for it or choose another {option}") from None
+        if _same_file(descriptor, lock):
+            break
         os.close(descriptor)
-        raise OutputBusy(f"{path} is being written by another rnnlm process (pid {holder}); "
-                         f"wait for it or choose another {option}") from None
     os.ftruncate(descriptor, 0)
     os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
     return descriptor

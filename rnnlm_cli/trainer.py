@@ -8,10 +8,10 @@ file it holds out part of the training text (heldout.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Optional
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, option_names
 from .corpus import read_text
 from .errors import ConfigError
 from .heldout import every_kth, fraction_to_hold_out, hold_out
@@ -44,7 +44,7 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
                load: Callable[[str], Model] = Model.load,
                save: Callable[[Model, str], None] = Model.save,
                resume_overrides: Optional[dict] = None,
-               encoding: TextEncoding = UTF8) -> Model:
+               encoding: TextEncoding = UTF8, given: frozenset = frozenset()) -> Model:
     """Train the model at ``model_path`` (created from the texts, or resumed: an existing
     file keeps its own architecture and options) and return it.
 
@@ -54,11 +54,15 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     ``alpha`` also setting the current rate.  ``fast_exp``: a new model trains
     and scores with rnnlm 0.4b's approximate exponential.  ``encoding``: of the texts.
     Another process writing ``model_path`` makes it fail at once (OutputBusy).
+    ``given``: the model_config fields the caller chose (the command line's); an
+    existing file whose architecture differs in one of them is refused, not resumed.
     """
     check_before_reading(model_config, train_config, valid_path, device, fast_exp)
     with writer_lock(model_path, "-rnnlm"):       # one writer for the whole run
         model, corpus, resumed = open_or_create(model_path, train_path, model_config,
                                                 train_config, load, fast_exp, encoding)
+        if resumed:
+            _check_architecture(model_path, model.config, model_config, given)
         if resume_overrides is not None and resumed:
             _override(model, resume_overrides)
             if corpus is None:
@@ -93,6 +97,24 @@ def check_before_reading(model_config: ModelConfig, train_config: TrainConfig,
     hidden = hidden_spec(model_config.hidden_type)
     if (train_config.batch > 1 or device == "cuda") and not hidden.minibatch:
         hidden.not_supported("-batch and --device cuda (mini-batch training)")
+
+
+# ModelConfig fields that shape the weights: a file is resumed only with its own
+ARCHITECTURE = ("hidden", "hidden_type", "output", "classes", "old_classes", "direct",
+                "direct_order")
+
+
+def _check_architecture(model_path: str, stored: ModelConfig, asked: ModelConfig,
+                        given: frozenset):
+    differing = [spec for spec in fields(ModelConfig)
+                 if spec.name in ARCHITECTURE and spec.name in given
+                 and getattr(stored, spec.name) != getattr(asked, spec.name)]
+    if differing:
+        show = lambda config: " ".join(f"-{option_names(spec)[0]} {getattr(config, spec.name)}"
+                                       for spec in differing)
+        raise ConfigError(f"{model_path} holds a model with {show(stored)}, not {show(asked)}: "
+                          "leave those options out to resume it, or train into another "
+                          "-rnnlm")
 
 
 def _held_out(model: Model, corpus, events: TrainingEvents):

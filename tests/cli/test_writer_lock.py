@@ -139,6 +139,7 @@ def test_a_killed_writer_leaves_no_lock(blocked_writer, text, tmp_path):
                            timeout=300)
     assert again.returncode == 0, again.stderr
     assert Model.load(str(model)).state.epochs_done == 1
+    assert not os.path.exists(lock_path(str(model)))     # a writer that ends removes it
 
 
 def test_standard_output_takes_no_lock(tmp_path, text):
