@@ -83,6 +83,18 @@ def hidden_forward(U, W, prev_word, h_prev, kind=0):
     return activation(pre, kind)
 
 
+def gru_forward(U, W, prev_word, h_prev):
+    """The GRU step in float64: U (V, 3H) [z | r | c] inputs, W (3H, H) stacked."""
+    size = W.shape[1]
+    W = W.astype(np.float64)
+    h = np.asarray(h_prev, np.float64)
+    x = U[prev_word].astype(np.float64) if prev_word >= 0 else np.zeros(3 * size)
+    z = sigmoid(np.clip(W[:size] @ h + x[:size], -50, 50))
+    r = sigmoid(np.clip(W[size:2 * size] @ h + x[size:2 * size], -50, 50))
+    c = np.tanh(np.clip(W[2 * size:] @ (r * h) + x[2 * size:], -50, 50))
+    return (1 - z) * h + z * c
+
+
 def faster_exp(x):
     """Mineiro's fasterexp as C computes it: reinterpret truncated float32 bits."""
     p = np.maximum(np.float32(1.442695040) * np.asarray(x, np.float32), np.float32(-126.0))

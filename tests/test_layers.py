@@ -3,10 +3,12 @@ twin: scores, a whole SGD step by finite differences, probabilities summing to o
 and save/load.  A new layer is picked up here once TWINS below knows its twin."""
 import numpy as np
 import pytest
+from numba import njit
 
 import naive
 from rnnlm_cli import layers
 from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.kernels import hidden as hidden_kernels
 from rnnlm_cli.model import Model
 from rnnlm_cli.vocab import Vocabulary
 
@@ -17,6 +19,10 @@ LN10 = np.log(10.0)
 def elman_twin(layer, prev_word, h_prev):
     return naive.hidden_forward(layer.U.astype(np.float64), layer.W, prev_word, h_prev,
                                 layer.kind)
+
+
+def gru_twin(layer, prev_word, h_prev):
+    return naive.gru_forward(layer.U, layer.W, prev_word, h_prev)
 
 
 def class_twin(layer, s, target, d, hist, order):
@@ -31,7 +37,7 @@ def tree_twin(layer, s, target, d, hist, order):
 
 # spec class -> twin: hidden (layer, prev_word, h_prev) -> s; output (layer, s, target, d,
 # hist, order) -> log10 P
-TWINS = {"ElmanSpec": elman_twin, "ClassSoftmaxSpec": class_twin,
+TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "ClassSoftmaxSpec": class_twin,
          "HierarchicalSoftmaxSpec": tree_twin}
 PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES]
 
@@ -133,3 +139,70 @@ def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output):
     tokens = np.array([3, 9, 0, 14, 2, 0], np.int32)
     scores = [m.network.score(tokens, m.network.workspace()) for m in (model, loaded)]
     np.testing.assert_array_equal(*scores)
+
+
+@njit
+def _unfold(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, work):
+    hidden_kernels.update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha,
+                               0.0, 0.0, work)
+
+
+@pytest.mark.parametrize("hidden", [spec.names[0] for spec in layers.HIDDEN_SPECS])
+def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden):
+    """Four tokens unfolded at once: U and W move by alpha * d J / d weight, where
+    J = sum_k e_k . h_k over the window, h_k chained by the NumPy twin from the state
+    before it, e_k the output errors the ring holds (finite differences)."""
+    net = small_model(hidden, "class", seed=8).network
+    layer, spec, steps, alpha = net.hidden, net.hidden_spec, 4, 0.5
+    rng = np.random.default_rng(9)
+    words = [7, -1, 3, 12]                          # an OOV input among them
+    h0 = rng.uniform(0.05, 0.95, net.hidden_size)
+    errors = [rng.normal(0, 1, net.hidden_size) for _ in words]
+
+    def J(weights):
+        replaced = layer._replace(**weights)
+        total, h = 0.0, h0
+        for word, error in zip(words, errors):
+            h = twin(spec)(replaced, word, h)
+            total += error @ h
+        return total
+
+    states, h = [h0], h0
+    for word in words:
+        h = twin(spec)(layer, word, h)
+        states.append(h)
+    slots = steps + 1                               # slot t holds token t; slot 0 the start
+    ring_word = np.array([0, *words], np.int32)
+    ring_ac = np.array(states, np.float32)
+    ring_er = np.array([np.zeros(net.hidden_size), *errors], np.float32)
+    before = {name: getattr(layer, name).astype(np.float64) for name in spec.weights}
+    _unfold(layer, ring_word, ring_ac, ring_er, slots - 1, steps, ring_ac[-2], alpha,
+            spec.scratch(layer, steps))
+    for name in spec.weights:
+        after = getattr(layer, name)
+        changed = np.argwhere(after != before[name])
+        assert changed.size, f"{name} was not updated"
+        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
+        numeric = naive.numeric_gradient(lambda a, name=name: J({**before, name: a}),
+                                         before[name], indices)
+        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
+        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
+    assert not ring_er.any()                        # the errors are consumed
+
+
+@pytest.mark.parametrize("hidden", [spec.names[0] for spec in layers.HIDDEN_SPECS])
+def test_batched_states_equal_step_by_step(hidden):
+    """The batched form (nbest-rescore's) against the kernel's forward, rows ending at
+    different steps."""
+    net = small_model(hidden, "class", seed=2).network
+    inputs = np.array([[3, 9, -1, 4], [0, 14, 2, 0], [5, 5, 0, 0]], np.int32)
+    active = np.array([3, 3, 2, 1])
+    start = np.random.default_rng(1).uniform(0.1, 0.9, net.hidden_size).astype(np.float32)
+    states = net.hidden_spec.batch_states(net.hidden, start, inputs, active, False)
+    for row in range(inputs.shape[0]):
+        h = start.copy()
+        for t in range(inputs.shape[1]):
+            if row >= active[t]:
+                break
+            h = net.hidden_step(int(inputs[row, t]), h)
+            np.testing.assert_allclose(states[t][row], h, rtol=1e-5, atol=1e-6)

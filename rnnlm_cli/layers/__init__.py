@@ -15,18 +15,18 @@ A layer is three things:
   run every hidden x output pair, and fail until the new layer's NumPy twin
   is in their table.
 
-Recipe for a new layer (say a GRU hidden layer):
+Recipe for a new layer (kernels/gru.py and layers/gru.py are a worked example):
 
-1. kernels/gru.py: ``Gru = namedtuple(...)``, ``GruScratch``, its @kernel
+1. kernels/lstm.py: ``Lstm = namedtuple(...)``, ``LstmScratch``, its @kernel
    arithmetic, and the three functions of kernels.hidden's interface as plain
    functions with the generic signatures (kernels/elman.py shows how), added
-   with ``hidden.KERNELS[Gru] = hidden.Implementations(...)``;
-2. rnnlm_cli/layers/gru.py: ``class GruSpec(HiddenSpec)`` with its names
-   (``("gru",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
+   with ``hidden.KERNELS[Lstm] = hidden.Implementations(...)``;
+2. rnnlm_cli/layers/lstm.py: ``class LstmSpec(HiddenSpec)`` with its names
+   (``("lstm",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
    scratch; state_size when the state the output layer reads is not -hidden
    long (SCRN's hidden + context units); batch_states and minibatch only if it
    has batched kernels (otherwise those paths refuse it in one line);
-3. add ``GruSpec()`` to HIDDEN_SPECS below;
+3. add ``LstmSpec()`` to HIDDEN_SPECS below;
 4. the NumPy twin in tests/naive.py and an entry in tests/test_layers.py's table.
 
 Nothing else changes: -hidden-type gets the new choice from here, and
@@ -41,9 +41,10 @@ from __future__ import annotations
 from .base import HiddenSpec, OutputSpec
 from .class_softmax import ClassSoftmaxSpec
 from .elman import ElmanSpec
+from .gru import GruSpec
 from .hsoftmax import HierarchicalSoftmaxSpec
 
-HIDDEN_SPECS = (ElmanSpec(),)
+HIDDEN_SPECS = (ElmanSpec(), GruSpec())
 OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec())
 
 HIDDEN = {name: spec for spec in HIDDEN_SPECS for name in spec.names}
