@@ -55,6 +55,8 @@ class ModelConfig:
         spec.help for spec in layers.HIDDEN_SPECS), choices=HIDDEN_TYPES)
     diagonal_initialization: float = option(0.0, "start the recurrent matrix at this value "
                                             "times the identity (0: rnnlm's random start)")
+    scrn_context: int = option(0, "units of the slowly changing context layer of "
+                               "-hidden-type scrn (0: 40)", unit="units")
 
     def __post_init__(self):
         _check(self.hidden >= 1, "-hidden must be at least 1")
@@ -68,6 +70,9 @@ class ModelConfig:
         _check(self.hidden_type in HIDDEN_TYPES,
                f"-hidden-type must be one of {', '.join(HIDDEN_TYPES)}")
         _check(self.diagonal_initialization >= 0, "-diagonal-initialization must not be negative")
+        _check(self.scrn_context >= 0, "-scrn-context must not be negative")
+        _check(self.scrn_context == 0 or self.hidden_type == "scrn",
+               "-scrn-context goes with -hidden-type scrn")
 
     @property
     def direct_size(self) -> int:

@@ -27,13 +27,20 @@ def digest_bytes(data) -> str:
     return hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
 
 
+# Model options added after version 0.1.0, with their defaults: they enter the digest
+# only when set, so that a model's signature stays the same across versions.
+LATER_OPTIONS = {"scrn_context": 0}
+
+
 def rnn_model_digest(model) -> str:
     """Digest of everything in an RNN model that scoring reads: weights, vocabulary,
     word classes and counts (the Huffman tree comes from the counts), architecture."""
     from .config import config_to_dict
 
+    config = {name: value for name, value in config_to_dict(model.config).items()
+              if not (name in LATER_OPTIONS and value == LATER_OPTIONS[name])}
     hasher = hashlib.sha256()
-    hasher.update(json.dumps({"config": config_to_dict(model.config),
+    hasher.update(json.dumps({"config": config,
                               "vocabulary": list(model.vocab.words)},
                              ensure_ascii=False, sort_keys=True).encode("utf-8"))
     arrays = dict(model.network.weights(), counts=model.vocab.counts,

@@ -95,6 +95,18 @@ def gru_forward(U, W, prev_word, h_prev):
     return (1 - z) * h + z * c
 
 
+def scrn_forward(A, R, P, B, prev_word, state, decay=0.95):
+    """The SCRN step in float64 on the state [h, c]; returns the new [h, c]."""
+    size_h = R.shape[0]
+    state = np.asarray(state, np.float64)
+    h, c = state[:size_h], state[size_h:]
+    c = decay * c + ((1 - decay) * B[prev_word].astype(np.float64) if prev_word >= 0 else 0)
+    pre = R.astype(np.float64) @ h + P.astype(np.float64) @ c
+    if prev_word >= 0:
+        pre = pre + A[prev_word]
+    return np.concatenate([sigmoid(np.clip(pre, -50, 50)), c])
+
+
 def faster_exp(x):
     """Mineiro's fasterexp as C computes it: reinterpret truncated float32 bits."""
     p = np.maximum(np.float32(1.442695040) * np.asarray(x, np.float32), np.float32(-126.0))

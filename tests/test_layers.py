@@ -25,6 +25,10 @@ def gru_twin(layer, prev_word, h_prev):
     return naive.gru_forward(layer.U, layer.W, prev_word, h_prev)
 
 
+def scrn_twin(layer, prev_word, h_prev):
+    return naive.scrn_forward(layer.A, layer.R, layer.P, layer.B, prev_word, h_prev)
+
+
 def class_twin(layer, s, target, d, hist, order):
     return naive.log10_prob(s, layer.Oc, layer.Ow, layer.class_start, layer.word_class, target,
                             d, hist, order)
@@ -37,7 +41,8 @@ def tree_twin(layer, s, target, d, hist, order):
 
 # spec class -> twin: hidden (layer, prev_word, h_prev) -> s; output (layer, s, target, d,
 # hist, order) -> log10 P
-TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "ClassSoftmaxSpec": class_twin,
+TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "ScrnSpec": scrn_twin,
+         "ClassSoftmaxSpec": class_twin,
          "HierarchicalSoftmaxSpec": tree_twin}
 PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES]
 

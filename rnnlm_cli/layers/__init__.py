@@ -43,8 +43,9 @@ from .class_softmax import ClassSoftmaxSpec
 from .elman import ElmanSpec
 from .gru import GruSpec
 from .hsoftmax import HierarchicalSoftmaxSpec
+from .scrn import ScrnSpec
 
-HIDDEN_SPECS = (ElmanSpec(), GruSpec())
+HIDDEN_SPECS = (ElmanSpec(), GruSpec(), ScrnSpec())
 OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec())
 
 HIDDEN = {name: spec for spec in HIDDEN_SPECS for name in spec.names}

@@ -1,6 +1,7 @@
-"""A GRU model (-hidden-type gru) through the commands: training with BPTT, maxent,
-both output layers and Hogwild threads; eval, N-best rescoring and sampling; resume;
-one-line refusals where no GRU kernels exist yet (-batch, rnnlm 0.4b export)."""
+"""GRU and SCRN models (-hidden-type gru|scrn) through the commands: training with
+BPTT, maxent, both output layers and Hogwild threads; eval, N-best rescoring and
+sampling; resume; one-line refusals where no kernels exist yet (-batch, rnnlm 0.4b
+export)."""
 import json
 
 import numpy as np
@@ -27,18 +28,27 @@ def corpus(tmp_path_factory):
     return folder, facts["entropy_rate_bits"]
 
 
+LAYERS = {"gru": [], "scrn": ["-scrn-context", "12"]}
+TITLES = {"gru": "GRU", "scrn": "SCRN"}
+
+
+@pytest.fixture(scope="module", params=LAYERS)
+def hidden(request):
+    return request.param
+
+
 @pytest.fixture(scope="module", params=["class", "hs"])
-def model(corpus, request):
+def model(corpus, hidden, request):
     folder, _ = corpus
-    path = folder / f"gru-{request.param}.rnn"
+    path = folder / f"{hidden}-{request.param}.rnn"
     result = run("train", "-rnnlm", path, "-train", folder / "train.txt", "-valid",
-                 folder / "valid.txt", "-hidden-type", "gru", "-hidden", "16", "-bptt", "3",
-                 "-direct", "0.1", "--output", request.param, "-q")
+                 folder / "valid.txt", "-hidden-type", hidden, *LAYERS[hidden], "-hidden", "16",
+                 "-bptt", "3", "-direct", "0.1", "--output", request.param, "-q")
     assert result.exit_code == 0, result.output
     return path
 
 
-def test_a_gru_learns_the_source(corpus, model):
+def test_the_model_learns_the_source(corpus, model):
     folder, entropy = corpus
     out = run("eval", "-rnnlm", model, "-test", folder / "test.txt", "--format", "json")
     bits = np.log2(json.loads(out.stdout)["ppl"])
@@ -66,20 +76,21 @@ def test_rescoring_sampling_and_dynamic_evaluation(corpus, model, tmp_path):
     assert dynamic.exit_code == 0 and "PPL net:" in dynamic.stdout
 
 
-def test_two_threads_train_a_gru(corpus, tmp_path):
+def test_two_threads_train_it(corpus, hidden, tmp_path):
     folder, entropy = corpus
     path = tmp_path / "t.rnn"
     result = run("train", "-rnnlm", path, "-train", folder / "train.txt", "-valid",
-                 folder / "valid.txt", "-hidden-type", "gru", "-hidden", "12", "-bptt", "2",
-                 "-threads", "2", "-q")
+                 folder / "valid.txt", "-hidden-type", hidden, *LAYERS[hidden], "-hidden", "12",
+                 "-bptt", "2", "-threads", "2", "-q")
     assert result.exit_code == 0, result.output
     out = run("eval", "-rnnlm", path, "-test", folder / "test.txt", "--format", "json")
     assert np.log2(json.loads(out.stdout)["ppl"]) < entropy + 0.3
 
 
-def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
+def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
     folder, _ = corpus
-    config = ModelConfig(hidden=8, hidden_type="gru", bptt=3, direct=0.05)
+    config = ModelConfig(hidden=8, hidden_type=hidden, bptt=3, direct=0.05,
+                         scrn_context=6 if hidden == "scrn" else 0)
     options = TrainConfig(max_iter=2, checkpoint_every=6000)
     text = str(folder / "train.txt")
     whole = train_file(str(tmp_path / "whole.rnn"), text, None, config, options)
@@ -94,12 +105,19 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
         np.testing.assert_array_equal(resumed.network.weights()[name], array, err_msg=name)
 
 
-def test_refusals_are_one_line(corpus, model, tmp_path):
+def test_refusals_are_one_line(corpus, hidden, model, tmp_path):
     folder, _ = corpus
     batch = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
-                "-hidden-type", "gru", "-batch", "8")
+                "-hidden-type", hidden, "-batch", "8")
     assert batch.exit_code == 2 and batch.stderr.count("\n") == 1
-    assert "GRU layer does not support it" in batch.stderr
+    assert f"{TITLES[hidden]} layer does not support it" in batch.stderr
     export = run("convert", "-rnnlm", model, "-out", tmp_path / "x.txt", "-to", "rnnlm0.4b")
-    assert export.exit_code != 0 and "GRU" in export.stderr
+    assert export.exit_code != 0 and TITLES[hidden] in export.stderr
     assert export.stderr.count("\n") == 1 and not (tmp_path / "x.txt").exists()
+
+
+def test_scrn_context_goes_with_scrn(corpus, tmp_path):
+    folder, _ = corpus
+    result = run("train", "-rnnlm", tmp_path / "x.rnn", "-train", folder / "train.txt",
+                 "-scrn-context", "10")
+    assert result.exit_code == 2 and "-scrn-context goes with -hidden-type scrn" in result.stderr
