@@ -25,4 +25,5 @@ hidden.KERNELS[Elman] = hidden.Implementations(
     update_bptt=lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
         cutoff, work: rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er, head,
                                       steps, h_prev, alpha, l2, cutoff, work.grad_U,
-                                      work.delta, work.e_prev, work.err, layer.kind))
+                                      work.delta, work.e_prev, work.err, layer.kind),
+    readout=lambda layer, s: s)

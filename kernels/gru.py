@@ -160,4 +160,5 @@ hidden.KERNELS[Gru] = hidden.Implementations(
     forward=lambda layer, prev_word, h_prev, s, work, fast: forward(layer, prev_word, h_prev,
                                                                     s, work),
     update_direct=update_direct.py_func,
-    update_bptt=update_bptt.py_func)
+    update_bptt=update_bptt.py_func,
+    readout=lambda layer, s: s)

@@ -21,7 +21,7 @@ from ._jit import JIT_OPTIONS
 from .dispatch import LayerKernels
 
 # layer type -> its Implementations; each layer's kernel module adds itself
-KERNELS = LayerKernels("hidden", "forward update_direct update_bptt")
+KERNELS = LayerKernels("hidden", "forward update_direct update_bptt readout")
 Implementations = KERNELS.Implementations
 
 
@@ -44,6 +44,11 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
     """Unfold ``steps`` steps back from ``head``, apply the update, clear ring_er."""
 
 
+def readout(layer, s):
+    """The part of the state s (or of its error) that the output layer reads: all of it,
+    or the leading units of a state that also carries memory (LSTM's cells)."""
+
+
 @overload(forward, jit_options=JIT_OPTIONS)
 def _forward(layer, prev_word, h_prev, s, work, fast):
     return KERNELS.of(layer).forward
@@ -52,6 +57,11 @@ def _forward(layer, prev_word, h_prev, s, work, fast):
 @overload(update_direct, jit_options=JIT_OPTIONS)
 def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
     return KERNELS.of(layer).update_direct
+
+
+@overload(readout, jit_options=JIT_OPTIONS)
+def _readout(layer, s):
+    return KERNELS.of(layer).readout
 
 
 @overload(update_bptt, jit_options=JIT_OPTIONS)

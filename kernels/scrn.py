@@ -138,4 +138,5 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
 
 hidden.KERNELS[Scrn] = hidden.Implementations(
     forward=forward.py_func, update_direct=update_direct.py_func,
-    update_bptt=update_bptt.py_func)
+    update_bptt=update_bptt.py_func,
+    readout=lambda layer, s: s)

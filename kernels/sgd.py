@@ -1,6 +1,7 @@
 """Fused per-token loops over a span of the token stream: SGD training and scoring.
 
-``hidden`` is the hidden layer (kernels.hidden) and ``hwork`` its scratch;
+``hidden`` is the hidden layer (kernels.hidden) and ``hwork`` its scratch; the
+output layer reads the part of its state that kernels.hidden.readout gives;
 ``layer`` is the output layer (kernels.output) and ``work`` its per-stream
 scratch.  Neither is named here: Numba compiles each span kernel for the layer
 types it is called with.  The network state that survives between calls lives
@@ -44,7 +45,8 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
         word = tokens[t]
         hidden_layer.forward(hidden, hist[0], h_prev, s, hwork, fast)
         if word >= 0:
-            out[t] = output.word_log10_prob(layer, word, s, d, order, hist, work, fast)
+            out[t] = output.word_log10_prob(layer, word, hidden_layer.readout(hidden, s), d,
+                                            order, hist, work, fast)
         else:
             out[t] = 0.0
         h_prev[:] = s
@@ -81,8 +83,9 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
         prev_word = hist[0]
         hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)
         if word >= 0:
-            logp = output.train_word(layer, word, s, d, order, hist, work, alpha, l2,
-                                     maxent_decay, cutoff, e_hidden, fast)
+            logp = output.train_word(layer, word, hidden_layer.readout(hidden, s), d, order,
+                                     hist, work, alpha, l2, maxent_decay, cutoff,
+                                     hidden_layer.readout(hidden, e_hidden), fast)
             total += logp
             if out.shape[0] > 0:
                 out[t] = logp
@@ -121,7 +124,7 @@ def next_distribution(hidden, layer, d, order, hist, h_prev, s, hwork, work, out
     ``s`` is scratch here: the stream's state (h_prev, hist) is not advanced.
     """
     hidden_layer.forward(hidden, hist[0], h_prev, s, hwork, fast)
-    output.distribution(layer, s, d, order, hist, work, out, fast)
+    output.distribution(layer, hidden_layer.readout(hidden, s), d, order, hist, work, out, fast)
 
 
 @kernel

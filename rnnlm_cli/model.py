@@ -124,12 +124,12 @@ class Model:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
         hidden_spec = layers.hidden_spec(config.hidden_type)
-        width = hidden_spec.state_size(config)
-        check_shapes(path, arrays, {"d": (config.direct_size,), "h_init": (width,)})
+        check_shapes(path, arrays, {"d": (config.direct_size,),
+                                    "h_init": (hidden_spec.state_size(config),)})
         network = Network(
             hidden=hidden_spec.from_arrays(path, config, vocab, arrays),
-            output=layers.output_spec(config.output).from_arrays(path, config, vocab, arrays,
-                                                                 width),
+            output=layers.output_spec(config.output).from_arrays(
+                path, config, vocab, arrays, hidden_spec.readout_size(config)),
             **{name: arrays[name] for name in CORE_WEIGHTS}, direct_order=config.direct_order,
             independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
         return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))

@@ -46,14 +46,15 @@ class Network:
         """
         hidden_spec = layers.hidden_spec(config.hidden_type)
         output_spec = layers.output_spec(config.output)
-        width = hidden_spec.state_size(config)
+        width = hidden_spec.readout_size(config)
         first = hidden_spec.draw_count(config, vocab)
         draws = crand.rnnlm_weight_draws(
             seed, first + output_spec.draw_count(config, vocab, width), -0.1, 0.1)
         return cls(hidden=hidden_spec.initialise(config, vocab, draws[:first]),
                    output=output_spec.initialise(config, vocab, draws[first:], width),
                    d=np.zeros(config.direct_size, np.float32),
-                   h_init=np.full(width, EPOCH_START_HIDDEN, np.float32),
+                   h_init=np.full(hidden_spec.state_size(config), EPOCH_START_HIDDEN,
+                                  np.float32),
                    direct_order=config.direct_order, independent=config.independent,
                    fast_exp=fast_exp)
 

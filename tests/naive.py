@@ -95,6 +95,18 @@ def gru_forward(U, W, prev_word, h_prev):
     return (1 - z) * h + z * c
 
 
+def lstm_forward(U, W, b, prev_word, state):
+    """The LSTM step in float64 on the state [h, c]; returns the new [h, c]."""
+    size = W.shape[1]
+    state = np.asarray(state, np.float64)
+    h, c = state[:size], state[size:]
+    x = U[prev_word].astype(np.float64) if prev_word >= 0 else np.zeros(4 * size)
+    pre = np.clip(W.astype(np.float64) @ h + x + b, -50, 50)
+    i, f, o = (sigmoid(pre[k * size:(k + 1) * size]) for k in range(3))
+    c = f * c + i * np.tanh(pre[3 * size:])
+    return np.concatenate([o * np.tanh(c), c])
+
+
 def scrn_forward(A, R, P, B, prev_word, state, decay=0.95):
     """The SCRN step in float64 on the state [h, c]; returns the new [h, c]."""
     size_h = R.shape[0]

@@ -17,16 +17,18 @@ A layer is three things:
 
 Recipe for a new layer (kernels/gru.py and layers/gru.py are a worked example):
 
-1. kernels/lstm.py: ``Lstm = namedtuple(...)``, ``LstmScratch``, its @kernel
+1. kernels/mylayer.py: ``MyLayer = namedtuple(...)``, ``MyScratch``, its @kernel
    arithmetic, and the three functions of kernels.hidden's interface as plain
    functions with the generic signatures (kernels/elman.py shows how), added
-   with ``hidden.KERNELS[Lstm] = hidden.Implementations(...)``;
-2. rnnlm_cli/layers/lstm.py: ``class LstmSpec(HiddenSpec)`` with its names
-   (``("lstm",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
-   scratch; state_size when the state the output layer reads is not -hidden
-   long (SCRN's hidden + context units); batch_states and minibatch only if it
+   with ``hidden.KERNELS[MyLayer] = hidden.Implementations(...)``;
+2. rnnlm_cli/layers/mylayer.py: ``class MySpec(HiddenSpec)`` with its names
+   (``("mylayer",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
+   scratch; state_size when the state is not -hidden long (SCRN's hidden +
+   context units), readout_size and a readout kernel when the output layer
+   reads only part of it (LSTM's h, not its cells); batch_states (the readout
+   part of each step's state) and minibatch only if it
    has batched kernels (otherwise those paths refuse it in one line);
-3. add ``LstmSpec()`` to HIDDEN_SPECS below;
+3. add ``MySpec()`` to HIDDEN_SPECS below;
 4. the NumPy twin in tests/naive.py and an entry in tests/test_layers.py's table.
 
 Nothing else changes: -hidden-type gets the new choice from here, and
@@ -43,9 +45,10 @@ from .class_softmax import ClassSoftmaxSpec
 from .elman import ElmanSpec
 from .gru import GruSpec
 from .hsoftmax import HierarchicalSoftmaxSpec
+from .lstm import LstmSpec
 from .scrn import ScrnSpec
 
-HIDDEN_SPECS = (ElmanSpec(), GruSpec(), ScrnSpec())
+HIDDEN_SPECS = (ElmanSpec(), GruSpec(), LstmSpec(), ScrnSpec())
 OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec())
 
 HIDDEN = {name: spec for spec in HIDDEN_SPECS for name in spec.names}

@@ -37,8 +37,13 @@ class HiddenSpec(LayerSpec):
     minibatch = False       # has the mini-batch trainer's and the CUDA backend's kernels
 
     def state_size(self, config) -> int:
-        """Length of the state s that the output layer reads (and h_init holds)."""
+        """Length of the state s that h_init and the BPTT ring hold."""
         return config.hidden
+
+    def readout_size(self, config) -> int:
+        """How many leading values of the state the output layer reads (the hidden
+        kernels' readout); less than state_size when the state also carries memory."""
+        return self.state_size(config)
 
     def draw_count(self, config, vocab) -> int:
         """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""
@@ -71,7 +76,7 @@ class OutputSpec(LayerSpec):
     shortcut = None         # a flag of its own that selects it (-hs), if any
 
     # ``width`` below is the length of the hidden state the layer reads (the hidden
-    # layer's spec says it: HiddenSpec.state_size).
+    # layer's spec says it: HiddenSpec.readout_size).
 
     def draw_count(self, config, vocab, width: int) -> int:
         """How many of rnnlm's initial draws (kernels/crand.py) the layer consumes."""

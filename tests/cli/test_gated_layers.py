@@ -1,4 +1,4 @@
-"""GRU and SCRN models (-hidden-type gru|scrn) through the commands: training with
+"""GRU, LSTM and SCRN models (-hidden-type gru|lstm|scrn) through the commands: training with
 BPTT, maxent, both output layers and Hogwild threads; eval, N-best rescoring and
 sampling; resume; one-line refusals where no kernels exist yet (-batch, rnnlm 0.4b
 export)."""
@@ -28,8 +28,8 @@ def corpus(tmp_path_factory):
     return folder, facts["entropy_rate_bits"]
 
 
-LAYERS = {"gru": [], "scrn": ["-scrn-context", "12"]}
-TITLES = {"gru": "GRU", "scrn": "SCRN"}
+LAYERS = {"gru": [], "lstm": [], "scrn": ["-scrn-context", "12"]}
+TITLES = {"gru": "GRU", "lstm": "LSTM", "scrn": "SCRN"}
 
 
 @pytest.fixture(scope="module", params=LAYERS)

@@ -1,0 +1,161 @@
+"""The LSTM hidden layer (input, forget and output gates; no peepholes) behind the
+hidden-layer interface (kernels.hidden):
+
+    i = sigmoid(Ui[w] + Wi h + bi)      f = sigmoid(Uf[w] + Wf h + bf)
+    o = sigmoid(Uo[w] + Wo h + bo)      g = tanh(Ug[w] + Wg h + bg)
+    c = f * c_prev + i * g              h' = o * tanh(c)
+
+for the previous word w (an OOV word, id -1, adds no input), previous output h and
+cells c_prev.  ``Lstm(U, W, b)``: U (V, 4H) each word's i, f, o, g inputs side by
+side, W (4H, H) the recurrent matrices stacked, b (4H,) the biases (the forget
+gate's start at 1, so that cells remember from the start).  The state s is
+[h', c] (2H values: the BPTT ring keeps both); the output layer reads h'
+(readout).  Backpropagation recomputes a step's gates from its input word and
+recurrent input, as kernels/gru.py does.  Biases take no L2 decay.
+"""
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from . import hidden
+from ._jit import kernel
+
+PRE_ACTIVATION_LIMIT = np.float32(50.0)
+
+Lstm = namedtuple("Lstm", "U W b")
+# gates (4H,) [i f o g]; their gradients (4H,); err/e_prev (2H,) errors of [h, c] at a
+# step and carried to the step before; grad_W (4H, H), grad_b (4H,); grad_U (steps, 4H)
+LstmScratch = namedtuple("LstmScratch", "gates grads err e_prev grad_W grad_b grad_U")
+
+
+@kernel
+def _sigmoid(v):
+    v = min(max(np.float32(v), -PRE_ACTIVATION_LIMIT), PRE_ACTIVATION_LIMIT)
+    return np.float32(1.0) / (np.float32(1.0) + np.float32(math.exp(-v)))
+
+
+@kernel
+def compute_gates(layer, prev_word, h_prev, gates):
+    """gates = [i, f, o, g] of one step (h_prev: the previous output, H values)."""
+    U, W, b = layer.U, layer.W, layer.b
+    size = W.shape[1]
+    for row in range(4 * size):
+        pre = b[row]
+        for j in range(size):
+            pre += W[row, j] * h_prev[j]
+        if prev_word >= 0:
+            pre += U[prev_word, row]
+        if row < 3 * size:
+            gates[row] = _sigmoid(pre)
+        else:
+            gates[row] = np.float32(math.tanh(min(max(pre, -PRE_ACTIVATION_LIMIT),
+                                                  PRE_ACTIVATION_LIMIT)))
+
+
+@kernel
+def forward(layer, prev_word, h_prev, s, work, fast):
+    """s = [h', c] from h_prev = the previous state [h, c_prev]."""
+    size = layer.W.shape[1]
+    gates = work.gates
+    compute_gates(layer, prev_word, h_prev[:size], gates)
+    for k in range(size):
+        cell = gates[size + k] * h_prev[size + k] + gates[k] * gates[3 * size + k]
+        s[size + k] = cell
+        s[k] = gates[2 * size + k] * np.float32(math.tanh(cell))
+
+
+@kernel
+def backward_step(layer, prev_word, s_prev, s_now, err, work, grad_u):
+    """Given err = d J / d [h', c] of one step: add d J / d W and d J / d b to the
+    scratch sums, write d J / d U[prev_word] into grad_u (4H,) and d J / d s_prev into
+    work.e_prev."""
+    W = layer.W
+    size = W.shape[1]
+    gates, grads, e_prev = work.gates, work.grads, work.e_prev
+    compute_gates(layer, prev_word, s_prev[:size], gates)
+    one = np.float32(1.0)
+    for k in range(size):
+        i, f, o, g = gates[k], gates[size + k], gates[2 * size + k], gates[3 * size + k]
+        squashed = np.float32(math.tanh(s_now[size + k]))
+        d_cell = err[size + k] + err[k] * o * (one - squashed * squashed)
+        grads[k] = d_cell * g * i * (one - i)
+        grads[size + k] = d_cell * s_prev[size + k] * f * (one - f)
+        grads[2 * size + k] = err[k] * squashed * o * (one - o)
+        grads[3 * size + k] = d_cell * i * (one - g * g)
+        e_prev[size + k] = d_cell * f
+        e_prev[k] = 0.0
+    for row in range(4 * size):
+        gradient = grads[row]
+        work.grad_b[row] += gradient
+        grad_u[row] = gradient
+        for j in range(size):
+            e_prev[j] += W[row, j] * gradient
+            work.grad_W[row, j] += gradient * s_prev[j]
+
+
+@kernel
+def _apply(layer, work, alpha, l2):
+    alpha = np.float32(alpha)
+    l2 = np.float32(l2)
+    for row in range(layer.W.shape[0]):
+        layer.b[row] += alpha * work.grad_b[row]
+        for j in range(layer.W.shape[1]):
+            layer.W[row, j] += alpha * work.grad_W[row, j] - layer.W[row, j] * l2
+
+
+@kernel
+def _apply_row(row, grad, alpha, l2):
+    alpha = np.float32(alpha)
+    l2 = np.float32(l2)
+    for k in range(row.shape[0]):
+        row[k] += alpha * grad[k] - row[k] * l2
+
+
+@kernel
+def _clear(work):
+    work.grad_W[:, :] = 0.0
+    work.grad_b[:] = 0.0
+
+
+@kernel
+def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
+    _clear(work)
+    backward_step(layer, prev_word, h_prev, s, e_hidden, work, work.grad_U[0])
+    _apply(layer, work, alpha, l2)
+    if prev_word >= 0:
+        _apply_row(layer.U[prev_word], work.grad_U[0], alpha, l2)
+
+
+@kernel
+def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
+                work):
+    """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
+    in slot head-k-1), then W, b += alpha * their summed gradients, U rows likewise."""
+    slots = ring_ac.shape[0]
+    limit = np.float32(cutoff)
+    err, e_prev = work.err, work.e_prev
+    _clear(work)
+    err[:] = ring_er[head]
+    for step in range(steps):
+        s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
+        backward_step(layer, ring_word[(head - step) % slots], s_prev,
+                      ring_ac[(head - step) % slots], err, work, work.grad_U[step])
+        if cutoff > 0.0:
+            for j in range(e_prev.shape[0]):
+                e_prev[j] = min(max(e_prev[j], -limit), limit)
+        stored = ring_er[(head - step - 1) % slots]
+        for j in range(err.shape[0]):
+            err[j] = e_prev[j] + stored[j]
+    _apply(layer, work, alpha, l2)
+    for step in range(steps):
+        word = ring_word[(head - step) % slots]
+        if word >= 0:
+            _apply_row(layer.U[word], work.grad_U[step], alpha, l2)
+    ring_er[:, :] = 0.0
+
+
+hidden.KERNELS[Lstm] = hidden.Implementations(
+    forward=forward.py_func, update_direct=update_direct.py_func,
+    update_bptt=update_bptt.py_func,
+    readout=lambda layer, s: s[:layer.W.shape[1]])
