@@ -6,6 +6,7 @@ import pytest
 from numba import njit
 
 import naive
+import naive_gated
 from rnnlm_cli import layers
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.kernels import hidden as hidden_kernels
@@ -22,15 +23,15 @@ def elman_twin(layer, prev_word, h_prev):
 
 
 def gru_twin(layer, prev_word, h_prev):
-    return naive.gru_forward(layer.U, layer.W, prev_word, h_prev)
+    return naive_gated.gru_forward(layer.U, layer.W, prev_word, h_prev)
 
 
 def lstm_twin(layer, prev_word, h_prev):
-    return naive.lstm_forward(layer.U, layer.W, layer.b, prev_word, h_prev)
+    return naive_gated.lstm_forward(layer.U, layer.W, layer.b, prev_word, h_prev)
 
 
 def scrn_twin(layer, prev_word, h_prev):
-    return naive.scrn_forward(layer.A, layer.R, layer.P, layer.B, prev_word, h_prev)
+    return naive_gated.scrn_forward(layer.A, layer.R, layer.P, layer.B, prev_word, h_prev)
 
 
 def class_twin(layer, s, target, d, hist, order):
