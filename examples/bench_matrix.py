@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Class vs hierarchical softmax on PTB: every combination of output layer, hidden
-size, threads and maxent; one JSON object per run, then a summary table.
+"""Hidden types and output layers on PTB: every combination of hidden type, output
+layer, hidden size, threads and maxent; one JSON object per run, then a summary table.
 
     python examples/bench_matrix.py --data ../shared/data/ptb [--hidden 100 200]
         [--threads 1 2] [--output class hs] [--direct off on]
+        [--hidden-type sigmoid gru lstm scrn]
 
 Each run is a separate bench_train.py process (so peak RSS is that run's), with
 -bptt 4 -bptt-block 10 -rand-seed 1; -class 100 for the class softmax, and for the
@@ -23,8 +24,9 @@ BENCH_TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_tr
 COMMON = ["-bptt", "4", "-bptt-block", "10", "-rand-seed", "1"]
 
 
-def options_for(output, hidden, threads, direct, hs_options):
-    options = ["-hidden", str(hidden), "-threads", str(threads), *COMMON]
+def options_for(hidden_type, output, hidden, threads, direct, hs_options):
+    options = ["-hidden-type", hidden_type, "-hidden", str(hidden), "-threads", str(threads),
+               *COMMON]
     options += ["-hs", *hs_options.split()] if output == "hs" else ["-class", "100"]
     if direct == "on":
         options += ["-direct", "2", "-direct-order", "3"]
@@ -38,24 +40,28 @@ def main():
     parser.add_argument("--hidden", nargs="+", type=int, default=[100, 200])
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--direct", nargs="+", default=["off", "on"], choices=["off", "on"])
+    parser.add_argument("--hidden-type", nargs="+", default=["sigmoid"],
+                        choices=["sigmoid", "tanh", "gru", "lstm", "scrn"])
     parser.add_argument("--hs-options", default="-alpha 0.05 -min-improvement 1.001",
                         help="extra training options of the hs runs")
     args = parser.parse_args()
     rows = []
-    for output, hidden, threads, direct in itertools.product(
-            args.output, args.hidden, args.threads, args.direct):
-        done = subprocess.run([sys.executable, BENCH_TRAIN, "--data", args.data, "--",
-                               *options_for(output, hidden, threads, direct, args.hs_options)],
+    for hidden_type, output, hidden, threads, direct in itertools.product(
+            args.hidden_type, args.output, args.hidden, args.threads, args.direct):
+        options = options_for(hidden_type, output, hidden, threads, direct, args.hs_options)
+        done = subprocess.run([sys.executable, BENCH_TRAIN, "--data", args.data, "--", *options],
                               capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"bench_matrix: run failed: {done.stderr.strip()}")
         result = json.loads(done.stdout)
         result.pop("epoch_log")
-        result.update(output=output, hidden=hidden, threads=threads, direct=direct)
+        result.update(hidden_type=hidden_type, output=output, hidden=hidden, threads=threads,
+                      direct=direct)
         print(json.dumps(result), flush=True)
         rows.append(result)
     print(json.dumps({"summary": [
-        {k: r[k] for k in ("output", "hidden", "threads", "direct", "train_words_per_second_mean",
+        {k: r[k] for k in ("hidden_type", "output", "hidden", "threads", "direct",
+                           "train_words_per_second_mean",
                            "epochs", "train_wall_seconds", "test_ppl", "peak_rss_mb")}
         for r in rows]}, indent=1))
 

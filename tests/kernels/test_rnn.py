@@ -21,9 +21,10 @@ def test_forward_matches_naive(tiny, prev_word, kind):
 
 def test_hidden_types_follow_the_config_names():
     from rnnlm_cli.config import HIDDEN_TYPES
-    assert HIDDEN_TYPES == naive.HIDDEN_TYPES
-    assert HIDDEN_TYPES.index("tanh") == rnn.TANH
-    assert HIDDEN_TYPES.index("relu-trunc") == rnn.RELU_TRUNC
+    from rnnlm_cli.layers.elman import UNIT_TYPES
+    assert UNIT_TYPES == naive.HIDDEN_TYPES == HIDDEN_TYPES[:len(UNIT_TYPES)]
+    assert UNIT_TYPES.index("tanh") == rnn.TANH
+    assert UNIT_TYPES.index("relu-trunc") == rnn.RELU_TRUNC
 
 
 def test_forward_saturates_without_overflow(tiny):
