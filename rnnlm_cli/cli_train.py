@@ -29,8 +29,9 @@ from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options,
 @encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def train(model_path, train_path, valid_path, exp, device, quiet, **options):
-    """Train an RNNME model with rnnlm 0.4b's algorithm: an Elman-type hidden layer
-    (-hidden-type) and the output layer of --output (its shortcut flags below)."""
+    """Train an RNNME model with rnnlm 0.4b's algorithm: a hidden layer of -hidden-type
+    (rnnlm's Elman layer, or GRU, LSTM, SCRN) and the output layer of --output (its
+    shortcut flags below)."""
     from .locking import writer_lock
 
     # Held until the command ends; taken here, before numpy loads, so that a second
