@@ -20,6 +20,7 @@ import numpy as np
 
 from . import hidden
 from ._jit import kernel
+from .recurrent_sgd import apply_matrix, apply_row, carry_error
 
 PRE_ACTIVATION_LIMIT = np.float32(50.0)
 
@@ -96,20 +97,8 @@ def backward_step(layer, prev_word, s_prev, s_now, err, work, grad_u):
 
 @kernel
 def _apply(layer, work, alpha, l2):
-    alpha = np.float32(alpha)
-    l2 = np.float32(l2)
-    for row in range(layer.W.shape[0]):
-        layer.b[row] += alpha * work.grad_b[row]
-        for j in range(layer.W.shape[1]):
-            layer.W[row, j] += alpha * work.grad_W[row, j] - layer.W[row, j] * l2
-
-
-@kernel
-def _apply_row(row, grad, alpha, l2):
-    alpha = np.float32(alpha)
-    l2 = np.float32(l2)
-    for k in range(row.shape[0]):
-        row[k] += alpha * grad[k] - row[k] * l2
+    apply_matrix(layer.W, work.grad_W, alpha, l2)
+    apply_row(layer.b, work.grad_b, alpha, 0.0)
 
 
 @kernel
@@ -124,7 +113,7 @@ def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
     backward_step(layer, prev_word, h_prev, s, e_hidden, work, work.grad_U[0])
     _apply(layer, work, alpha, l2)
     if prev_word >= 0:
-        _apply_row(layer.U[prev_word], work.grad_U[0], alpha, l2)
+        apply_row(layer.U[prev_word], work.grad_U[0], alpha, l2)
 
 
 @kernel
@@ -133,25 +122,19 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
     """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
     in slot head-k-1), then W, b += alpha * their summed gradients, U rows likewise."""
     slots = ring_ac.shape[0]
-    limit = np.float32(cutoff)
-    err, e_prev = work.err, work.e_prev
+    err = work.err
     _clear(work)
     err[:] = ring_er[head]
     for step in range(steps):
         s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
         backward_step(layer, ring_word[(head - step) % slots], s_prev,
                       ring_ac[(head - step) % slots], err, work, work.grad_U[step])
-        if cutoff > 0.0:
-            for j in range(e_prev.shape[0]):
-                e_prev[j] = min(max(e_prev[j], -limit), limit)
-        stored = ring_er[(head - step - 1) % slots]
-        for j in range(err.shape[0]):
-            err[j] = e_prev[j] + stored[j]
+        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff)
     _apply(layer, work, alpha, l2)
     for step in range(steps):
         word = ring_word[(head - step) % slots]
         if word >= 0:
-            _apply_row(layer.U[word], work.grad_U[step], alpha, l2)
+            apply_row(layer.U[word], work.grad_U[step], alpha, l2)
     ring_er[:, :] = 0.0
 
 

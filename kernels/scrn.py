@@ -17,6 +17,7 @@ import numpy as np
 
 from . import hidden
 from ._jit import kernel
+from .recurrent_sgd import apply_matrix, apply_row, carry_error
 
 CONTEXT_DECAY = 0.95            # a: the paper's fixed self-connection of the context
 PRE_ACTIVATION_LIMIT = np.float32(50.0)
@@ -77,24 +78,16 @@ def backward_step(layer, s_prev, s_now, err, work, grad_a, grad_b):
 
 
 @kernel
-def _apply(W, grad, alpha, l2):
-    alpha = np.float32(alpha)
-    l2 = np.float32(l2)
-    for i in range(W.shape[0]):
-        for j in range(W.shape[1]):
-            W[i, j] += alpha * grad[i, j] - W[i, j] * l2
+def _apply(layer, work, alpha, l2):
+    apply_matrix(layer.R, work.grad_R, alpha, l2)
+    apply_matrix(layer.P, work.grad_P, alpha, l2)
 
 
 @kernel
 def _apply_rows(layer, word, grad_a, grad_b, alpha, l2):
-    if word < 0:
-        return
-    alpha = np.float32(alpha)
-    l2 = np.float32(l2)
-    for i in range(grad_a.shape[0]):
-        layer.A[word, i] += alpha * grad_a[i] - layer.A[word, i] * l2
-    for k in range(grad_b.shape[0]):
-        layer.B[word, k] += alpha * grad_b[k] - layer.B[word, k] * l2
+    if word >= 0:
+        apply_row(layer.A[word], grad_a, alpha, l2)
+        apply_row(layer.B[word], grad_b, alpha, l2)
 
 
 @kernel
@@ -102,8 +95,7 @@ def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
     work.grad_R[:, :] = 0.0
     work.grad_P[:, :] = 0.0
     backward_step(layer, h_prev, s, e_hidden, work, work.grad_A[0], work.grad_B[0])
-    _apply(layer.R, work.grad_R, alpha, l2)
-    _apply(layer.P, work.grad_P, alpha, l2)
+    _apply(layer, work, alpha, l2)
     _apply_rows(layer, prev_word, work.grad_A[0], work.grad_B[0], alpha, l2)
 
 
@@ -113,8 +105,7 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
     """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
     in slot head-k-1), then R, P += alpha * their summed gradients, A, B rows likewise."""
     slots = ring_ac.shape[0]
-    limit = np.float32(cutoff)
-    err, e_prev = work.err, work.e_prev
+    err = work.err
     work.grad_R[:, :] = 0.0
     work.grad_P[:, :] = 0.0
     err[:] = ring_er[head]
@@ -122,14 +113,8 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
         s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
         backward_step(layer, s_prev, ring_ac[(head - step) % slots], err, work,
                       work.grad_A[step], work.grad_B[step])
-        if cutoff > 0.0:
-            for j in range(e_prev.shape[0]):
-                e_prev[j] = min(max(e_prev[j], -limit), limit)
-        stored = ring_er[(head - step - 1) % slots]
-        for j in range(err.shape[0]):
-            err[j] = e_prev[j] + stored[j]
-    _apply(layer.R, work.grad_R, alpha, l2)
-    _apply(layer.P, work.grad_P, alpha, l2)
+        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff)
+    _apply(layer, work, alpha, l2)
     for step in range(steps):
         _apply_rows(layer, ring_word[(head - step) % slots], work.grad_A[step],
                     work.grad_B[step], alpha, l2)
