@@ -10,19 +10,18 @@ import contextlib
 import gzip
 import io
 import os
-import stat
 import sys
 import tempfile
 
 from .errors import RnnlmError
-from .locking import writer_lock
+from .locking import is_special, writer_lock
 from .textio import UTF8, TextEncoding
 
 
 @contextlib.contextmanager
 def atomic_output(path: str):
     """Yield a binary handle; on success it replaces ``path``, on failure nothing changes."""
-    if _is_special(path):
+    if is_special(path):
         try:
             with open(path, "wb") as handle:
                 yield handle
@@ -54,13 +53,6 @@ def _replace_atomically(path: str):
     except BaseException:
         _remove_quietly(temp)
         raise
-
-
-def _is_special(path: str) -> bool:
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _mode_for(path: str) -> int:

@@ -35,15 +35,18 @@ class OutputBusy(RnnlmError):
     """Another process is writing the same output file."""
 
 
+def is_special(path: str) -> bool:
+    """Whether ``path`` exists and is not a regular file (/dev/stdout, a named pipe)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False               # not there yet: a new regular file
+
+
 def lock_path(path: str):
     """The lock file of output ``path``, or None where no lock is taken."""
-    if fcntl is None or path == "-":
+    if fcntl is None or path == "-" or is_special(path):
         return None
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-    except OSError:
-        pass                       # not there yet: locked like any new file
     target = os.path.realpath(path)
     return os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
 

@@ -142,10 +142,17 @@ def test_a_killed_writer_leaves_no_lock(blocked_writer, text, tmp_path):
     assert not os.path.exists(lock_path(str(model)))     # a writer that ends removes it
 
 
-def test_standard_output_takes_no_lock(tmp_path, text):
-    """-lm - writes to the pipe: no lock file appears anywhere."""
-    done = subprocess.run(rnnlm("ngram-count", "-text", text, "-order", "2", "-wbdiscount",
-                                "-lm", "-"), capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
-    assert done.returncode == 0 and "\\data\\" in done.stdout
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".lock")] == []
+def test_only_regular_files_are_locked(tmp_path):
+    """Standard output, devices and pipes take no lock; a file's lock lies beside the
+    file a symbolic link points to, so both names share it."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert lock_path("-") is None and lock_path("/dev/null") is None
+    assert lock_path(str(fifo)) is None
+    target, link = tmp_path / "real" / "m.rnn", tmp_path / "link.rnn"
+    target.parent.mkdir()
+    target.write_text("x")
+    link.symlink_to(target)
+    folder = tmp_path.resolve()
+    assert lock_path(str(link)) == lock_path(str(target)) == str(folder / "real" / ".m.rnn.lock")
+    assert lock_path(str(tmp_path / "new.rnn")) == str(folder / ".new.rnn.lock")
