@@ -71,15 +71,15 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
     from .errors import ConfigError
     from .formats import nbest as formats
-    from .interop import load_model
-    from .nbest import Rescorer, best_hypothesis
-    from .progress import WordProgress
 
     encoding = chosen_encoding()
     if bool(nbest_path) == bool(nbest_files):
         raise ConfigError("give one of -nbest FILE or -nbest-files LIST")
     if lm_path and lm_prob:
         raise ConfigError("give one of -lm ARPA or -lm-prob FILE")
+    if device == "cuda" and carry_over:
+        raise ConfigError("--device cuda scores hypotheses independently; -carry-over is "
+                          "CPU-only")
     if nbest_files:
         fmt = "srilm"
     elif fmt == "auto":
@@ -87,13 +87,14 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     if (ac_cost or lm_cost) and fmt not in ("rnnlm", "kaldi"):
         raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
                           "carry their own scores")
+    from .interop import load_model
+    from .nbest import Rescorer, best_hypothesis
+    from .progress import WordProgress
+
     other_probs = None
     if lm_prob:
         from .interpolate import probabilities_from_file
         other_probs = probabilities_from_file(lm_prob, None, encoding)
-    if device == "cuda" and carry_over:
-        raise ConfigError("--device cuda scores hypotheses independently; -carry-over is "
-                          "CPU-only")
     model = load_model(model_path, scoring_exp(device, exp))
     if device == "cuda":
         threads = 1

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import click
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, check_training_options
 from .device import require_cuda
 from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options, device_option,
                       encoding_options, flag_names, layer_shortcut_options, take_config,
@@ -37,14 +37,15 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     # Held until the command ends; taken here, before numpy loads, so that a second
     # writer fails at once (train_file takes it again, re-entrantly).
     click.get_current_context().with_resource(writer_lock(model_path, "-rnnlm"))
+    model_config = take_layer_shortcuts(take_config(ModelConfig, options), options)
+    train_config = take_config(TrainConfig, options)
+    check_training_options(model_config, train_config, valid_path, device, exp == "rnnlm")
+    if device == "cuda":
+        require_cuda()
     from .progress import WordProgress
     from .trainer import TrainingEvents, train_file
     from .training import Supervision, TrainingInterrupted
 
-    model_config = take_layer_shortcuts(take_config(ModelConfig, options), options)
-    train_config = take_config(TrainConfig, options)
-    if device == "cuda":
-        require_cuda()          # -exp rnnlm with cuda is refused by train_file
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     already_trained = []
 

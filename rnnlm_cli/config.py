@@ -168,6 +168,20 @@ class SampleConfig:
     independent: Optional[bool] = None   # None: as the model was trained
 
 
+def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
+                           valid_path: Optional[str], device: str, fast_exp: bool):
+    """The checks of a training run that need no file (the configs check themselves):
+    they run before any input is read or the kernels are loaded."""
+    if device == "cuda" and fast_exp:
+        raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
+                          "exponential")
+    if valid_path and train_config.valid_fraction:
+        raise ConfigError("give -valid FILE or -valid-fraction F, not both")
+    hidden = layers.hidden_spec(model_config.hidden_type)
+    if (train_config.batch > 1 or device == "cuda") and not hidden.minibatch:
+        hidden.not_supported("-batch and --device cuda (mini-batch training)")
+
+
 def _check(condition: bool, message: str):
     if not condition:
         raise ConfigError(message)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Optional
 
-from .config import ModelConfig, TrainConfig, option_names
+from .config import ModelConfig, TrainConfig, check_training_options, option_names
 from .corpus import read_text
 from .errors import ConfigError
 from .heldout import every_kth, fraction_to_hold_out, hold_out
-from .layers import hidden_spec
 from .locking import writer_lock
 from .model import Model
 from .textio import UTF8, TextEncoding
@@ -57,7 +56,7 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     ``given``: the model_config fields the caller chose (the command line's); an
     existing file whose architecture differs in one of them is refused, not resumed.
     """
-    check_before_reading(model_config, train_config, valid_path, device, fast_exp)
+    check_training_options(model_config, train_config, valid_path, device, fast_exp)
     with writer_lock(model_path, "-rnnlm"):       # one writer for the whole run
         model, corpus, resumed = open_or_create(model_path, train_path, model_config,
                                                 train_config, load, fast_exp, encoding)
@@ -84,19 +83,6 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
         return train(model, corpus, valid, on_progress=events.progress, on_epoch=epoch_done,
                      on_save=lambda m: save(m, model_path), device=device,
                      supervision=events.supervision)
-
-
-def check_before_reading(model_config: ModelConfig, train_config: TrainConfig,
-                         valid_path: Optional[str], device: str, fast_exp: bool):
-    """The checks that need no file: they fail before any input is read."""
-    if device == "cuda" and fast_exp:
-        raise ConfigError("-exp rnnlm is CPU-only; --device cuda trains with the exact "
-                          "exponential")
-    if valid_path and train_config.valid_fraction:
-        raise ConfigError("give -valid FILE or -valid-fraction F, not both")
-    hidden = hidden_spec(model_config.hidden_type)
-    if (train_config.batch > 1 or device == "cuda") and not hidden.minibatch:
-        hidden.not_supported("-batch and --device cuda (mini-batch training)")
 
 
 # ModelConfig fields that shape the weights: a file is resumed only with its own
