@@ -23,7 +23,8 @@ hidden.KERNELS[Elman] = hidden.Implementations(
         rnn.update_direct(layer.U, layer.W, prev_word, h_prev, s, e_hidden, alpha, l2,
                           layer.kind),
     update_bptt=lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
-        cutoff, work: rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er, head,
-                                      steps, h_prev, alpha, l2, cutoff, work.grad_U,
-                                      work.delta, work.e_prev, work.err, layer.kind),
+        cutoff, clip, work: rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er,
+                                            head, steps, h_prev, alpha, l2, cutoff, clip,
+                                            work.grad_U, work.delta, work.e_prev, work.err,
+                                            layer.kind),
     readout=lambda layer, s: s)

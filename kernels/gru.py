@@ -114,7 +114,7 @@ def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
 
 @kernel
 def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                work):
+                clip, work):
     """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
     in slot head-k-1), then W += alpha * sum of its gradients, U rows likewise."""
     slots = ring_ac.shape[0]
@@ -125,7 +125,8 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
         inputs = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
         backward_step(layer, ring_word[(head - step) % slots], inputs, err, work,
                       work.grad_U[step])
-        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff)
+        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff,
+                    clip)
     apply_matrix(layer.W, work.grad_W, alpha, l2)
     for step in range(steps):
         word = ring_word[(head - step) % slots]

@@ -40,8 +40,12 @@ def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
 
 
 def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                work):
-    """Unfold ``steps`` steps back from ``head``, apply the update, clear ring_er."""
+                clip, work):
+    """Unfold ``steps`` steps back from ``head``, apply the update, clear ring_er.
+
+    The error carried to the step before is clipped to +-cutoff element-wise, then
+    to an L2 norm of ``clip`` (each 0: no clipping).
+    """
 
 
 def readout(layer, s):
@@ -66,5 +70,5 @@ def _readout(layer, s):
 
 @overload(update_bptt, jit_options=JIT_OPTIONS)
 def _update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                 work):
+                 clip, work):
     return KERNELS.of(layer).update_bptt

@@ -4,6 +4,7 @@ one unfolded step to the step before."""
 import numpy as np
 
 from ._jit import kernel
+from .regularise import clip_norm
 
 
 @kernel
@@ -26,12 +27,13 @@ def apply_row(row, grad, alpha, l2):
 
 
 @kernel
-def carry_error(err, e_prev, stored, cutoff):
-    """err = e_prev clipped to +-cutoff (0: no clipping) + the stored output error of
-    the step before."""
+def carry_error(err, e_prev, stored, cutoff, clip):
+    """err = e_prev clipped to +-cutoff, then to an L2 norm of clip (each 0: no
+    clipping), + the stored output error of the step before."""
     limit = np.float32(cutoff)
+    if cutoff > 0.0:
+        for j in range(err.shape[0]):
+            e_prev[j] = min(max(e_prev[j], -limit), limit)
+    clip_norm(e_prev, clip)
     for j in range(err.shape[0]):
-        value = e_prev[j]
-        if cutoff > 0.0:
-            value = min(max(value, -limit), limit)
-        err[j] = value + stored[j]
+        err[j] = e_prev[j] + stored[j]

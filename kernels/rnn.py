@@ -18,6 +18,7 @@ import numpy as np
 
 from ._jit import kernel
 from .fastexp import faster_exp
+from .regularise import clip_norm
 
 PRE_ACTIVATION_LIMIT = 50.0
 SIGMOID, TANH, RELU, RELU_TRUNC = range(4)     # numbered as config.HIDDEN_TYPES
@@ -93,13 +94,14 @@ def update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind):
 
 @kernel
 def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                grad_U, delta, e_prev, err, kind):
+                clip, grad_U, delta, e_prev, err, kind):
     """Unfold ``steps`` time steps back from ``head`` and apply the accumulated update.
 
     Step 0 is the newest token, whose recurrent input is ``h_prev``; step k>0
     reads its activation from slot head-k and its input from slot head-k-1.
     At each step: delta = err * f'; grad_U[k] = alpha*delta; err = clip(W^T delta)
-    + stored error of the step before.  W is not changed during the unfold, so
+    + stored error of the step before (clipped to +-cutoff, then to an L2 norm of
+    ``clip``; 0: no clipping).  W is not changed during the unfold, so
     its update sum_k grad_U[k] (x) input_k is formed afterwards row by row (the
     inputs stay in L1; no H x H gradient buffer is written per step).  Then
     W += that - W*l2, U[word_k] += grad_U[k] - U*l2, and the stored errors are
@@ -126,6 +128,7 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
         if cutoff > 0.0:
             for j in range(hidden):
                 e_prev[j] = min(max(e_prev[j], -limit), limit)
+        clip_norm(e_prev, clip)
         stored = ring_er[(head - step - 1) % slots]
         for j in range(hidden):
             err[j] = e_prev[j] + stored[j]

@@ -101,7 +101,7 @@ def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
 
 @kernel
 def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                work):
+                clip, work):
     """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
     in slot head-k-1), then R, P += alpha * their summed gradients, A, B rows likewise."""
     slots = ring_ac.shape[0]
@@ -113,7 +113,8 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
         s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
         backward_step(layer, s_prev, ring_ac[(head - step) % slots], err, work,
                       work.grad_A[step], work.grad_B[step])
-        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff)
+        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff,
+                    clip)
     _apply(layer, work, alpha, l2)
     for step in range(steps):
         _apply_rows(layer, ring_word[(head - step) % slots], work.grad_A[step],

@@ -16,7 +16,7 @@ With ``independent`` set, every ``</s>`` resets the state to all-1.0 and
 clears the histories (rnnlm's -independent).
 """
 from ._jit import kernel
-from . import hidden as hidden_layer, output
+from . import hidden as hidden_layer, output, regularise
 
 
 @kernel
@@ -56,9 +56,9 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
 
 
 @kernel
-def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff, bptt_steps,
-               bptt_block, s, h_prev, hist, counters, hwork, work, e_hidden, ring_word, ring_ac,
-               ring_er, out, fast):
+def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff, clip, dropout,
+               mask_seed, bptt_steps, bptt_block, s, h_prev, hist, counters, hwork, work, e_hidden,
+               dropped, ring_word, ring_ac, ring_er, out, fast):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
 
     ``fast``: forward passes with rnnlm 0.4b's approximate exponential.
@@ -71,6 +71,12 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
     ``</s>`` when independent) ``bptt_steps`` steps are unfolded.  L2 decay
     alpha*beta is applied to the output/recurrent weights on every 10th token
     and to the maxent weights on every token, as rnnlm does.
+
+    ``dropout`` > 0 drops that fraction of the units the output layer reads (a mask
+    per token, kernels.regularise, keyed by the word counter + ``mask_seed``;
+    ``dropped`` is the scratch for the dropped state);
+    ``clip`` > 0 caps the L2 norm of every hidden error vector, the output layer's
+    and the one carried back through time (after the element-wise ``cutoff``).
     """
     total = 0.0
     slots = ring_ac.shape[0]
@@ -83,9 +89,19 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
         prev_word = hist[0]
         hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)
         if word >= 0:
-            logp = output.train_word(layer, word, hidden_layer.readout(hidden, s), d, order,
-                                     hist, work, alpha, l2, maxent_decay, cutoff,
-                                     hidden_layer.readout(hidden, e_hidden), fast)
+            errors = hidden_layer.readout(hidden, e_hidden)
+            if dropout > 0.0:
+                seen = hidden_layer.readout(hidden, dropped)
+                key = counter + mask_seed
+                regularise.drop_units(hidden_layer.readout(hidden, s), seen, key, dropout)
+                logp = output.train_word(layer, word, seen, d, order, hist, work, alpha, l2,
+                                         maxent_decay, cutoff, errors, fast)
+                regularise.mask_errors(errors, key, dropout)
+            else:
+                logp = output.train_word(layer, word, hidden_layer.readout(hidden, s), d,
+                                         order, hist, work, alpha, l2, maxent_decay, cutoff,
+                                         errors, fast)
+            regularise.clip_norm(errors, clip)
             total += logp
             if out.shape[0] > 0:
                 out[t] = logp
@@ -99,7 +115,8 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
                 ring_er[head] = e_hidden
                 if counter % bptt_block == 0 or (independent and word == 0):
                     hidden_layer.update_bptt(hidden, ring_word, ring_ac, ring_er, head,
-                                             bptt_steps, h_prev, alpha, l2, cutoff, hwork)
+                                             bptt_steps, h_prev, alpha, l2, cutoff, clip,
+                                             hwork)
         elif out.shape[0] > 0:
             out[t] = 0.0
         h_prev[:] = s

@@ -102,6 +102,12 @@ class TrainConfig:
         "given, then none", unit="fraction")
     gradient_cutoff: float = option(15.0, "clip back-propagated error values to "
                                     "+-this (0 = no clipping)")
+    clip_norm: float = option(0.0, "also scale every back-propagated hidden error vector "
+                              "down to at most this L2 norm (0 = no clipping)")
+    dropout: float = option(0.0, "in training, drop this fraction of the hidden units the "
+                            "output layer reads, a fresh mask per word, the kept ones scaled "
+                            "by 1/(1-P) so that scoring is unchanged (0 = none)",
+                            unit="fraction")
     rand_seed: int = option(1, "seed of the weight initialisation")
     threads: int = option(1, "training threads: each trains its own part of the text on the "
                           "shared weights without locks (Hogwild); above 1 results are not "
@@ -124,6 +130,8 @@ class TrainConfig:
         _check(self.max_iter >= 0, "-max-iter must not be negative")
         _check(0 <= self.valid_fraction <= 0.5, "-valid-fraction must be between 0 and 0.5")
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
+        _check(self.clip_norm >= 0, "-clip-norm must not be negative")
+        _check(0 <= self.dropout < 1, "-dropout must be at least 0 and below 1")
         _check(self.threads >= 1, "-threads must be at least 1")
         _check(self.batch >= 1, "-batch must be at least 1")
         _check(self.checkpoint_every >= 0, "-checkpoint-every must not be negative")
@@ -178,7 +186,11 @@ def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
     if valid_path and train_config.valid_fraction:
         raise ConfigError("give -valid FILE or -valid-fraction F, not both")
     hidden = layers.hidden_spec(model_config.hidden_type)
-    if (train_config.batch > 1 or device == "cuda") and not hidden.minibatch:
+    minibatch = train_config.batch > 1 or device == "cuda"
+    if minibatch and (train_config.dropout or train_config.clip_norm):
+        raise ConfigError("-dropout and -clip-norm belong to the per-word trainer; the "
+                          "mini-batch trainer (-batch, --device cuda) has neither yet")
+    if minibatch and not hidden.minibatch:
         hidden.not_supported("-batch and --device cuda (mini-batch training)")
 
 

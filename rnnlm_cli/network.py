@@ -141,18 +141,22 @@ class Network:
 
     def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,
               cutoff: float, bptt_block: int, out: np.ndarray = None,
-              independent=None) -> float:
+              independent=None, clip_norm: float = 0.0, dropout: float = 0.0,
+              mask_seed: int = 0) -> float:
         """One SGD step per token; returns the sum of log10 P before each update.
 
         ``out`` (float64, len(tokens)) optionally receives each token's log10 P;
-        ``independent`` overrides the trained sentence-reset mode when not None.
+        ``independent`` overrides the trained sentence-reset mode when not None;
+        ``clip_norm`` and ``dropout`` are -clip-norm and -dropout (kernels.sgd);
+        ``mask_seed`` makes the dropout masks of an epoch and stream its own.
         """
         reset = self.independent if independent is None else independent
         return sgd.train_span(tokens, self.hidden, self.output, self.d, self.maxent_order,
-                              reset, alpha, beta, cutoff, ws.bptt_steps, bptt_block,
-                              ws.s, ws.h_prev, ws.hist, ws.counters, ws.hwork, ws.work,
-                              ws.e_hidden, ws.ring_word, ws.ring_ac, ws.ring_er,
-                              _NO_OUTPUT if out is None else out, self.fast_exp)
+                              reset, alpha, beta, cutoff, clip_norm, dropout, mask_seed,
+                              ws.bptt_steps,
+                              bptt_block, ws.s, ws.h_prev, ws.hist, ws.counters, ws.hwork,
+                              ws.work, ws.e_hidden, ws.dropped, ws.ring_word, ws.ring_ac,
+                              ws.ring_er, _NO_OUTPUT if out is None else out, self.fast_exp)
 
     def distribution(self, ws: "Workspace") -> np.ndarray:
         """P(v | current state) for every word v, as the next token would be scored."""
@@ -180,6 +184,7 @@ class Workspace:
         self.s = np.zeros(size_h, np.float32)
         self.h_prev = np.zeros(size_h, np.float32)
         self.e_hidden = np.zeros(size_h, np.float32)
+        self.dropped = np.zeros(size_h, np.float32)
         self.hist = np.zeros(maxent.MAX_ORDER, np.int32)
         self.counters = np.zeros(2, np.int64)
         self.work = net.output_spec.scratch(net.output)

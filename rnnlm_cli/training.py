@@ -107,6 +107,14 @@ def open_or_create(model_path: str, train_path: str, model_config: ModelConfig,
     return model, corpus, False
 
 
+def regularisers(model: Model, stream: int = 0) -> dict:
+    """The per-word trainer's -clip-norm and -dropout (Network.train's keywords); each
+    epoch and stream (thread) gets its own dropout masks (kernels.regularise)."""
+    cfg = model.train_config
+    seed = (model.state.epochs_done % (1 << 15) << 48) + (stream << 40)
+    return {"clip_norm": cfg.clip_norm, "dropout": cfg.dropout, "mask_seed": seed}
+
+
 def validation_logp(model: Model, valid: Corpus) -> tuple[float, int, np.ndarray]:
     """Sum of log10 P over in-vocabulary tokens of a fresh pass, their number, final state."""
     ws = model.network.workspace()
@@ -140,7 +148,8 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     resume, model.checkpoint = model.checkpoint, None
     snapshot = resume.snapshot if resume is not None else net.snapshot()
     # Load the compiled kernels now, so the first epoch's words/s measures training.
-    net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block)
+    net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block,
+              **regularisers(model))
     batched = cfg.batch > 1 or device == "cuda"
 
     if resume is not None and len(resume.positions) != len(ranges):
@@ -246,7 +255,7 @@ def _sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervis
     for at in range(first, total, step):
         stop = min(at + step, total)
         part = net.train(tokens[at:stop], ws, alpha, cfg.beta, cfg.gradient_cutoff,
-                         model.config.bptt_block)
+                         model.config.bptt_block, **regularisers(model))
         if not math.isfinite(part):
             raise NumericalFault()
         logp += part
@@ -302,7 +311,8 @@ def _training_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_prog
         while at[i] < until and not supervision.stop_requested():
             stop = min(at[i] + SYNC_TOKENS, until)
             logp[i] += net.train(tokens[at[i]:stop], workspaces[i], alpha, cfg.beta,
-                                 cfg.gradient_cutoff, model.config.bptt_block)
+                                 cfg.gradient_cutoff, model.config.bptt_block,
+                                 **regularisers(model, i))
             at[i] = stop
             merge_private(net, shared, base, private)
         merge_private(net, shared, base)

@@ -211,6 +211,12 @@ def clip(values, cutoff):
     return np.clip(values, -cutoff, cutoff) if cutoff > 0 else values
 
 
+def clip_to_norm(values, limit):
+    """values scaled down to an L2 norm of at most limit (0: unchanged)."""
+    norm = np.linalg.norm(values)
+    return values * (limit / norm) if 0 < limit < norm else values
+
+
 def hidden_update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind=0):
     U, W = U.astype(np.float64), W.astype(np.float64)
     delta = e_hidden * activation_derivative(s, kind)
@@ -220,11 +226,13 @@ def hidden_update_direct(U, W, prev_word, h_prev, s, e_hidden, alpha, l2, kind=0
     return U, W
 
 
-def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff, kind=0):
+def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff, kind=0,
+                clip_norm=0.0):
     """Truncated BPTT over the newest ``steps`` time steps.
 
     words/acts/errors are lists, oldest first; the newest entry is the current
-    token whose recurrent input is h_prev.  Returns (U', W').
+    token whose recurrent input is h_prev; the carried error is clipped element-wise
+    to +-cutoff, then to an L2 norm of clip_norm.  Returns (U', W').
     """
     U, W = U.astype(np.float64), W.astype(np.float64)
     grad_W = np.zeros_like(W)
@@ -236,7 +244,7 @@ def bptt_update(U, W, words, acts, errors, h_prev, steps, alpha, l2, cutoff, kin
         delta = err * activation_derivative(acts[now], kind)
         grad_U.append((words[now], alpha * delta))
         grad_W += alpha * np.outer(delta, inputs)
-        err = clip(W.T @ delta, cutoff) + errors[now - 1]
+        err = clip_to_norm(clip(W.T @ delta, cutoff), clip_norm) + errors[now - 1]
     W = W + grad_W - W * l2
     for word, grad in grad_U:
         if word >= 0:

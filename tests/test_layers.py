@@ -9,7 +9,7 @@ import naive
 import naive_gated
 from rnnlm_cli import layers
 from rnnlm_cli.config import ModelConfig, TrainConfig
-from rnnlm_cli.kernels import hidden as hidden_kernels
+from rnnlm_cli.kernels import hidden as hidden_kernels, regularise
 from rnnlm_cli.model import Model
 from rnnlm_cli.vocab import Vocabulary
 
@@ -80,12 +80,13 @@ def small_model(hidden, output, seed=3):
     return model
 
 
-def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None):
-    """log10 P(target) after prev_word from h_prev, by the twins (weights: overrides)."""
+def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None, mask=1.0):
+    """log10 P(target) after prev_word from h_prev, by the twins (weights: overrides;
+    mask: what the output layer's input is multiplied by, a dropout mask)."""
     weights = weights or {}
     hidden = net.hidden._replace(**{k: v for k, v in weights.items() if k in net.hidden._fields})
     output = net.output._replace(**{k: v for k, v in weights.items() if k in net.output._fields})
-    s = read_out(net.hidden_spec, twin(net.hidden_spec)(hidden, prev_word, h_prev))
+    s = read_out(net.hidden_spec, twin(net.hidden_spec)(hidden, prev_word, h_prev)) * mask
     return twin(net.output_spec)(output, s, target, weights.get("d", net.d), hist,
                                  net.maxent_order)
 
@@ -118,15 +119,27 @@ def test_next_word_probabilities_sum_to_one(hidden, output):
     assert p.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+def dropout_mask(key, rate, size):
+    """The kept units of a token with mask key ``key``, scaled by 1 / (1 - rate)."""
+    kept = np.array([regularise.keeps(key, unit, rate) for unit in range(size)])
+    assert rate == 0 or 0 < kept.sum() < size, "a mask that tests nothing"
+    return kept / (1.0 - rate)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.4])
 @pytest.mark.parametrize("hidden, output", PAIRS)
-def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output):
+def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, rate):
     """One token of training (no BPTT, no L2, no clipping) moves every weight by
-    alpha * d ln P / d weight, the derivative taken by finite differences of the twins."""
-    alpha, prev_word, target = 0.5, 4, 11
+    alpha * d ln P / d weight, the derivative taken by finite differences of the twins;
+    with -dropout, of ln P through that token's mask (fixed: the first token of a
+    pass has mask key 1 + the pass's seed)."""
+    alpha, prev_word, target, seed = 0.5, 4, 11, 7 << 40
     net = small_model(hidden, output, seed=5).network
     ws, h_prev, hist = stream_start(net, prev_word, np.random.default_rng(3))
+    mask = dropout_mask(1 + seed, rate, len(read_out(net.hidden_spec, h_prev)))
     before = {name: array.astype(np.float64) for name, array in net.weights().items()}
-    net.train(np.array([target], np.int32), ws, alpha, 0.0, 0.0, 10)
+    net.train(np.array([target], np.int32), ws, alpha, 0.0, 0.0, 10, dropout=rate,
+              mask_seed=seed)
     rng = np.random.default_rng(4)
     for name, after in net.weights().items():
         if name == "h_init":
@@ -137,7 +150,7 @@ def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output):
 
         def ln_p(array, name=name):
             weights = {**before, name: array}       # the point the step started from
-            return LN10 * twin_log10_prob(net, prev_word, h_prev, target, hist, weights)
+            return LN10 * twin_log10_prob(net, prev_word, h_prev, target, hist, weights, mask)
         numeric = naive.numeric_gradient(ln_p, before[name], indices)
         update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
         np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
@@ -161,7 +174,7 @@ def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output):
 @njit
 def _unfold(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, work):
     hidden_kernels.update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha,
-                               0.0, 0.0, work)
+                               0.0, 0.0, 0.0, work)
 
 
 @pytest.mark.parametrize("hidden", [spec.names[0] for spec in layers.HIDDEN_SPECS])

@@ -1,7 +1,7 @@
 """GRU, LSTM and SCRN models (-hidden-type gru|lstm|scrn) through the commands: training with
 BPTT, maxent, both output layers and Hogwild threads; eval, N-best rescoring and
-sampling; resume; one-line refusals where no kernels exist yet (-batch, rnnlm 0.4b
-export)."""
+sampling; resume; -dropout and -clip-norm; one-line refusals where no kernels exist
+yet (-batch, rnnlm 0.4b export)."""
 import json
 
 import numpy as np
@@ -88,10 +88,11 @@ def test_two_threads_train_it(corpus, hidden, tmp_path):
 
 
 def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
+    """With -dropout and -clip-norm too: the resumed run must draw the same masks."""
     folder, _ = corpus
     config = ModelConfig(hidden=8, hidden_type=hidden, bptt=3, direct=0.05,
                          scrn_context=6 if hidden == "scrn" else 0)
-    options = TrainConfig(max_iter=2, checkpoint_every=6000)
+    options = TrainConfig(max_iter=2, checkpoint_every=6000, dropout=0.3, clip_norm=1.0)
     text = str(folder / "train.txt")
     whole = train_file(str(tmp_path / "whole.rnn"), text, None, config, options)
     asked = []
@@ -105,12 +106,27 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
         np.testing.assert_array_equal(resumed.network.weights()[name], array, err_msg=name)
 
 
+def test_dropout_trains_it(corpus, hidden, tmp_path):
+    folder, entropy = corpus
+    path = tmp_path / "d.rnn"
+    result = run("train", "-rnnlm", path, "-train", folder / "train.txt", "-valid",
+                 folder / "valid.txt", "-hidden-type", hidden, *LAYERS[hidden], "-hidden", "16",
+                 "-bptt", "3", "-dropout", "0.25", "-q")
+    assert result.exit_code == 0, result.output
+    out = run("eval", "-rnnlm", path, "-test", folder / "test.txt", "--format", "json")
+    assert np.log2(json.loads(out.stdout)["ppl"]) < entropy + 0.25
+
+
 def test_refusals_are_one_line(corpus, hidden, model, tmp_path):
     folder, _ = corpus
     batch = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
                 "-hidden-type", hidden, "-batch", "8")
     assert batch.exit_code == 2 and batch.stderr.count("\n") == 1
     assert f"{TITLES[hidden]} layer does not support it" in batch.stderr
+    dropout = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
+                  "-hidden-type", hidden, "-batch", "8", "-dropout", "0.2")
+    assert dropout.exit_code == 2 and dropout.stderr.count("\n") == 1
+    assert "-dropout and -clip-norm belong to the per-word trainer" in dropout.stderr
     export = run("convert", "-rnnlm", model, "-out", tmp_path / "x.txt", "-to", "rnnlm0.4b")
     assert export.exit_code != 0 and TITLES[hidden] in export.stderr
     assert export.stderr.count("\n") == 1 and not (tmp_path / "x.txt").exists()

@@ -113,7 +113,7 @@ def test_hidden_layer_gradients_through_time(length, kind):
                           kind)
     else:
         rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, length, length, h_prev, ALPHA, 0.0,
-                        0.0, np.zeros((length, hidden), np.float32),
+                        0.0, 0.0, np.zeros((length, hidden), np.float32),
                         *(np.zeros(hidden, np.float32) for _ in range(3)), kind)
     w_idx = sample_indices(rng, W.shape)
     numeric_W = numeric_gradient(lambda a: sequence_loss(net, U64, a, words, targets, h0, kind),

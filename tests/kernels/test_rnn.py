@@ -49,8 +49,9 @@ def test_direct_update_matches_naive(tiny, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("steps,cutoff", [(1, 0.0), (4, 0.0), (6, 0.3)])
-def test_bptt_matches_naive(tiny, steps, cutoff, kind):
+@pytest.mark.parametrize("steps,cutoff,clip", [(1, 0.0, 0.0), (4, 0.0, 0.0), (6, 0.3, 0.0),
+                                               (6, 0.0, 0.05), (6, 0.3, 0.05)])
+def test_bptt_matches_naive(tiny, steps, cutoff, clip, kind):
     slots = steps + 2
     hidden = tiny.W.shape[0]
     words = list(tiny.rng.integers(-1, 23, slots).astype(np.int32))
@@ -58,7 +59,7 @@ def test_bptt_matches_naive(tiny, steps, cutoff, kind):
     errors = [tiny.rng.standard_normal(hidden).astype(np.float32) for _ in range(slots)]
     h_prev = tiny.hidden_state()
     ref_U, ref_W = naive.bptt_update(tiny.U, tiny.W, words, acts, errors, h_prev, steps, 0.1,
-                                     1e-3, cutoff, kind)
+                                     1e-3, cutoff, kind, clip)
     # ring buffer with the newest entry at slot `head`
     head = 3 % slots
     order = [(head - (slots - 1 - i)) % slots for i in range(slots)]
@@ -69,7 +70,7 @@ def test_bptt_matches_naive(tiny, steps, cutoff, kind):
         ring_word[slot], ring_ac[slot], ring_er[slot] = words[i], acts[i], errors[i]
     U, W = tiny.U.copy(), tiny.W.copy()
     rnn.update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, 0.1, 1e-3, cutoff,
-                    np.zeros((steps, hidden), np.float32),
+                    clip, np.zeros((steps, hidden), np.float32),
                     *(np.zeros(hidden, np.float32) for _ in range(3)), kind)
     np.testing.assert_allclose(U, ref_U, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(W, ref_W, rtol=1e-5, atol=1e-6)

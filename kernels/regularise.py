@@ -1,0 +1,66 @@
+"""Training-only regularisers of the per-word trainer (kernels.sgd), shared by every
+hidden and output layer: dropout before the output layer and error clipping by norm.
+
+Dropout masks are not drawn from a generator but hashed from a key (the stream's
+word counter plus a seed for the epoch and stream) and the unit's index (a
+SplitMix64 finaliser): the same token of the same epoch always gets the same
+mask, so a resumed run drops exactly the units the uninterrupted run would have
+dropped (bit-exact resume needs no generator state in the checkpoint), and a
+test can recompute the mask of any step (``keeps``).
+Kept units are scaled by 1 / (1 - rate) ("inverted" dropout), so the expected
+input of the output layer is unchanged and scoring needs no rescaling.
+"""
+import math
+
+import numpy as np
+
+from ._jit import kernel
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_UNIFORM_SCALE = 1.0 / float(1 << 53)
+
+
+@kernel
+def keeps(key, unit, rate):
+    """Whether unit ``unit`` is kept at the token of mask key ``key`` when a fraction
+    ``rate`` of units is dropped."""
+    x = np.uint64(key) * _GOLDEN + np.uint64(unit + 1) * _MIX_1
+    x = (x ^ (x >> np.uint64(30))) * _MIX_1
+    x = (x ^ (x >> np.uint64(27))) * _MIX_2
+    x = x ^ (x >> np.uint64(31))
+    return float(x >> np.uint64(11)) * _UNIFORM_SCALE >= rate
+
+
+@kernel
+def drop_units(source, dropped, key, rate):
+    """dropped = source with this token's dropped units zeroed and the kept ones scaled
+    by 1 / (1 - rate)."""
+    scale = np.float32(1.0 / (1.0 - rate))
+    for k in range(source.shape[0]):
+        dropped[k] = source[k] * scale if keeps(key, k, rate) else np.float32(0.0)
+
+
+@kernel
+def mask_errors(errors, key, rate):
+    """The error of the dropped vector carried back to the undropped one (the same
+    mask and scale as drop_units)."""
+    scale = np.float32(1.0 / (1.0 - rate))
+    for k in range(errors.shape[0]):
+        errors[k] = errors[k] * scale if keeps(key, k, rate) else np.float32(0.0)
+
+
+@kernel
+def clip_norm(errors, limit):
+    """Scale ``errors`` down to an L2 norm of at most ``limit`` (0: no clipping)."""
+    if limit <= 0.0:
+        return
+    total = 0.0
+    for k in range(errors.shape[0]):
+        total += float(errors[k]) * float(errors[k])
+    norm = math.sqrt(total)
+    if norm > limit:
+        factor = np.float32(limit / norm)
+        for k in range(errors.shape[0]):
+            errors[k] *= factor
