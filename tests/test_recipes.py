@@ -1,10 +1,12 @@
 """Smoke tests of the recipes in examples/ (QUICK=1), through the installed command.
 
-The PTB recipe must end with an interpolation that beats both of its models; the
+The PTB recipes must end with an interpolation that beats both of its models (the
+gated one's last line is a JSON report whose test perplexity eval reproduces); the
 N-best recipe's production command (rnnlm nbest-rescore -output best with the tuned
 weights) must reproduce the word error rate its tuning script measured.  Without
 ../shared they run on a synthetic corpus under PTB's file names.
 """
+import json
 import os
 import re
 import subprocess
@@ -63,3 +65,22 @@ def test_nbest_recipe_best_output_matches_its_tuning(ptb_run):
            re.findall(r"^\s+(.+?)\s+test WER\s+([\d.]+)%", out, re.M)}
     assert wer["rnnlm nbest-rescore -output best"] == wer["RNN+KN5 (lambda chosen on dev)"]
     assert wer["RNN+KN5 (lambda chosen on dev)"] < wer["acoustic only"]
+
+
+def test_gated_recipe_reports_its_model_in_json(tmp_path):
+    data = corpus_folder(tmp_path / "corpus")
+    out = recipe("ptb_gated.sh", data, tmp_path / "gated")
+    report = json.loads(out.strip().splitlines()[-1])
+    assert set(report) >= {"model_path", "command", "valid_ppl", "test_ppl", "epochs",
+                           "train_wall_s", "peak_rss_mb", "kn5_test_ppl",
+                           "interpolated_test_ppl"}
+    assert report["command"].startswith("rnnlm train ") and "-hidden-type lstm" in report["command"]
+    assert report["interpolated_test_ppl"] < min(report["kn5_test_ppl"], report["test_ppl"])
+    assert report["epochs"] >= 1 and report["train_wall_s"] > 0 and report["peak_rss_mb"] > 0
+    scored = subprocess.run(["rnnlm", "eval", "-rnnlm", report["model_path"], "-test",
+                             os.path.join(data, "ptb.test.txt"), "--format", "srilm"],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, PATH=os.path.dirname(sys.executable)
+                                     + os.pathsep + os.environ["PATH"]))
+    ppl = float(re.search(r" ppl= ([\d.]+)", scored.stdout).group(1))
+    assert ppl == pytest.approx(report["test_ppl"], abs=0.01)
