@@ -10,24 +10,27 @@ cells c_prev.  ``Lstm(U, W, b)``: U (V, 4H) each word's i, f, o, g inputs side b
 side, W (4H, H) the recurrent matrices stacked, b (4H,) the biases (the forget
 gate's start at 1, so that cells remember from the start).  The state s is
 [h', c] (2H values: the BPTT ring keeps both); the output layer reads h'
-(readout).  Backpropagation recomputes a step's gates from its input word and
-recurrent input, as kernels/gru.py does.  Biases take no L2 decay.
+(readout).  As a cell (kernels.cell) its input contribution is a word's 4H-value
+row (or x @ U in a stacked layer).  Backpropagation recomputes a step's gates
+from its input and recurrent input, as kernels/gru.py does.  Biases take no L2
+decay.
 """
 import math
 from collections import namedtuple
 
 import numpy as np
 
-from . import hidden
+from . import cell
 from ._jit import kernel
-from .recurrent_sgd import apply_matrix, apply_row, carry_error
+from .recurrent_sgd import apply_matrix, apply_row
 
 PRE_ACTIVATION_LIMIT = np.float32(50.0)
 
 Lstm = namedtuple("Lstm", "U W b")
-# gates (4H,) [i f o g]; their gradients (4H,); err/e_prev (2H,) errors of [h, c] at a
-# step and carried to the step before; grad_W (4H, H), grad_b (4H,); grad_U (steps, 4H)
-LstmScratch = namedtuple("LstmScratch", "gates grads err e_prev grad_W grad_b grad_U")
+# xin (4H,) the input contribution; gates (4H,) [i f o g]; their gradients (4H,);
+# err/e_prev (2H,) errors of [h, c] at a step and carried to the step before;
+# grad_W (4H, H), grad_b (4H,); grad_U (steps, 4H)
+LstmScratch = namedtuple("LstmScratch", "xin gates grads err e_prev grad_W grad_b grad_U")
 
 
 @kernel
@@ -37,16 +40,14 @@ def _sigmoid(v):
 
 
 @kernel
-def compute_gates(layer, prev_word, h_prev, gates):
+def compute_gates(layer, xin, h_prev, gates):
     """gates = [i, f, o, g] of one step (h_prev: the previous output, H values)."""
-    U, W, b = layer.U, layer.W, layer.b
+    W, b = layer.W, layer.b
     size = W.shape[1]
     for row in range(4 * size):
-        pre = b[row]
+        pre = b[row] + xin[row]
         for j in range(size):
             pre += W[row, j] * h_prev[j]
-        if prev_word >= 0:
-            pre += U[prev_word, row]
         if row < 3 * size:
             gates[row] = _sigmoid(pre)
         else:
@@ -55,26 +56,25 @@ def compute_gates(layer, prev_word, h_prev, gates):
 
 
 @kernel
-def forward(layer, prev_word, h_prev, s, work, fast):
+def step(layer, xin, h_prev, s, work, fast):
     """s = [h', c] from h_prev = the previous state [h, c_prev]."""
     size = layer.W.shape[1]
     gates = work.gates
-    compute_gates(layer, prev_word, h_prev[:size], gates)
+    compute_gates(layer, xin, h_prev[:size], gates)
     for k in range(size):
-        cell = gates[size + k] * h_prev[size + k] + gates[k] * gates[3 * size + k]
-        s[size + k] = cell
-        s[k] = gates[2 * size + k] * np.float32(math.tanh(cell))
+        cell_value = gates[size + k] * h_prev[size + k] + gates[k] * gates[3 * size + k]
+        s[size + k] = cell_value
+        s[k] = gates[2 * size + k] * np.float32(math.tanh(cell_value))
 
 
 @kernel
-def backward_step(layer, prev_word, s_prev, s_now, err, work, grad_u):
-    """Given err = d J / d [h', c] of one step: add d J / d W and d J / d b to the
-    scratch sums, write d J / d U[prev_word] into grad_u (4H,) and d J / d s_prev into
-    work.e_prev."""
+def back(layer, xin, h_prev, s, err, work, grad_u):
+    """err = d J / d [h', c] of one step (kernels.cell.back)."""
+    s_prev, s_now = h_prev, s
     W = layer.W
     size = W.shape[1]
     gates, grads, e_prev = work.gates, work.grads, work.e_prev
-    compute_gates(layer, prev_word, s_prev[:size], gates)
+    compute_gates(layer, xin, s_prev[:size], gates)
     one = np.float32(1.0)
     for k in range(size):
         i, f, o, g = gates[k], gates[size + k], gates[2 * size + k], gates[3 * size + k]
@@ -96,50 +96,21 @@ def backward_step(layer, prev_word, s_prev, s_now, err, work, grad_u):
 
 
 @kernel
-def _apply(layer, work, alpha, l2):
-    apply_matrix(layer.W, work.grad_W, alpha, l2)
-    apply_row(layer.b, work.grad_b, alpha, 0.0)
-
-
-@kernel
-def _clear(work):
+def clear(layer, work):
     work.grad_W[:, :] = 0.0
     work.grad_b[:] = 0.0
 
 
 @kernel
-def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    _clear(work)
-    backward_step(layer, prev_word, h_prev, s, e_hidden, work, work.grad_U[0])
-    _apply(layer, work, alpha, l2)
-    if prev_word >= 0:
-        apply_row(layer.U[prev_word], work.grad_U[0], alpha, l2)
+def apply(layer, work, alpha, l2):
+    apply_matrix(layer.W, work.grad_W, alpha, l2)
+    apply_row(layer.b, work.grad_b, alpha, 0.0)
 
 
-@kernel
-def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                clip, work):
-    """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
-    in slot head-k-1), then W, b += alpha * their summed gradients, U rows likewise."""
-    slots = ring_ac.shape[0]
-    err = work.err
-    _clear(work)
-    err[:] = ring_er[head]
-    for step in range(steps):
-        s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
-        backward_step(layer, ring_word[(head - step) % slots], s_prev,
-                      ring_ac[(head - step) % slots], err, work, work.grad_U[step])
-        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff,
-                    clip)
-    _apply(layer, work, alpha, l2)
-    for step in range(steps):
-        word = ring_word[(head - step) % slots]
-        if word >= 0:
-            apply_row(layer.U[word], work.grad_U[step], alpha, l2)
-    ring_er[:, :] = 0.0
-
-
-hidden.KERNELS[Lstm] = hidden.Implementations(
-    forward=forward.py_func, update_direct=update_direct.py_func,
-    update_bptt=update_bptt.py_func,
+cell.register(Lstm, cell.CELLS.Implementations(
+    add_input=lambda layer, row, scale, xin: cell.add_matrix_row(layer.U, row, scale, xin),
+    input_dot=lambda layer, row, grad_u: cell.matrix_row_dot(layer.U, row, grad_u),
+    apply_input=lambda layer, row, grad_u, alpha, l2: cell.apply_matrix_row(
+        layer.U, row, grad_u, alpha, l2),
+    step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func),
     readout=lambda layer, s: s[:layer.W.shape[1]])

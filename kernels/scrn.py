@@ -8,52 +8,49 @@ network") behind the hidden-layer interface (kernels.hidden):
 for the previous word w (an OOV word, id -1, adds no input).  ``Scrn(A, R, P, B)``:
 A (V, H) and B (V, N) word rows, R (H, H) recurrent, P (H, N) context to hidden.
 The state s, and so the BPTT ring, holds h and c side by side (H + N values).
-Pre-activations are clamped to [-50, 50] as the Elman layer's are.
+As a cell (kernels.cell) its input contribution is [A[w], B[w]] (H + N values; x @ A
+and x @ B in a stacked layer).  Pre-activations are clamped to [-50, 50] as the
+Elman layer's are.
 """
 import math
 from collections import namedtuple
 
 import numpy as np
 
-from . import hidden
+from . import cell
 from ._jit import kernel
-from .recurrent_sgd import apply_matrix, apply_row, carry_error
+from .recurrent_sgd import apply_matrix
 
 CONTEXT_DECAY = 0.95            # a: the paper's fixed self-connection of the context
 PRE_ACTIVATION_LIMIT = np.float32(50.0)
 
 Scrn = namedtuple("Scrn", "A R P B")
-# delta (H,) and dc (N,): the step's hidden and context gradients; err/e_prev (H+N,);
-# grad_R (H, H), grad_P (H, N); grad_A (steps, H), grad_B (steps, N) per unfolded step
-ScrnScratch = namedtuple("ScrnScratch", "delta dc err e_prev grad_R grad_P grad_A grad_B")
+# xin (H+N,) the input contribution; delta (H,) and dc (N,): the step's hidden and
+# context gradients; err/e_prev (H+N,); grad_R (H, H), grad_P (H, N); grad_U (steps, H+N)
+ScrnScratch = namedtuple("ScrnScratch", "xin delta dc err e_prev grad_R grad_P grad_U")
 
 
 @kernel
-def forward(layer, prev_word, h_prev, s, work, fast):
-    A, R, P, B = layer.A, layer.R, layer.P, layer.B
+def step(layer, xin, h_prev, s, work, fast):
+    R, P = layer.R, layer.P
     size_h, size_c = R.shape[0], P.shape[1]
     decay = np.float32(CONTEXT_DECAY)
     for k in range(size_c):
-        s[size_h + k] = decay * h_prev[size_h + k]
-        if prev_word >= 0:
-            s[size_h + k] += (np.float32(1.0) - decay) * B[prev_word, k]
+        s[size_h + k] = decay * h_prev[size_h + k] + (np.float32(1.0) - decay) * xin[size_h + k]
     for i in range(size_h):
-        pre = np.float32(0.0)
+        pre = xin[i]
         for j in range(size_h):
             pre += R[i, j] * h_prev[j]
         for k in range(size_c):
             pre += P[i, k] * s[size_h + k]
-        if prev_word >= 0:
-            pre += A[prev_word, i]
         pre = min(max(pre, -PRE_ACTIVATION_LIMIT), PRE_ACTIVATION_LIMIT)
         s[i] = np.float32(1.0) / (np.float32(1.0) + np.float32(math.exp(-pre)))
 
 
 @kernel
-def backward_step(layer, s_prev, s_now, err, work, grad_a, grad_b):
-    """Given err = d J / d s_now of one step: add d J / d R and d J / d P to the
-    scratch sums, write the word rows' gradients into grad_a (H,) and grad_b (N,) and
-    d J / d s_prev into work.e_prev."""
+def back(layer, xin, h_prev, s, err, work, grad_u):
+    """err = d J / d s_now of one step (kernels.cell.back)."""
+    s_prev, s_now = h_prev, s
     R, P = layer.R, layer.P
     size_h, size_c = R.shape[0], P.shape[1]
     decay = np.float32(CONTEXT_DECAY)
@@ -61,7 +58,7 @@ def backward_step(layer, s_prev, s_now, err, work, grad_a, grad_b):
     for i in range(size_h):
         h = s_now[i]
         delta[i] = err[i] * h * (np.float32(1.0) - h)
-        grad_a[i] = delta[i]
+        grad_u[i] = delta[i]
     for k in range(size_c):
         dc[k] = err[size_h + k]
     e_prev[:size_h] = 0.0
@@ -73,56 +70,45 @@ def backward_step(layer, s_prev, s_now, err, work, grad_a, grad_b):
             work.grad_P[i, k] += delta[i] * s_now[size_h + k]
             dc[k] += P[i, k] * delta[i]
     for k in range(size_c):
-        grad_b[k] = (np.float32(1.0) - decay) * dc[k]
+        grad_u[size_h + k] = (np.float32(1.0) - decay) * dc[k]
         e_prev[size_h + k] = decay * dc[k]
 
 
 @kernel
-def _apply(layer, work, alpha, l2):
+def clear(layer, work):
+    work.grad_R[:, :] = 0.0
+    work.grad_P[:, :] = 0.0
+
+
+@kernel
+def apply(layer, work, alpha, l2):
     apply_matrix(layer.R, work.grad_R, alpha, l2)
     apply_matrix(layer.P, work.grad_P, alpha, l2)
 
 
 @kernel
-def _apply_rows(layer, word, grad_a, grad_b, alpha, l2):
-    if word >= 0:
-        apply_row(layer.A[word], grad_a, alpha, l2)
-        apply_row(layer.B[word], grad_b, alpha, l2)
+def add_input(layer, row, scale, xin):
+    size_h = layer.R.shape[0]
+    cell.add_matrix_row(layer.A, row, scale, xin[:size_h])
+    cell.add_matrix_row(layer.B, row, scale, xin[size_h:])
 
 
 @kernel
-def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    work.grad_R[:, :] = 0.0
-    work.grad_P[:, :] = 0.0
-    backward_step(layer, h_prev, s, e_hidden, work, work.grad_A[0], work.grad_B[0])
-    _apply(layer, work, alpha, l2)
-    _apply_rows(layer, prev_word, work.grad_A[0], work.grad_B[0], alpha, l2)
+def input_dot(layer, row, grad_u):
+    size_h = layer.R.shape[0]
+    return (cell.matrix_row_dot(layer.A, row, grad_u[:size_h])
+            + cell.matrix_row_dot(layer.B, row, grad_u[size_h:]))
 
 
 @kernel
-def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                clip, work):
-    """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state
-    in slot head-k-1), then R, P += alpha * their summed gradients, A, B rows likewise."""
-    slots = ring_ac.shape[0]
-    err = work.err
-    work.grad_R[:, :] = 0.0
-    work.grad_P[:, :] = 0.0
-    err[:] = ring_er[head]
-    for step in range(steps):
-        s_prev = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
-        backward_step(layer, s_prev, ring_ac[(head - step) % slots], err, work,
-                      work.grad_A[step], work.grad_B[step])
-        carry_error(err, work.e_prev, ring_er[(head - step - 1) % slots], cutoff,
-                    clip)
-    _apply(layer, work, alpha, l2)
-    for step in range(steps):
-        _apply_rows(layer, ring_word[(head - step) % slots], work.grad_A[step],
-                    work.grad_B[step], alpha, l2)
-    ring_er[:, :] = 0.0
+def apply_input(layer, row, grad_u, alpha, l2):
+    size_h = layer.R.shape[0]
+    cell.apply_matrix_row(layer.A, row, grad_u[:size_h], alpha, l2)
+    cell.apply_matrix_row(layer.B, row, grad_u[size_h:], alpha, l2)
 
 
-hidden.KERNELS[Scrn] = hidden.Implementations(
-    forward=forward.py_func, update_direct=update_direct.py_func,
-    update_bptt=update_bptt.py_func,
+cell.register(Scrn, cell.CELLS.Implementations(
+    add_input=add_input.py_func, input_dot=input_dot.py_func,
+    apply_input=apply_input.py_func, step=step.py_func, back=back.py_func,
+    clear=clear.py_func, apply=apply.py_func),
     readout=lambda layer, s: s)

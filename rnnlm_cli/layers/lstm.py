@@ -57,7 +57,8 @@ class LstmSpec(HiddenSpec):
         from ..kernels.lstm import LstmScratch
         size_h = layer.W.shape[1]
         zeros = lambda *shape: np.zeros(shape, np.float32)
-        return LstmScratch(zeros(4 * size_h), zeros(4 * size_h), zeros(2 * size_h),
+        return LstmScratch(zeros(4 * size_h), zeros(4 * size_h), zeros(4 * size_h),
+                           zeros(2 * size_h),
                            zeros(2 * size_h), zeros(4 * size_h, size_h), zeros(4 * size_h),
                            zeros(max(bptt_steps, 1), 4 * size_h))
 

@@ -64,9 +64,9 @@ class ScrnSpec(HiddenSpec):
         size_h, size_c = layer.P.shape
         steps = max(bptt_steps, 1)
         zeros = lambda *shape: np.zeros(shape, np.float32)
-        return ScrnScratch(zeros(size_h), zeros(size_c), zeros(size_h + size_c),
-                           zeros(size_h + size_c), zeros(size_h, size_h), zeros(size_h, size_c),
-                           zeros(steps, size_h), zeros(steps, size_c))
+        return ScrnScratch(zeros(size_h + size_c), zeros(size_h), zeros(size_c),
+                           zeros(size_h + size_c), zeros(size_h + size_c), zeros(size_h, size_h),
+                           zeros(size_h, size_c), zeros(steps, size_h + size_c))
 
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
         """States [h, c] of a sentence layout (rnnlm_cli/batch.py) step by step, each an
