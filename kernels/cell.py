@@ -173,6 +173,17 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
     ring_er[:, :] = 0.0
 
 
+def with_input_matrix(step, back, clear, apply):
+    """The Implementations of a cell whose input rows are the rows of its ``U`` matrix
+    (given its step, back, clear and apply kernels)."""
+    return CELLS.Implementations(
+        add_input=lambda layer, row, scale, xin: add_matrix_row(layer.U, row, scale, xin),
+        input_dot=lambda layer, row, grad_u: matrix_row_dot(layer.U, row, grad_u),
+        apply_input=lambda layer, row, grad_u, alpha, l2: apply_matrix_row(
+            layer.U, row, grad_u, alpha, l2),
+        step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func)
+
+
 def register(layer_type, implementations, readout):
     """Add a cell type: its cell kernels, and the word-level hidden-layer kernels built
     on them (``readout``: the hidden interface's readout of its state)."""

@@ -3,18 +3,25 @@
 
 ``Elman(U, W, kind)``: U (V, H) input-word rows, W (H, H) recurrent matrix,
 kind the unit type (rnn.SIGMOID, TANH, RELU, RELU_TRUNC).  Its scratch is an
-``ElmanScratch``: grad_U (steps, H) and three (H,) vectors for the BPTT unfold.
+``ElmanScratch``: grad_U (steps, H) and three (H,) vectors for the BPTT unfold;
+xin (H,) and grad_W (H, H) serve the cell form.
 
 The implementations are plain functions that unpack the layer for kernels.rnn;
 kernels.hidden compiles them in place of its generic functions, so a span
-kernel calls kernels.rnn as directly as it would without the interface.
+kernel calls kernels.rnn as directly as it would without the interface.  As a
+cell (kernels.cell, for stacked layers) its input contribution is H values: a
+word's row of U, or x @ U above another layer.
 """
 from collections import namedtuple
 
-from . import hidden, rnn
+import numpy as np
+
+from . import cell, hidden, rnn
+from ._jit import kernel
+from .recurrent_sgd import apply_matrix
 
 Elman = namedtuple("Elman", "U W kind")
-ElmanScratch = namedtuple("ElmanScratch", "grad_U delta e_prev err")
+ElmanScratch = namedtuple("ElmanScratch", "grad_U delta e_prev err xin grad_W")
 
 hidden.KERNELS[Elman] = hidden.Implementations(
     forward=lambda layer, prev_word, h_prev, s, work, fast: rnn.forward(
@@ -28,3 +35,41 @@ hidden.KERNELS[Elman] = hidden.Implementations(
                                             work.grad_U, work.delta, work.e_prev, work.err,
                                             layer.kind),
     readout=lambda layer, s: s)
+
+
+@kernel
+def step(layer, xin, h_prev, s, work, fast):
+    """s = f(xin + W . h_prev)."""
+    W = layer.W
+    for i in range(s.shape[0]):
+        pre = xin[i]
+        for j in range(h_prev.shape[0]):
+            pre += W[i, j] * h_prev[j]
+        s[i] = rnn.activate(pre, layer.kind, fast)
+
+
+@kernel
+def back(layer, xin, h_prev, s, err, work, grad_u):
+    W = layer.W
+    size = s.shape[0]
+    e_prev = work.e_prev
+    e_prev[:] = 0.0
+    for i in range(size):
+        delta = err[i] * rnn.derivative(s[i], layer.kind)
+        grad_u[i] = delta
+        for j in range(size):
+            e_prev[j] += W[i, j] * delta
+            work.grad_W[i, j] += delta * h_prev[j]
+
+
+@kernel
+def clear(layer, work):
+    work.grad_W[:, :] = np.float32(0.0)
+
+
+@kernel
+def apply(layer, work, alpha, l2):
+    apply_matrix(layer.W, work.grad_W, alpha, l2)
+
+
+cell.CELLS[Elman] = cell.with_input_matrix(step, back, clear, apply)

@@ -110,10 +110,5 @@ def apply(layer, work, alpha, l2):
     apply_matrix(layer.W, work.grad_W, alpha, l2)
 
 
-cell.register(Gru, cell.CELLS.Implementations(
-    add_input=lambda layer, row, scale, xin: cell.add_matrix_row(layer.U, row, scale, xin),
-    input_dot=lambda layer, row, grad_u: cell.matrix_row_dot(layer.U, row, grad_u),
-    apply_input=lambda layer, row, grad_u, alpha, l2: cell.apply_matrix_row(
-        layer.U, row, grad_u, alpha, l2),
-    step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func),
+cell.register(Gru, cell.with_input_matrix(step, back, clear, apply),
     readout=lambda layer, s: s)

@@ -107,10 +107,5 @@ def apply(layer, work, alpha, l2):
     apply_row(layer.b, work.grad_b, alpha, 0.0)
 
 
-cell.register(Lstm, cell.CELLS.Implementations(
-    add_input=lambda layer, row, scale, xin: cell.add_matrix_row(layer.U, row, scale, xin),
-    input_dot=lambda layer, row, grad_u: cell.matrix_row_dot(layer.U, row, grad_u),
-    apply_input=lambda layer, row, grad_u, alpha, l2: cell.apply_matrix_row(
-        layer.U, row, grad_u, alpha, l2),
-    step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func),
+cell.register(Lstm, cell.with_input_matrix(step, back, clear, apply),
     readout=lambda layer, s: s[:layer.W.shape[1]])

@@ -55,6 +55,9 @@ class ModelConfig:
         spec.help for spec in layers.HIDDEN_SPECS), choices=HIDDEN_TYPES)
     diagonal_initialization: float = option(0.0, "start the recurrent matrix at this value "
                                             "times the identity (0: rnnlm's random start)")
+    layers: int = option(1, "hidden layers of -hidden-type stacked, each above the first "
+                         "reading the one below (faster-rnnlm's --hidden-count)", unit="layers",
+                         aliases=("hidden-count",))
     scrn_context: int = option(0, "units of the slowly changing context layer of "
                                "-hidden-type scrn (0: 40)", unit="units")
 
@@ -70,6 +73,7 @@ class ModelConfig:
         _check(self.hidden_type in HIDDEN_TYPES,
                f"-hidden-type must be one of {', '.join(HIDDEN_TYPES)}")
         _check(self.diagonal_initialization >= 0, "-diagonal-initialization must not be negative")
+        _check(self.layers >= 1, "-layers must be at least 1")
         _check(self.scrn_context >= 0, "-scrn-context must not be negative")
         _check(self.scrn_context == 0 or self.hidden_type == "scrn",
                "-scrn-context goes with -hidden-type scrn")
@@ -185,7 +189,7 @@ def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
                           "exponential")
     if valid_path and train_config.valid_fraction:
         raise ConfigError("give -valid FILE or -valid-fraction F, not both")
-    hidden = layers.hidden_spec(model_config.hidden_type)
+    hidden = layers.hidden_spec_for(model_config)
     minibatch = train_config.batch > 1 or device == "cuda"
     if minibatch and (train_config.dropout or train_config.clip_norm):
         raise ConfigError("-dropout and -clip-norm belong to the per-word trainer; the "

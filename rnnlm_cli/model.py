@@ -123,7 +123,7 @@ class Model:
             state = TrainingState(**meta["training"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: corrupt model header ({exc})") from None
-        hidden_spec = layers.hidden_spec(config.hidden_type)
+        hidden_spec = layers.hidden_spec_for(config)
         check_shapes(path, arrays, {"d": (config.direct_size,),
                                     "h_init": (hidden_spec.state_size(config),)})
         network = Network(

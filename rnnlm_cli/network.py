@@ -44,7 +44,7 @@ class Network:
         the first draws, the output layer the ones after (each spec says how many
         and in which order it uses them).
         """
-        hidden_spec = layers.hidden_spec(config.hidden_type)
+        hidden_spec = layers.hidden_spec_for(config)
         output_spec = layers.output_spec(config.output)
         width = hidden_spec.readout_size(config)
         first = hidden_spec.draw_count(config, vocab)
@@ -86,7 +86,7 @@ class Network:
 
     def weights(self) -> dict[str, np.ndarray]:
         """The trained arrays by name (both layers' included)."""
-        return {**{name: getattr(self.hidden, name) for name in self.hidden_spec.weights},
+        return {**self.hidden_spec.weight_arrays(self.hidden),
                 **{name: getattr(self, name) for name in CORE_WEIGHTS},
                 **{name: getattr(self.output, name) for name in self.output_spec.weights}}
 
@@ -115,10 +115,11 @@ class Network:
         """The same network with private copies of the named weight arrays."""
         copies = {name: self.weights()[name].copy() for name in names}
 
-        def part(layer):
-            return {n: a for n, a in copies.items() if n in layer._fields}
-        return replace(self, hidden=self.hidden._replace(**part(self.hidden)),
-                       output=self.output._replace(**part(self.output)),
+        def part(names):
+            return {n: a for n, a in copies.items() if n in names}
+        hidden, output = self.hidden_spec, self.output_spec
+        return replace(self, hidden=hidden.with_weights(self.hidden, part(hidden.weights)),
+                       output=output.with_weights(self.output, part(output.weights)),
                        **{n: a for n, a in copies.items() if n in CORE_WEIGHTS})
 
     def with_exp(self, fast_exp: bool) -> "Network":

@@ -86,8 +86,8 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
 
 
 # ModelConfig fields that shape the weights: a file is resumed only with its own
-ARCHITECTURE = ("hidden", "hidden_type", "output", "classes", "old_classes", "direct",
-                "direct_order")
+ARCHITECTURE = ("hidden", "hidden_type", "layers", "output", "classes", "old_classes",
+                "direct", "direct_order")
 
 
 def _check_architecture(model_path: str, stored: ModelConfig, asked: ModelConfig,

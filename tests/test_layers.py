@@ -44,15 +44,38 @@ def tree_twin(layer, s, target, d, hist, order):
                                  layer.path_codes, target, d, hist, order)
 
 
+def stack_twin(layer, prev_word, h_prev):
+    """-layers N: the first layer's twin on the word, each above on the readout below
+    (its input rows times that readout stand in for one word's row)."""
+    base = layers.spec_of(layer.layers[0])
+    size = len(h_prev) // len(layer.layers)
+    states = []
+    for k, one in enumerate(layer.layers):
+        if k > 0:
+            below = read_out(base, states[-1])
+            one = one._replace(**{name: (below @ getattr(one, name).astype(np.float64))[None]
+                                  for name in base.inputs})
+        states.append(twin(base)(one, prev_word if k == 0 else 0,
+                                 h_prev[k * size:(k + 1) * size]))
+    return np.concatenate(states)
+
+
+def read_stack(spec, state):
+    return read_out(spec.base, state[-len(state) // spec.count:])
+
+
 # spec class -> twin: hidden (layer, prev_word, h_prev) -> s; output (layer, s, target, d,
 # hist, order) -> log10 P.  READS: the part of a hidden state the output layer reads
-# where it is not all of it (LSTM: h, not the cells).
+# where it is not all of it (LSTM: h, not the cells; a stack: its top layer's).
 TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "LstmSpec": lstm_twin,
-         "ScrnSpec": scrn_twin,
+         "ScrnSpec": scrn_twin, "StackSpec": stack_twin,
          "ClassSoftmaxSpec": class_twin,
          "HierarchicalSoftmaxSpec": tree_twin}
-READS = {"LstmSpec": lambda s: s[:len(s) // 2]}
+READS = {"LstmSpec": lambda spec, s: s[:len(s) // 2], "StackSpec": read_stack}
 PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES]
+# every hidden type stacked two high (-layers 2), under the class softmax
+TYPES = [spec.names[0] for spec in layers.HIDDEN_SPECS]
+STACKED = [(hidden, 1) for hidden in TYPES] + [(hidden, 2) for hidden in TYPES]
 
 
 def twin(spec):
@@ -60,7 +83,7 @@ def twin(spec):
 
 
 def read_out(spec, state):
-    return READS.get(type(spec).__name__, lambda s: s)(state)
+    return READS.get(type(spec).__name__, lambda spec, s: s)(spec, state)
 
 
 def test_every_registered_layer_has_a_twin():
@@ -68,10 +91,11 @@ def test_every_registered_layer_has_a_twin():
         assert type(spec).__name__ in TWINS, f"no NumPy twin for {type(spec).__name__}"
 
 
-def small_model(hidden, output, seed=3):
+def small_model(hidden, output, seed=3, stacked=1):
     counts = np.array([40] + [int(60 / k) + 1 for k in range(1, len(WORDS))])
     vocab, _ = Vocabulary.from_counts(WORDS, counts, 6)
-    config = ModelConfig(hidden=6, output=output, hidden_type=hidden, classes=6, direct=0.003)
+    config = ModelConfig(hidden=6, output=output, hidden_type=hidden, classes=6, direct=0.003,
+                         layers=stacked, scrn_context=4 if hidden == "scrn" else 0)
     model = Model.create(config, TrainConfig(rand_seed=seed), vocab)
     rng = np.random.default_rng(seed)
     for array in model.network.weights().values():     # away from rnnlm's tiny start
@@ -84,7 +108,8 @@ def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None, mask=1.0
     """log10 P(target) after prev_word from h_prev, by the twins (weights: overrides;
     mask: what the output layer's input is multiplied by, a dropout mask)."""
     weights = weights or {}
-    hidden = net.hidden._replace(**{k: v for k, v in weights.items() if k in net.hidden._fields})
+    spec = net.hidden_spec
+    hidden = spec.with_weights(net.hidden, {k: v for k, v in weights.items() if k in spec.weights})
     output = net.output._replace(**{k: v for k, v in weights.items() if k in net.output._fields})
     s = read_out(net.hidden_spec, twin(net.hidden_spec)(hidden, prev_word, h_prev)) * mask
     return twin(net.output_spec)(output, s, target, weights.get("d", net.d), hist,
@@ -110,9 +135,10 @@ def test_scores_equal_the_numpy_twin(hidden, output):
                                     abs=2e-5)
 
 
-@pytest.mark.parametrize("hidden, output", PAIRS)
-def test_next_word_probabilities_sum_to_one(hidden, output):
-    net = small_model(hidden, output).network
+@pytest.mark.parametrize("hidden, output, stacked",
+                         [(*pair, 1) for pair in PAIRS] + [(h, "hs", 2) for h in TYPES])
+def test_next_word_probabilities_sum_to_one(hidden, output, stacked):
+    net = small_model(hidden, output, stacked=stacked).network
     ws, _, _ = stream_start(net, 6, np.random.default_rng(2))
     p = net.distribution(ws)
     assert p.shape == (len(WORDS),) and np.all(p > 0)
@@ -127,14 +153,15 @@ def dropout_mask(key, rate, size):
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.4])
-@pytest.mark.parametrize("hidden, output", PAIRS)
-def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, rate):
+@pytest.mark.parametrize("hidden, output, stacked",
+                         [(*pair, 1) for pair in PAIRS] + [(h, "class", 2) for h in TYPES])
+def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, stacked, rate):
     """One token of training (no BPTT, no L2, no clipping) moves every weight by
     alpha * d ln P / d weight, the derivative taken by finite differences of the twins;
     with -dropout, of ln P through that token's mask (fixed: the first token of a
     pass has mask key 1 + the pass's seed)."""
     alpha, prev_word, target, seed = 0.5, 4, 11, 7 << 40
-    net = small_model(hidden, output, seed=5).network
+    net = small_model(hidden, output, seed=5, stacked=stacked).network
     ws, h_prev, hist = stream_start(net, prev_word, np.random.default_rng(3))
     mask = dropout_mask(1 + seed, rate, len(read_out(net.hidden_spec, h_prev)))
     before = {name: array.astype(np.float64) for name, array in net.weights().items()}
@@ -156,9 +183,10 @@ def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, rate):
         np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
 
 
-@pytest.mark.parametrize("hidden, output", PAIRS)
-def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output):
-    model = small_model(hidden, output)
+@pytest.mark.parametrize("hidden, output, stacked",
+                         [(*pair, 1) for pair in PAIRS] + [(h, "hs", 3) for h in TYPES])
+def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output, stacked):
+    model = small_model(hidden, output, stacked=stacked)
     path = str(tmp_path / "m.rnn")
     model.save(path)
     loaded = Model.load(path)
@@ -177,20 +205,23 @@ def _unfold(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, work
                                0.0, 0.0, 0.0, work)
 
 
-@pytest.mark.parametrize("hidden", [spec.names[0] for spec in layers.HIDDEN_SPECS])
-def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden):
-    """Four tokens unfolded at once: U and W move by alpha * d J / d weight, where
+@pytest.mark.parametrize("hidden, stacked", STACKED)
+def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked):
+    """Four tokens unfolded at once: every weight moves by alpha * d J / d weight, where
     J = sum_k e_k . h_k over the window, h_k chained by the NumPy twin from the state
-    before it, e_k the output errors the ring holds (finite differences)."""
-    net = small_model(hidden, "class", seed=8).network
+    before it, e_k the output errors the ring holds (finite differences).  Stacked,
+    the errors sit on the top layer's readout, as the output layer leaves them."""
+    net = small_model(hidden, "class", seed=8, stacked=stacked).network
     layer, spec, steps, alpha = net.hidden, net.hidden_spec, 4, 0.5
     rng = np.random.default_rng(9)
     words = [7, -1, 3, 12]                          # an OOV input among them
     h0 = rng.uniform(0.05, 0.95, net.hidden_size)
-    errors = [rng.normal(0, 1, net.hidden_size) for _ in words]
+    top = np.zeros(net.hidden_size, bool)
+    top[-net.hidden_size // stacked:] = True
+    errors = [rng.normal(0, 1, net.hidden_size) * (top if stacked > 1 else 1) for _ in words]
 
     def J(weights):
-        replaced = layer._replace(**weights)
+        replaced = spec.with_weights(layer, weights)
         total, h = 0.0, h0
         for word, error in zip(words, errors):
             h = twin(spec)(replaced, word, h)
@@ -205,11 +236,10 @@ def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden):
     ring_word = np.array([0, *words], np.int32)
     ring_ac = np.array(states, np.float32)
     ring_er = np.array([np.zeros(net.hidden_size), *errors], np.float32)
-    before = {name: getattr(layer, name).astype(np.float64) for name in spec.weights}
+    before = {name: array.astype(np.float64) for name, array in spec.weight_arrays(layer).items()}
     _unfold(layer, ring_word, ring_ac, ring_er, slots - 1, steps, ring_ac[-2], alpha,
             spec.scratch(layer, steps))
-    for name in spec.weights:
-        after = getattr(layer, name)
+    for name, after in spec.weight_arrays(layer).items():
         changed = np.argwhere(after != before[name])
         assert changed.size, f"{name} was not updated"
         indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
@@ -220,11 +250,11 @@ def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden):
     assert not ring_er.any()                        # the errors are consumed
 
 
-@pytest.mark.parametrize("hidden", [spec.names[0] for spec in layers.HIDDEN_SPECS])
-def test_batched_states_equal_step_by_step(hidden):
+@pytest.mark.parametrize("hidden, stacked", STACKED)
+def test_batched_states_equal_step_by_step(hidden, stacked):
     """The batched form (nbest-rescore's) against the kernel's forward, rows ending at
     different steps."""
-    net = small_model(hidden, "class", seed=2).network
+    net = small_model(hidden, "class", seed=2, stacked=stacked).network
     inputs = np.array([[3, 9, -1, 4], [0, 14, 2, 0], [5, 5, 0, 0]], np.int32)
     active = np.array([3, 3, 2, 1])
     start = np.random.default_rng(1).uniform(0.1, 0.9, net.hidden_size).astype(np.float32)

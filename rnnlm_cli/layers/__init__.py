@@ -47,6 +47,7 @@ from .gru import GruSpec
 from .hsoftmax import HierarchicalSoftmaxSpec
 from .lstm import LstmSpec
 from .scrn import ScrnSpec
+from .stack import StackSpec
 
 HIDDEN_SPECS = (ElmanSpec(), GruSpec(), LstmSpec(), ScrnSpec())
 OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec())
@@ -64,12 +65,21 @@ def hidden_spec(name: str) -> HiddenSpec:
     return HIDDEN[name]
 
 
+def hidden_spec_for(config) -> HiddenSpec:
+    """The hidden spec of a model configuration: its -hidden-type, stacked when -layers
+    asks for more than one."""
+    spec = hidden_spec(config.hidden_type)
+    return StackSpec(spec, config.layers) if config.layers > 1 else spec
+
+
 def output_spec(name: str) -> OutputSpec:
     return OUTPUT[name]
 
 
 def spec_of(layer):
     """The spec of a layer namedtuple (hidden or output)."""
+    if type(layer).__name__ == "Stack":
+        return StackSpec(spec_of(layer.layers[0]), len(layer.layers))
     for spec in (*HIDDEN_SPECS, *OUTPUT_SPECS):
         if type(layer) is spec.layer_type:
             return spec

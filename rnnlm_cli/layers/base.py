@@ -22,9 +22,17 @@ class LayerSpec:
     hot: dict = {}          # weights every token rewrites: name -> leading rows that Hogwild
                             # threads merge often (None: all rows), the rest at range ends
 
+    def weight_arrays(self, layer) -> dict:
+        """The trained arrays of the layer by name."""
+        return {name: getattr(layer, name) for name in self.weights}
+
+    def with_weights(self, layer, arrays: dict):
+        """The layer with the named arrays replaced."""
+        return layer._replace(**arrays)
+
     def stored_arrays(self, layer) -> dict:
         """Everything the model file keeps of the layer (weights and structure)."""
-        return {name: getattr(layer, name) for name in self.weights}
+        return self.weight_arrays(layer)
 
     def not_supported(self, what: str):
         """The one-line refusal of an operation the layer has no kernels for."""
@@ -35,6 +43,8 @@ class HiddenSpec(LayerSpec):
     """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
 
     minibatch = False       # has the mini-batch trainer's and the CUDA backend's kernels
+    inputs: tuple = ("U",)  # the weights holding the input rows (a word's, or a unit's
+                            # below in a stack), side by side in the cell's input layout
 
     def state_size(self, config) -> int:
         """Length of the state s that h_init and the BPTT ring hold."""
@@ -61,8 +71,32 @@ class HiddenSpec(LayerSpec):
         """The layer's per-stream scratch namedtuple for a BPTT depth."""
         raise NotImplementedError
 
+    def input_rows(self, layer) -> int:
+        return getattr(layer, self.inputs[0]).shape[0]
+
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """Hidden states of a sentence layout (rnnlm_cli/batch.py), one matrix a step."""
+        """The readout of a sentence layout's hidden states (rnnlm_cli/batch.py), one
+        (active[t], R) matrix a step."""
+        import numpy as np
+
+        def contributions():
+            for t in range(inputs.shape[1]):
+                words = inputs[:int(active[t]), t]
+                rows = np.maximum(words, 0)
+                yield np.concatenate([np.where((words >= 0)[:, None], getattr(layer, name)[rows],
+                                               np.float32(0)) for name in self.inputs], axis=1)
+        return self.batch_steps(layer, start, contributions(), fast)
+
+    def dense_batch_states(self, layer, start, below: list, fast: bool) -> list:
+        """batch_states of a layer stacked on another: ``below`` is the readout of the
+        layer below at each step."""
+        import numpy as np
+        return self.batch_steps(layer, start, (np.concatenate(
+            [x @ getattr(layer, name) for name in self.inputs], axis=1) for x in below), fast)
+
+    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
+        """The readouts of rows stepping from the state ``start`` on the input
+        contributions given (one (n_t, G) matrix a step, n_t not growing)."""
         self.not_supported("batched scoring (nbest-rescore, --device cuda)")
 
     def to_rnnlm04(self, layer):
@@ -124,6 +158,13 @@ class OutputSpec(LayerSpec):
 
     def from_rnnlm04(self, syn1, vocab):
         raise NotImplementedError
+
+
+def take_rows(state, count: int):
+    """The first ``count`` rows of a batch of states; a single state (1-D, the start
+    of every row) is repeated."""
+    import numpy as np
+    return np.broadcast_to(state, (count, state.shape[0])) if state.ndim == 1 else state[:count]
 
 
 def require(path: str, arrays: dict, names):

@@ -7,7 +7,7 @@ the registry's names and help while it starts, before anything is computed.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .base import HiddenSpec, check_shapes, require
+from .base import HiddenSpec, check_shapes, require, take_rows
 
 UNIT_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")     # kernels.rnn numbers them so
 
@@ -52,7 +52,8 @@ class ElmanSpec(HiddenSpec):
         from ..kernels.elman import ElmanScratch
         size_h = layer.W.shape[0]
         return ElmanScratch(np.zeros((max(bptt_steps, 1), size_h), np.float32),
-                            *(np.zeros(size_h, np.float32) for _ in range(3)))
+                            *(np.zeros(size_h, np.float32) for _ in range(4)),
+                            np.zeros((size_h, size_h), np.float32))
 
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
         """Hidden states of a sentence layout (rnnlm_cli/batch.py) step by step, each an
@@ -66,6 +67,20 @@ class ElmanSpec(HiddenSpec):
             n = int(active[t])
             h = h[:n] @ W_t
             batch.add_inputs_and_activate(h, layer.U, inputs[:n, t], layer.kind, fast)
+            states.append(h)
+        return states
+
+    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
+        """A layer stacked on another (dense inputs): one BLAS product per step."""
+        import numpy as np
+        from ..kernels import batch
+        W_t = np.ascontiguousarray(layer.W.T)
+        h = start
+        states = []
+        for x in contributions:
+            h = take_rows(h, x.shape[0]) @ W_t + x
+            batch.add_inputs_and_activate(h, layer.U, np.full(x.shape[0], -1, np.int32),
+                                          layer.kind, fast)
             states.append(h)
         return states
 

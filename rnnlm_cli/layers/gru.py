@@ -6,7 +6,7 @@ mini-batch trainer and the GPU have no GRU kernels yet and refuse it in one line
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require
+from .base import HiddenSpec, check_shapes, require, take_rows
 
 
 class GruSpec(HiddenSpec):
@@ -46,19 +46,16 @@ class GruSpec(HiddenSpec):
         return GruScratch(np.zeros(3 * size_h, np.float32), *vectors, np.zeros((3 * size_h, size_h), np.float32),
                           np.zeros((max(bptt_steps, 1), 3 * size_h), np.float32))
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """Hidden states of a sentence layout (rnnlm_cli/batch.py) step by step, each an
-        (active[t], H) matrix: two BLAS products per step for the rows still active."""
+    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
+        """Two BLAS products per step for the rows still active."""
         import numpy as np
         size = layer.W.shape[1]
         gates_t = np.ascontiguousarray(layer.W[:2 * size].T)
         candidate_t = np.ascontiguousarray(layer.W[2 * size:].T)
-        h = np.broadcast_to(start, (inputs.shape[0], size))
+        h = start
         states = []
-        for t in range(inputs.shape[1]):
-            n = int(active[t])
-            h, words = h[:n], inputs[:n, t]
-            x = np.where((words >= 0)[:, None], layer.U[np.maximum(words, 0)], np.float32(0))
+        for x in contributions:
+            h = take_rows(h, x.shape[0])
             zr = 1 / (1 + np.exp(-np.clip(h @ gates_t + x[:, :2 * size], -50, 50)))
             z, r = zr[:, :size], zr[:, size:]
             c = np.tanh(np.clip((r * h) @ candidate_t + x[:, 2 * size:], -50, 50))

@@ -8,7 +8,7 @@ mini-batch trainer and the GPU have no LSTM kernels yet and refuse it in one lin
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require
+from .base import HiddenSpec, check_shapes, require, take_rows
 
 FORGET_BIAS = 1.0
 
@@ -62,22 +62,19 @@ class LstmSpec(HiddenSpec):
                            zeros(2 * size_h), zeros(4 * size_h, size_h), zeros(4 * size_h),
                            zeros(max(bptt_steps, 1), 4 * size_h))
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """The outputs h of a sentence layout (rnnlm_cli/batch.py) step by step, each an
-        (active[t], H) matrix, the cells carried alongside: one BLAS product per step."""
+    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
+        """The outputs h, the cells carried alongside: one BLAS product per step."""
         import numpy as np
         size = layer.W.shape[1]
         W_t = np.ascontiguousarray(layer.W.T)
-        state = np.broadcast_to(start, (inputs.shape[0], 2 * size))
-        h, c = state[:, :size], state[:, size:]
+        state = start
         outputs = []
-        for t in range(inputs.shape[1]):
-            n = int(active[t])
-            h, c, words = h[:n], c[:n], inputs[:n, t]
-            x = np.where((words >= 0)[:, None], layer.U[np.maximum(words, 0)], np.float32(0))
+        for x in contributions:
+            state = take_rows(state, x.shape[0])
+            h, c = state[:, :size], state[:, size:]
             pre = np.clip(h @ W_t + x + layer.b, -50, 50)
             i, f, o = (1 / (1 + np.exp(-pre[:, k * size:(k + 1) * size])) for k in range(3))
-            c = (f * c + i * np.tanh(pre[:, 3 * size:])).astype(np.float32)
-            h = (o * np.tanh(c)).astype(np.float32)
-            outputs.append(h)
+            c = f * c + i * np.tanh(pre[:, 3 * size:])
+            state = np.concatenate([o * np.tanh(c), c], axis=1).astype(np.float32)
+            outputs.append(state[:, :size])
         return outputs

@@ -8,7 +8,7 @@ mini-batch trainer and the GPU have no SCRN kernels yet and refuse it in one lin
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require
+from .base import HiddenSpec, check_shapes, require, take_rows
 
 DEFAULT_CONTEXT = 40
 
@@ -23,6 +23,7 @@ class ScrnSpec(HiddenSpec):
     help = "scrn (Mikolov's structurally constrained network: sigmoid units plus a slow " \
            "context layer of -scrn-context units)"
     weights = ("A", "R", "P", "B")
+    inputs = ("A", "B")
     hot = {"R": None, "P": None}     # every BPTT block rewrites both matrices
 
     @property
@@ -68,23 +69,19 @@ class ScrnSpec(HiddenSpec):
                            zeros(size_h + size_c), zeros(size_h + size_c), zeros(size_h, size_h),
                            zeros(size_h, size_c), zeros(steps, size_h + size_c))
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """States [h, c] of a sentence layout (rnnlm_cli/batch.py) step by step, each an
-        (active[t], H + N) matrix: two BLAS products per step for the rows still active."""
+    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
+        """States [h, c] (all of them the readout): two BLAS products per step."""
         import numpy as np
         from ..kernels.scrn import CONTEXT_DECAY
         size_h = layer.R.shape[0]
         R_t, P_t = np.ascontiguousarray(layer.R.T), np.ascontiguousarray(layer.P.T)
-        state = np.broadcast_to(start, (inputs.shape[0], start.shape[0]))
+        state = start
         states = []
-        for t in range(inputs.shape[1]):
-            n = int(active[t])
-            state, words = state[:n], inputs[:n, t]
-            known = (words >= 0)[:, None]
-            rows = np.maximum(words, 0)
+        for x in contributions:
+            state = take_rows(state, x.shape[0])
             context = (np.float32(CONTEXT_DECAY) * state[:, size_h:]
-                       + np.where(known, np.float32(1 - CONTEXT_DECAY) * layer.B[rows], 0))
-            pre = state[:, :size_h] @ R_t + context @ P_t + np.where(known, layer.A[rows], 0)
+                       + np.float32(1 - CONTEXT_DECAY) * x[:, size_h:])
+            pre = state[:, :size_h] @ R_t + context @ P_t + x[:, :size_h]
             h = 1 / (1 + np.exp(-np.clip(pre, -50, 50)))
             state = np.concatenate([h, context], axis=1).astype(np.float32)
             states.append(state)
