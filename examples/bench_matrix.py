@@ -4,14 +4,17 @@ layer, hidden size, threads and maxent; one JSON object per run, then a summary 
 
     python examples/bench_matrix.py --data ../shared/data/ptb [--hidden 100 200]
         [--threads 1 2] [--output class hs] [--direct off on]
-        [--hidden-type sigmoid gru lstm scrn]
+        [--hidden-type sigmoid gru lstm scrn] [--faster-rnnlm BINARY]
 
 Each run is a separate bench_train.py process (so peak RSS is that run's), with
 -bptt 4 -bptt-block 10 -rand-seed 1; -class 100 for the class softmax, and for the
 hierarchical softmax -hs plus --hs-options (default: the PTB recipe -alpha 0.05
 -min-improvement 1.001, which trains longer at a lower rate); "direct on" adds
 -direct 2 -direct-order 3.  Runs are sequential: with
--threads 2 a run needs both cores of a 2-core machine.
+-threads 2 a run needs both cores of a 2-core machine.  With --faster-rnnlm, every
+GRU run with the hierarchical softmax and no maxent is followed by faster-rnnlm's
+gru-insyn at the same size and threads (its own defaults otherwise: hs, BPTT 5),
+through bench_faster_rnnlm.py, in the same sitting.
 """
 import argparse
 import itertools
@@ -20,7 +23,9 @@ import os
 import subprocess
 import sys
 
-BENCH_TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_train.py")
+EXAMPLES = os.path.dirname(os.path.abspath(__file__))
+BENCH_TRAIN = os.path.join(EXAMPLES, "bench_train.py")
+BENCH_PEER = os.path.join(EXAMPLES, "bench_faster_rnnlm.py")
 COMMON = ["-bptt", "4", "-bptt-block", "10", "-rand-seed", "1"]
 
 
@@ -31,6 +36,15 @@ def options_for(hidden_type, output, hidden, threads, direct, hs_options):
     if direct == "on":
         options += ["-direct", "2", "-direct-order", "3"]
     return options
+
+
+def measure(script_and_arguments) -> dict:
+    """The JSON object a benchmark script prints (a failed run stops the matrix)."""
+    done = subprocess.run([sys.executable, *script_and_arguments], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench_matrix: run failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
 
 
 def main():
@@ -44,21 +58,27 @@ def main():
                         choices=["sigmoid", "tanh", "gru", "lstm", "scrn"])
     parser.add_argument("--hs-options", default="-alpha 0.05 -min-improvement 1.001",
                         help="extra training options of the hs runs")
+    parser.add_argument("--faster-rnnlm", metavar="BINARY",
+                        help="faster-rnnlm's executable: run its gru-insyn beside our GRU")
     args = parser.parse_args()
     rows = []
     for hidden_type, output, hidden, threads, direct in itertools.product(
             args.hidden_type, args.output, args.hidden, args.threads, args.direct):
         options = options_for(hidden_type, output, hidden, threads, direct, args.hs_options)
-        done = subprocess.run([sys.executable, BENCH_TRAIN, "--data", args.data, "--", *options],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"bench_matrix: run failed: {done.stderr.strip()}")
-        result = json.loads(done.stdout)
+        result = measure([BENCH_TRAIN, "--data", args.data, "--", *options])
         result.pop("epoch_log")
         result.update(hidden_type=hidden_type, output=output, hidden=hidden, threads=threads,
                       direct=direct)
         print(json.dumps(result), flush=True)
         rows.append(result)
+        if args.faster_rnnlm and (hidden_type, output, direct) == ("gru", "hs", "off"):
+            peer = measure([BENCH_PEER, "--binary", args.faster_rnnlm, "--data", args.data,
+                            "--", "-hidden", str(hidden), "-hidden-type", "gru-insyn",
+                            "-threads", str(threads)])
+            peer.update(hidden_type="faster-rnnlm gru-insyn", output=output, hidden=hidden,
+                        threads=threads, direct=direct)
+            print(json.dumps(peer), flush=True)
+            rows.append(peer)
     print(json.dumps({"summary": [
         {k: r[k] for k in ("hidden_type", "output", "hidden", "threads", "direct",
                            "train_words_per_second_mean",
