@@ -128,7 +128,8 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
         if cutoff > 0.0:
             for j in range(hidden):
                 e_prev[j] = min(max(e_prev[j], -limit), limit)
-        clip_norm(e_prev, clip)
+        if clip > 0.0:
+            clip_norm(e_prev, clip)
         stored = ring_er[(head - step - 1) % slots]
         for j in range(hidden):
             err[j] = e_prev[j] + stored[j]

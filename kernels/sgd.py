@@ -90,18 +90,17 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
         hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)
         if word >= 0:
             errors = hidden_layer.readout(hidden, e_hidden)
+            seen = hidden_layer.readout(hidden, s)
+            key = counter + mask_seed
             if dropout > 0.0:
+                regularise.drop_units(seen, hidden_layer.readout(hidden, dropped), key, dropout)
                 seen = hidden_layer.readout(hidden, dropped)
-                key = counter + mask_seed
-                regularise.drop_units(hidden_layer.readout(hidden, s), seen, key, dropout)
-                logp = output.train_word(layer, word, seen, d, order, hist, work, alpha, l2,
-                                         maxent_decay, cutoff, errors, fast)
+            logp = output.train_word(layer, word, seen, d, order, hist, work, alpha, l2,
+                                     maxent_decay, cutoff, errors, fast)
+            if dropout > 0.0:
                 regularise.mask_errors(errors, key, dropout)
-            else:
-                logp = output.train_word(layer, word, hidden_layer.readout(hidden, s), d,
-                                         order, hist, work, alpha, l2, maxent_decay, cutoff,
-                                         errors, fast)
-            regularise.clip_norm(errors, clip)
+            if clip > 0.0:
+                regularise.clip_norm(errors, clip)
             total += logp
             if out.shape[0] > 0:
                 out[t] = logp

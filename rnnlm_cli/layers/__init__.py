@@ -17,17 +17,22 @@ A layer is three things:
 
 Recipe for a new layer (kernels/gru.py and layers/gru.py are a worked example):
 
-1. kernels/mylayer.py: ``MyLayer = namedtuple(...)``, ``MyScratch``, its @kernel
-   arithmetic, and the three functions of kernels.hidden's interface as plain
-   functions with the generic signatures (kernels/elman.py shows how), added
-   with ``hidden.KERNELS[MyLayer] = hidden.Implementations(...)``;
+1. kernels/mylayer.py: ``MyLayer = namedtuple(...)``, ``MyScratch`` (with xin,
+   err, e_prev and grad_U), and its arithmetic as a cell (kernels/cell.py): step
+   and back-propagation on a given input contribution, clear and apply of its
+   gradient sums, registered with ``cell.register(MyLayer,
+   cell.with_input_matrix(step, back, clear, apply), readout=...)``, which also
+   gives it kernels.hidden's word-level kernels and makes it stackable
+   (-layers, kernels/stack.py); a layer whose input rows are not one ``U``
+   matrix writes its own add_input/input_dot/apply_input (kernels/scrn.py);
 2. rnnlm_cli/layers/mylayer.py: ``class MySpec(HiddenSpec)`` with its names
    (``("mylayer",)``), help, weights, hot rows, draw_count/initialise, from_arrays,
    scratch; state_size when the state is not -hidden long (SCRN's hidden +
    context units), readout_size and a readout kernel when the output layer
-   reads only part of it (LSTM's h, not its cells); batch_states (the readout
-   part of each step's state) and minibatch only if it
-   has batched kernels (otherwise those paths refuse it in one line);
+   reads only part of it (LSTM's h, not its cells); ``inputs`` when its input
+   rows are not in ``U``; batch_steps (the readout of each step's state from
+   given input contributions, for nbest-rescore) and minibatch only if it has
+   batched kernels (otherwise those paths refuse it in one line);
 3. add ``MySpec()`` to HIDDEN_SPECS below;
 4. the NumPy twin in tests/naive.py and an entry in tests/test_layers.py's table.
 
