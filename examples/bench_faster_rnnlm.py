@@ -19,20 +19,14 @@ import sys
 import tempfile
 import time
 
+from bench_train import corpus_files
+
 # Runs a command (argv[2:]) with its stderr into a log file (argv[1]) and prints its exit
 # status and peak RSS: ru_maxrss of this wrapper's children is the command's alone.
 MEASURED = ("import json, resource, subprocess, sys\n"
             "status = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL,"
             " stderr=open(sys.argv[1], 'w'))\n"
             "print(json.dumps([status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
-
-
-def corpus_files(folder):
-    for prefix in ("ptb.", ""):
-        paths = [os.path.join(folder, f"{prefix}{part}.txt") for part in ("train", "valid", "test")]
-        if all(os.path.exists(p) for p in paths):
-            return paths
-    sys.exit(f"bench_faster_rnnlm: no train/valid/test files in {folder}")
 
 
 def token_count(path):
@@ -52,8 +46,8 @@ def main():
         start = time.monotonic()
         log_path = os.path.join(work, "train.log")
         measured = subprocess.run(
-            [sys.executable, "-c", MEASURED, log_path, args.binary, "-rnnlm", model, "-train", train,
-             "-valid", valid, "-show-progress", "0", *args.options],
+            [sys.executable, "-c", MEASURED, log_path, args.binary, "-rnnlm", model,
+             "-train", train, "-valid", valid, "-show-progress", "0", *args.options],
             capture_output=True, text=True, cwd=work)
         wall = time.monotonic() - start
         status, peak_kb = json.loads(measured.stdout)

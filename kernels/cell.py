@@ -34,7 +34,29 @@ from ._jit import JIT_OPTIONS, kernel
 from .dispatch import LayerKernels
 from .recurrent_sgd import apply_row, carry_error
 
-CELLS = LayerKernels("cell", "add_input input_dot apply_input step back clear apply")
+class CellKernels(LayerKernels):
+    """The cell table, with the two ways a cell type joins it."""
+
+    def with_input_matrix(self, step, back, clear, apply):
+        """The Implementations of a cell whose input rows are the rows of its ``U``
+        matrix (given its step, back, clear and apply kernels)."""
+        return self.Implementations(
+            add_input=lambda layer, row, scale, xin: add_matrix_row(layer.U, row, scale, xin),
+            input_dot=lambda layer, row, grad_u: matrix_row_dot(layer.U, row, grad_u),
+            apply_input=lambda layer, row, grad_u, alpha, l2: apply_matrix_row(
+                layer.U, row, grad_u, alpha, l2),
+            step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func)
+
+    def register(self, layer_type, implementations, readout):
+        """Add a cell type: its cell kernels, and the word-level hidden-layer kernels
+        built on them (``readout``: the hidden interface's readout of its state)."""
+        self[layer_type] = implementations
+        hidden.KERNELS[layer_type] = hidden.Implementations(
+            forward=forward.py_func, update_direct=update_direct.py_func,
+            update_bptt=update_bptt.py_func, readout=readout)
+
+
+CELLS = CellKernels("cell", "add_input input_dot apply_input step back clear apply")
 
 
 def add_input(layer, row, scale, xin):
@@ -171,23 +193,3 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
     for k in range(steps):
         apply_input(layer, ring_word[(head - k) % slots], work.grad_U[k], alpha, l2)
     ring_er[:, :] = 0.0
-
-
-def with_input_matrix(step, back, clear, apply):
-    """The Implementations of a cell whose input rows are the rows of its ``U`` matrix
-    (given its step, back, clear and apply kernels)."""
-    return CELLS.Implementations(
-        add_input=lambda layer, row, scale, xin: add_matrix_row(layer.U, row, scale, xin),
-        input_dot=lambda layer, row, grad_u: matrix_row_dot(layer.U, row, grad_u),
-        apply_input=lambda layer, row, grad_u, alpha, l2: apply_matrix_row(
-            layer.U, row, grad_u, alpha, l2),
-        step=step.py_func, back=back.py_func, clear=clear.py_func, apply=apply.py_func)
-
-
-def register(layer_type, implementations, readout):
-    """Add a cell type: its cell kernels, and the word-level hidden-layer kernels built
-    on them (``readout``: the hidden interface's readout of its state)."""
-    CELLS[layer_type] = implementations
-    hidden.KERNELS[layer_type] = hidden.Implementations(
-        forward=forward.py_func, update_direct=update_direct.py_func,
-        update_bptt=update_bptt.py_func, readout=readout)

@@ -72,4 +72,4 @@ def apply(layer, work, alpha, l2):
     apply_matrix(layer.W, work.grad_W, alpha, l2)
 
 
-cell.CELLS[Elman] = cell.with_input_matrix(step, back, clear, apply)
+cell.CELLS[Elman] = cell.CELLS.with_input_matrix(step, back, clear, apply)

@@ -110,5 +110,5 @@ def apply(layer, work, alpha, l2):
     apply_matrix(layer.W, work.grad_W, alpha, l2)
 
 
-cell.register(Gru, cell.with_input_matrix(step, back, clear, apply),
+cell.CELLS.register(Gru, cell.CELLS.with_input_matrix(step, back, clear, apply),
     readout=lambda layer, s: s)

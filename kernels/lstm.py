@@ -107,5 +107,5 @@ def apply(layer, work, alpha, l2):
     apply_row(layer.b, work.grad_b, alpha, 0.0)
 
 
-cell.register(Lstm, cell.with_input_matrix(step, back, clear, apply),
+cell.CELLS.register(Lstm, cell.CELLS.with_input_matrix(step, back, clear, apply),
     readout=lambda layer, s: s[:layer.W.shape[1]])

@@ -107,7 +107,7 @@ def apply_input(layer, row, grad_u, alpha, l2):
     cell.apply_matrix_row(layer.B, row, grad_u[size_h:], alpha, l2)
 
 
-cell.register(Scrn, cell.CELLS.Implementations(
+cell.CELLS.register(Scrn, cell.CELLS.Implementations(
     add_input=add_input.py_func, input_dot=input_dot.py_func,
     apply_input=apply_input.py_func, step=step.py_func, back=back.py_func,
     clear=clear.py_func, apply=apply.py_func),

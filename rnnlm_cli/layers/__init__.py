@@ -20,8 +20,8 @@ Recipe for a new layer (kernels/gru.py and layers/gru.py are a worked example):
 1. kernels/mylayer.py: ``MyLayer = namedtuple(...)``, ``MyScratch`` (with xin,
    err, e_prev and grad_U), and its arithmetic as a cell (kernels/cell.py): step
    and back-propagation on a given input contribution, clear and apply of its
-   gradient sums, registered with ``cell.register(MyLayer,
-   cell.with_input_matrix(step, back, clear, apply), readout=...)``, which also
+   gradient sums, registered with ``cell.CELLS.register(MyLayer,
+   cell.CELLS.with_input_matrix(step, back, clear, apply), readout=...)``, which also
    gives it kernels.hidden's word-level kernels and makes it stackable
    (-layers, kernels/stack.py); a layer whose input rows are not one ``U``
    matrix writes its own add_input/input_dot/apply_input (kernels/scrn.py);

@@ -43,7 +43,8 @@ class GruSpec(HiddenSpec):
         from ..kernels.gru import GruScratch
         size_h = layer.W.shape[1]
         vectors = [np.zeros(size_h, np.float32) for _ in range(10)]
-        return GruScratch(np.zeros(3 * size_h, np.float32), *vectors, np.zeros((3 * size_h, size_h), np.float32),
+        return GruScratch(np.zeros(3 * size_h, np.float32), *vectors,
+                          np.zeros((3 * size_h, size_h), np.float32),
                           np.zeros((max(bptt_steps, 1), 3 * size_h), np.float32))
 
     def batch_steps(self, layer, start, contributions, fast: bool) -> list:

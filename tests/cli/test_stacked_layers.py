@@ -2,23 +2,13 @@
 and dropout; eval, batched N-best rescoring against word-by-word scoring, sampling;
 bit-exact resume; architecture changes refused on resume; one-line refusals (-batch,
 rnnlm 0.4b export, -layers 0)."""
-import json
-
-import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from rnnlm_cli.batch import sentence_start_state
-from rnnlm_cli.cli import main
+from layer_checks import (check_rescoring_equals_word_by_word, check_resume_is_bit_exact,
+                          run, train_and_measure)
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.model import Model
 from rnnlm_cli.synthetic import write_corpus
-from rnnlm_cli.trainer import TrainingEvents, train_file
-from rnnlm_cli.training import Supervision, TrainingInterrupted
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
@@ -29,39 +19,29 @@ def corpus(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", params=["sigmoid", "lstm"])
-def model(corpus, request):
+def trained(corpus, request):
     folder, _ = corpus
     path = folder / f"{request.param}.rnn"
-    result = run("train", "-rnnlm", path, "-train", folder / "train.txt", "-valid",
-                 folder / "valid.txt", "-hidden-type", request.param, "-layers", "2",
-                 "-hidden", "16", "-bptt", "3", "-direct", "0.1", "-dropout", "0.1", "-q")
-    assert result.exit_code == 0, result.output
-    return path
+    bits = train_and_measure(folder, path, "-hidden-type", request.param, "-layers", "2",
+                             "-hidden", "16", "-bptt", "3", "-direct", "0.1", "-dropout", "0.1")
+    return path, bits
 
 
-def test_the_stack_learns_the_source(corpus, model):
-    folder, entropy = corpus
-    out = run("eval", "-rnnlm", model, "-test", folder / "test.txt", "--format", "json")
-    assert np.log2(json.loads(out.stdout)["ppl"]) < entropy + 0.2
-    assert Model.load(str(model)).config.layers == 2
+@pytest.fixture
+def model(trained):
+    return trained[0]
+
+
+def test_the_stack_learns_the_source(corpus, trained):
+    _, entropy = corpus
+    path, bits = trained
+    assert bits < entropy + 0.2
+    assert Model.load(str(path)).config.layers == 2
 
 
 def test_batched_rescoring_equals_word_by_word_scoring(corpus, model, tmp_path):
     folder, _ = corpus
-    lines = (folder / "test.txt").read_text().splitlines()[:6]
-    nbest = tmp_path / "n.txt"
-    nbest.write_text("".join(f"{k // 3} {line}\n" for k, line in enumerate(lines)))
-    batched = [float(x) for x in run("nbest-rescore", "-rnnlm", model, "-nbest",
-                                     nbest).stdout.split()]
-    loaded = Model.load(str(model))
-    start = sentence_start_state(loaded.network)
-    sequential = []
-    for line in lines:
-        ws = loaded.network.workspace()
-        ws.start(start)
-        ids = [loaded.vocab.index[w] for w in line.split()] + [0]
-        sequential.append(float(loaded.network.score(np.array(ids, np.int32), ws).sum()))
-    np.testing.assert_allclose(batched, sequential, atol=2e-5)
+    check_rescoring_equals_word_by_word(folder, model, tmp_path)
     assert run("sample", "-rnnlm", model, "-n", "3").exit_code == 0
 
 
@@ -69,17 +49,8 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
     folder, _ = corpus
     config = ModelConfig(hidden=8, hidden_type="gru", layers=3, bptt=3, direct=0.05)
     options = TrainConfig(max_iter=2, checkpoint_every=6000, dropout=0.2)
-    text = str(folder / "train.txt")
-    whole = train_file(str(tmp_path / "whole.rnn"), text, None, config, options)
-    asked = []
-    stop = TrainingEvents(supervision=Supervision(
-        stop_requested=lambda: asked.append(1) or len(asked) >= 3))
-    with pytest.raises(TrainingInterrupted):
-        train_file(str(tmp_path / "m.rnn"), text, None, config, options, events=stop)
-    resumed = train_file(str(tmp_path / "m.rnn"), text, None, config, options)
-    assert set(whole.network.weights()) >= {"U", "W", "U_2", "W_2", "U_3", "W_3"}
-    for name, array in whole.network.weights().items():
-        np.testing.assert_array_equal(resumed.network.weights()[name], array, err_msg=name)
+    weights = check_resume_is_bit_exact(str(folder / "train.txt"), config, options, tmp_path)
+    assert set(weights) >= {"U", "W", "U_2", "W_2", "U_3", "W_3"}
 
 
 def test_refusals_are_one_line(corpus, model, tmp_path):
