@@ -136,7 +136,7 @@ def test_scores_equal_the_numpy_twin(hidden, output):
 
 
 @pytest.mark.parametrize("hidden, output, stacked",
-                         [(*pair, 1) for pair in PAIRS] + [(h, "hs", 2) for h in TYPES])
+                         [(*pair, 1) for pair in PAIRS] + [("lstm", "hs", 2)])
 def test_next_word_probabilities_sum_to_one(hidden, output, stacked):
     net = small_model(hidden, output, stacked=stacked).network
     ws, _, _ = stream_start(net, 6, np.random.default_rng(2))
@@ -184,7 +184,7 @@ def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, stacked, rate)
 
 
 @pytest.mark.parametrize("hidden, output, stacked",
-                         [(*pair, 1) for pair in PAIRS] + [(h, "hs", 3) for h in TYPES])
+                         [(*pair, 1) for pair in PAIRS] + [("scrn", "hs", 3)])
 def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output, stacked):
     model = small_model(hidden, output, stacked=stacked)
     path = str(tmp_path / "m.rnn")
