@@ -20,7 +20,7 @@ Generic functions (overloaded per cell type, like kernels.hidden's):
         given err = d J / d s: add the step's gradients of the recurrent weights
         to the scratch sums, write d J / d xin into grad_u and d J / d h_prev into
         work.e_prev (recomputing the step's gates from xin and h_prev)
-    clear(layer, work)                   zero the scratch sums
+    clear_sums(layer, work)              zero the scratch sums (a cell's ``clear``)
     apply(layer, work, alpha, l2)        recurrent weights += alpha * sums (L2 as rnnlm)
 
 A cell's scratch has at least xin (G,), err and e_prev (state size) and grad_U
@@ -33,6 +33,7 @@ from . import hidden
 from ._jit import JIT_OPTIONS, kernel
 from .dispatch import LayerKernels
 from .recurrent_sgd import apply_row, carry_error
+
 
 class CellKernels(LayerKernels):
     """The cell table, with the two ways a cell type joins it."""
