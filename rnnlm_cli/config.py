@@ -98,6 +98,10 @@ class TrainConfig:
     min_improvement: float = option(
         1.003, "relative validation log-likelihood gain below which the learning rate "
         "starts halving (and, the second time, training stops); 0 never halves", unit="factor")
+    retry: int = option(2, "stop once the validation gain has fallen below "
+                        "-min-improvement this many times, the first of which starts the "
+                        "rate halving (2 = rnnlm's rule; faster-rnnlm's --retry)",
+                        unit="times")
     max_iter: int = option(0, "stop after this many epochs (0 = no limit)", unit="epochs")
     one_iter: bool = option(False, "train exactly one epoch with no validation")
     valid_fraction: float = option(
@@ -132,6 +136,7 @@ class TrainConfig:
         _check(self.beta >= 0, "-beta must not be negative")
         _check(self.min_improvement >= 0, "-min-improvement must not be negative")
         _check(self.max_iter >= 0, "-max-iter must not be negative")
+        _check(self.retry >= 1, "-retry must be at least 1")
         _check(0 <= self.valid_fraction <= 0.5, "-valid-fraction must be between 0 and 0.5")
         _check(self.gradient_cutoff >= 0, "-gradient-cutoff must not be negative")
         _check(self.clip_norm >= 0, "-clip-norm must not be negative")

@@ -32,6 +32,7 @@ class TrainingState:
     alpha: float = 0.0
     best_valid_logp: float = -1e8
     halving: bool = False
+    low_gains: int = 0            # epochs whose validation gain fell below -min-improvement
     finished: bool = False
     train_file: str = ""
     valid_file: str = ""

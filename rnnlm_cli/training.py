@@ -4,7 +4,8 @@ caller gets progress callbacks and one EpochReport per epoch.
 Schedule (after each epoch's validation pass, log10 likelihood L):
   * L worse than the previous epoch's  -> restore the previous weights;
   * L * min_improvement < previous L   -> start halving the learning rate, or,
-                                          if halving already started, stop;
+                                          if halving already started, stop (with
+                                          -retry N: the Nth time, not the 2nd);
   * once halving has started the rate halves after every epoch.
 Without a validation file training runs a fixed number of epochs (-max-iter)
 at a constant rate; -one-iter runs exactly one.
@@ -377,7 +378,9 @@ def _schedule_step(model: Model, valid: Corpus, report: EpochReport, snapshot: d
     else:
         snapshot.update(net.snapshot())
     if logp * cfg.min_improvement < state.best_valid_logp:
-        if state.halving:
+        # a model saved before low_gains was kept has had one low gain if it is halving
+        state.low_gains = max(state.low_gains, int(state.halving)) + 1
+        if state.low_gains >= cfg.retry:
             state.finished = True
         state.halving = True
     if state.halving and not state.finished:
