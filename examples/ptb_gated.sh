@@ -10,9 +10,9 @@
 # n-gram features (README, "PTB with gated layers", has the runs behind each choice),
 # trained on one thread so that a re-run gives the same model (THREADS=2 takes about
 # two thirds of the time, but Hogwild's run-to-run spread reaches 13 PPL on PTB).
-# HIDDEN, DIRECT (millions), ORDER, DROPOUT, MAX_ITER and THREADS override it;
-# QUICK=1 trains a small model on the first 5,000 sentences (a smoke test, about a
-# minute).  Re-running resumes an interrupted training.
+# HIDDEN, DIRECT (millions), ORDER, DROPOUT, MAX_ITER and THREADS override it, and
+# LAMBDAS the interpolation weights tried; QUICK=1 trains a small model on the first
+# 5,000 sentences and tries four weights (a smoke test, under a minute).  Re-running resumes an interrupted training.
 #
 # The last line of stdout is one JSON object: model_path, command, valid_ppl,
 # test_ppl, epochs, train_wall_s, peak_rss_mb, kn5_test_ppl, interpolated_test_ppl.
@@ -25,6 +25,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     head -n 5000 "$train" > "$work/train.txt"
     train=$work/train.txt
     HIDDEN=${HIDDEN:-16} DIRECT=${DIRECT:-1} MAX_ITER=${MAX_ITER:-3}
+    LAMBDAS=${LAMBDAS:-0.3 0.5 0.7 0.9}
 fi
 model=$work/lstm.rnn
 
@@ -61,7 +62,7 @@ test_ppl=$(rnnlm eval -rnnlm "$model" -test "$test" --format json | json ppl)
 
 # 3. The interpolation weight of the RNN chosen on the validation text.
 best_lambda= best_ppl=
-for lambda in 0.3 0.4 0.5 0.6 0.65 0.7 0.75 0.8 0.85 0.9 0.95; do
+for lambda in ${LAMBDAS:-0.3 0.4 0.5 0.6 0.65 0.7 0.75 0.8 0.85 0.9 0.95}; do
     ppl=$(rnnlm eval -rnnlm "$model" -lm "$work/kn5.arpa.gz" -unk -lambda "$lambda" \
         -test "$valid" --format json | json interpolation ppl)
     if [ -z "$best_ppl" ] || awk "BEGIN {exit !($ppl < $best_ppl)}"; then
