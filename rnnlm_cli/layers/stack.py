@@ -94,10 +94,9 @@ class StackSpec(HiddenSpec):
         import numpy as np
         from ..kernels.stack import StackScratch
         works = tuple(self.base.scratch(one, bptt_steps) for one in layer.layers)
-        rows = layer.layers[1]
         width = works[1].xin.shape[0]
         state = works[0].err.shape[0] * self.count
-        upper_rows = self.base.input_rows(rows)
+        upper_rows = self.base.input_rows(layer.layers[1])
         return StackScratch(works, np.zeros((self.count - 1, upper_rows, width), np.float32),
                             np.zeros(2, np.int32), np.zeros((2, state), np.float32),
                             np.zeros((2, state), np.float32))
