@@ -130,3 +130,27 @@ def update_word_weights(d, word_hash, used, scratch, errors, count, alpha, decay
             if h >= size:
                 h -= size
             scratch[n] = h
+
+
+@kernel
+def faster_rnnlm_hashes(hist, order, modulus, hashes):
+    """faster-rnnlm's maxent feature indices: hashes[n] for n < the orders in use (returned).
+
+    Order n hashes the n previous words in 64-bit arithmetic (no 32-bit masking),
+    ``(P[0]*P[1] + sum_{i=1..n} P[(n*P[i] + i) mod 36] * (hist[i-1] + 1)) mod
+    modulus``; the feature of output unit u is d[hashes[n] + u].  A history word
+    of -1 (before the sentence start, or OOV) ends the orders.
+    """
+    if modulus == 0:
+        return 0
+    mod = np.uint64(modulus)
+    count = np.uint64(PRIMES.shape[0])
+    for n in range(order):
+        if n > 0 and hist[n - 1] < 0:
+            return n
+        total = PRIMES[0] * PRIMES[1]
+        for i in range(1, n + 1):
+            total += PRIMES[(np.uint64(n) * PRIMES[i] + np.uint64(i)) % count] * \
+                np.uint64(hist[i - 1] + 1)
+        hashes[n] = np.int64(total % mod)
+    return order

@@ -12,8 +12,10 @@ in arrays owned by the caller (see ``rnnlm_cli.network.Workspace``):
     counters (2,)     int64: [global word counter, BPTT ring head]
 
 Token ids are int32, ``</s>`` is 0 and -1 marks an out-of-vocabulary token.
-With ``independent`` set, every ``</s>`` resets the state to all-1.0 and
-clears the histories (rnnlm's -independent).
+``independent`` says what every ``</s>`` does: NO_RESET nothing; RNNLM_RESET
+(rnnlm's -independent) resets the state to all 1.0 and the histories to </s>;
+ZERO_RESET (faster-rnnlm's sentences) resets the state to 0 and leaves only
+</s> in the history, so that the maxent n-grams stop at the sentence start.
 """
 from ._jit import kernel
 from . import hidden as hidden_layer, output, regularise
@@ -26,12 +28,18 @@ def _advance_history(hist, word):
     hist[0] = word
 
 
+NO_RESET, RNNLM_RESET, ZERO_RESET = 0, 1, 2
+RESET_HIDDEN = {RNNLM_RESET: 1.0, ZERO_RESET: 0.0}     # the hidden state a sentence starts from
+
+
 @kernel
-def _reset_sentence_state(s, h_prev, hist):
-    """rnnlm's netReset: hidden state all 1.0, no history."""
-    s[:] = 1.0
-    h_prev[:] = 1.0
-    hist[:] = 0
+def reset_sentence_state(s, h_prev, hist, mode):
+    """The state a sentence starts from under ``mode`` (RNNLM_RESET: rnnlm's netReset)."""
+    value = 1.0 if mode == RNNLM_RESET else 0.0
+    s[:] = value
+    h_prev[:] = value
+    hist[:] = 0 if mode == RNNLM_RESET else -1
+    hist[0] = 0
 
 
 @kernel
@@ -52,7 +60,7 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
         h_prev[:] = s
         _advance_history(hist, word)
         if independent and word == 0:
-            _reset_sentence_state(s, h_prev, hist)
+            reset_sentence_state(s, h_prev, hist, independent)
 
 
 @kernel
@@ -121,7 +129,7 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
         h_prev[:] = s
         _advance_history(hist, word)
         if independent and word == 0:
-            _reset_sentence_state(s, h_prev, hist)
+            reset_sentence_state(s, h_prev, hist, independent)
             if bptt_steps > 0:
                 head = counters[1]
                 for k in range(1, slots):

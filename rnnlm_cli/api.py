@@ -108,7 +108,8 @@ class Model(stored.Model):
 
 
 def load(path: str, exp: str = "auto") -> Model:
-    """A model file: ours, or rnnlm 0.4b's text or binary format (detected).
+    """A model file: ours, rnnlm 0.4b's text or binary format, or faster-rnnlm's (NAME
+    with NAME.nnet beside it), detected.
 
     ``exp``: auto (the model's own exponential), exact, or rnnlm (rnnlm 0.4b's
     approximation, which reproduces its numbers).

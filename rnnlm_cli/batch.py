@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import maxent
+from .kernels import maxent, sgd
 from .network import Network
 
 
 def sentence_start_state(net: Network) -> np.ndarray:
     """The hidden state every hypothesis starts from.
 
-    Models trained with -independent start sentences from all 1.0.  Other
-    models start from rnnlm's N-best context (nbest_context).
+    Models trained with -independent start sentences as -sentence-start says (rnnlm's
+    all 1.0, or zero).  Other models start from rnnlm's N-best context (nbest_context).
     """
     if net.independent:
-        return np.ones(net.hidden_size, np.float32)
+        return np.full(net.hidden_size, net.sentence_start_hidden, np.float32)
     return nbest_context(net)
 
 
@@ -49,7 +49,7 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
     """
     if not sentences:
         return np.zeros(0), np.zeros(1, np.int64)
-    layout = SentenceLayout(sentences)
+    layout = SentenceLayout(sentences, -1 if net.reset_mode(True) == sgd.ZERO_RESET else 0)
     if device == "cuda":
         from .kernels.cuda.backend import score_layout
         logp = score_layout(net, layout, start)
@@ -61,9 +61,11 @@ def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.nd
 class SentenceLayout:
     """Sentences as (count, steps) matrices, longest first, so that the rows still
     active at a step are a prefix: targets (padding -2, </s> at the end) and
-    inputs (the previous word, 0 = </s> at the start)."""
+    inputs (the previous word, 0 = </s> at the start); ``before_start`` is the history
+    word before that </s> (0, or -1 where the maxent n-grams stop at the sentence start)."""
 
-    def __init__(self, sentences: list[np.ndarray]):
+    def __init__(self, sentences: list[np.ndarray], before_start: int = 0):
+        self.before_start = before_start
         self.lengths = np.array([s.size + 1 for s in sentences])
         self.order = np.argsort(-self.lengths, kind="stable")
         lengths_sorted = self.lengths[self.order]
@@ -79,11 +81,11 @@ class SentenceLayout:
                                                    side="right")
 
     def histories(self, positions: np.ndarray) -> np.ndarray:
-        """(N, MAX_ORDER) previous words of (t, row) positions, newest first, 0 before
-        the sentence start."""
+        """(N, MAX_ORDER) previous words of (t, row) positions, newest first, before_start
+        before the sentence start."""
         order = maxent.MAX_ORDER
-        padded = np.concatenate([np.zeros((self.count, order - 1), np.int32), self.inputs],
-                                axis=1)
+        padded = np.concatenate([np.full((self.count, order - 1), self.before_start, np.int32),
+                                 self.inputs], axis=1)
         t, b = positions[:, 0], positions[:, 1]
         columns = (t + order - 1)[:, None] - np.arange(order)[None, :]
         return np.ascontiguousarray(padded[b[:, None], columns])

@@ -30,7 +30,7 @@ import numpy as np
 
 from .corpus import sentence_ranges
 from .kernels import batch, maxent
-from .network import EPOCH_START_HIDDEN, SENTENCE_START_HIDDEN, Network
+from .network import EPOCH_START_HIDDEN, Network
 
 PADDING = -2        # a position after the end of a stream: nothing to predict
 PROGRESS_TOKENS = 16384
@@ -214,7 +214,7 @@ def training_pass(net: Network, streams: Streams, ops, alpha: float, beta: float
                 keeps[resets] = 0.0
                 if resets.any():
                     H_in = ops.copy(H)
-                    ops.fill_rows(H_in, ops.asarray(resets), SENTENCE_START_HIDDEN)
+                    ops.fill_rows(H_in, ops.asarray(resets), net.sentence_start_hidden)
             x = ops.asarray(inputs[t])
             ops.gemm(H_in, ops.W, states[t], trans_b=True)
             ops.add_inputs_and_activate(states[t], x)

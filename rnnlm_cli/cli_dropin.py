@@ -92,7 +92,11 @@ def parse(args: list[str]) -> dict:
 
 
 def run(args: list[str]) -> None:
-    """Carry out an rnnlm 0.4b command line."""
+    """Carry out an rnnlm 0.4b command line (faster-rnnlm's, on a faster-rnnlm model)."""
+    from . import cli_dropin_faster
+    if cli_dropin_faster.is_faster_rnnlm_call(args):
+        cli_dropin_faster.run(args)
+        return
     given = parse(args)
     _check(given)
     debug = given.get("-debug", 1)

@@ -16,6 +16,7 @@ MAX_DIRECT_ORDER = 20
 HIDDEN_TYPES = layers.HIDDEN_NAMES
 OUTPUT_LAYERS = layers.OUTPUT_NAMES
 DEFAULT_LAMBDA = 0.75       # rnnlm's weight of the RNN in a linear interpolation
+SENTENCE_STARTS = ("rnnlm", "zero")
 
 
 def option(default, help, flag=None, unit="", choices=None, aliases=()):
@@ -60,6 +61,10 @@ class ModelConfig:
                          aliases=("hidden-count",))
     scrn_context: int = option(0, "units of the slowly changing context layer of "
                                "-hidden-type scrn (0: 40)", unit="units")
+    sentence_start: str = option(SENTENCE_STARTS[0], "how an -independent sentence starts: "
+                                 "rnnlm (hidden state all 1.0, the maxent history all </s>) or "
+                                 "zero (faster-rnnlm's: hidden state 0, maxent n-grams stop at "
+                                 "the sentence start)", choices=SENTENCE_STARTS)
 
     def __post_init__(self):
         _check(self.hidden >= 1, "-hidden must be at least 1")
@@ -77,6 +82,8 @@ class ModelConfig:
         _check(self.scrn_context >= 0, "-scrn-context must not be negative")
         _check(self.scrn_context == 0 or self.hidden_type == "scrn",
                "-scrn-context goes with -hidden-type scrn")
+        _check(self.sentence_start in SENTENCE_STARTS,
+               f"-sentence-start must be one of {', '.join(SENTENCE_STARTS)}")
 
     @property
     def direct_size(self) -> int:
@@ -199,6 +206,9 @@ def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
     if minibatch and (train_config.dropout or train_config.clip_norm):
         raise ConfigError("-dropout and -clip-norm belong to the per-word trainer; the "
                           "mini-batch trainer (-batch, --device cuda) has neither yet")
+    if minibatch and model_config.sentence_start != SENTENCE_STARTS[0]:
+        raise ConfigError("-sentence-start zero belongs to the per-word trainer; the "
+                          "mini-batch trainer (-batch, --device cuda) starts sentences as rnnlm")
     if minibatch and not hidden.minibatch:
         hidden.not_supported("-batch and --device cuda (mini-batch training)")
 

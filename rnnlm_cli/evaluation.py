@@ -8,6 +8,7 @@ linear probabilities of every RNN token of the text, plus signature fields.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -90,14 +91,83 @@ def evaluate(model: Model, corpus: Corpus, config: EvalConfig = EvalConfig(),
     """Score ``corpus`` (read with the model's vocabulary); with ``other_lm``, interpolate.
 
     With ``config.dynamic`` > 0 the model in memory keeps learning on the text.
+    Models with faster-rnnlm's sentences (-sentence-start zero) score as faster-rnnlm
+    does: a sentence with an OOV word, or a blank line, is left out whole (its words
+    count as OOVs).
     """
     independent = model.network.independent if config.independent is None \
         else config.independent
     fields = rnn_fields(model, independent, config.dynamic)    # before -dynamic trains
-    report, scores = score_corpus(model, corpus, independent, config.dynamic, config.device)
+    if skips_oov_sentences(model):
+        report, scores = _score_whole_sentences(model, corpus, independent, config)
+    else:
+        report, scores = score_corpus(model, corpus, independent, config.dynamic,
+                                      config.device)
     if other_lm is None:
         return Evaluation(report, scores, corpus.tokens, signature(fields))
     other, other_fields = other_lm(corpus.tokens.shape[0])
     mixed, _ = interpolate(scores, other, config.lam, single_sums=config.single_sums)
     fields += other_fields + [("lambda", f"{config.lam:g}")]
     return Evaluation(report, scores, corpus.tokens, signature(fields), other, mixed)
+
+
+def skips_oov_sentences(model: Model) -> bool:
+    """faster-rnnlm's convention: sentences with an OOV word are not scored."""
+    return model.config.sentence_start == "zero"
+
+
+def whole_sentences(tokens: np.ndarray):
+    """(kept, lengths): which sentences faster-rnnlm scores (not blank, no OOV word) and
+    each sentence's token count, </s> included."""
+    ends = np.flatnonzero(tokens == 0)
+    starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+    lengths = ends + 1 - starts
+    has_oov = np.add.reduceat((tokens < 0).astype(np.int64), starts) > 0 \
+        if starts.size else np.zeros(0, bool)
+    return (lengths > 1) & ~has_oov, lengths
+
+
+def _score_whole_sentences(model: Model, corpus: Corpus, independent: bool, config: EvalConfig):
+    """score_corpus on the sentences faster-rnnlm scores; the others' tokens are NaN."""
+    kept, lengths = whole_sentences(corpus.tokens)
+    mask = np.repeat(kept, lengths)
+    part = replace(corpus, tokens=corpus.tokens[mask], sentences=int(kept.sum()))
+    report, kept_scores = score_corpus(model, part, independent, config.dynamic, config.device)
+    scores = np.full(corpus.tokens.shape[0], np.nan)
+    scores[mask] = kept_scores
+    words_scored = report.scored_tokens - part.sentences
+    return replace(report, file=corpus.path, sentences=corpus.sentences,
+                   words=corpus.word_count, oovs=corpus.word_count - words_scored), scores
+
+
+@dataclass
+class SentenceScores:
+    """faster-rnnlm's -test report: the log10 P of every non-blank sentence (None for one
+    with an OOV word) and the entropy in bits per scored token."""
+
+    log10: list
+    entropy: float
+
+
+def faster_rnnlm_test(model: Model, corpus: Corpus) -> SentenceScores:
+    """Each sentence scored from the sentence start, summed in float32 word by word and
+    sentence by sentence as faster-rnnlm sums, so that its printed digits come out."""
+    kept, lengths = whole_sentences(corpus.tokens)
+    mask = np.repeat(kept, lengths)
+    net = model.network
+    ws = net.workspace()
+    net.start(ws, True)
+    scores = net.score(corpus.tokens[mask], ws, True).astype(np.float32)
+    results, total, at = [], np.float32(0.0), 0
+    for keep, length in zip(kept.tolist(), lengths.tolist()):
+        if length == 1:
+            continue                         # faster-rnnlm skips blank lines
+        if not keep:
+            results.append(None)
+            continue
+        sentence = np.cumsum(scores[at:at + length], dtype=np.float32)[-1]
+        at += length
+        total = np.float32(total - sentence)
+        results.append(float(sentence))
+    entropy = float(np.float32(float(total) / math.log10(2) / max(at, 1)))
+    return SentenceScores(results, entropy)

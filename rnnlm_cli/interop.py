@@ -1,10 +1,18 @@
-"""Converting between our models and rnnlm 0.4b model files.
+"""Converting between our models and other tools' model files: rnnlm 0.4b's (both ways)
+and faster-rnnlm's (import).
 
-Imported models score with rnnlm's approximate exponential by default (its
-numbers are reproduced); ours keep the exact one.  rnnlm 0.4b's files hold the
+Imported rnnlm 0.4b models score with rnnlm's approximate exponential by default
+(its numbers are reproduced); ours keep the exact one.  rnnlm 0.4b's files hold the
 default layers of a ModelConfig (rnnlm's own); export asks each layer's spec
 for its part of the old format, and a layer the format cannot hold is refused
 with one line.
+
+A faster-rnnlm model becomes the same network in our layers: its embeddings are
+the first layer's word input rows (times the GRU's input matrices, plus its
+biases, when it has them), its tree the hs-faster output layer, its maxent our
+maxent array, and its sentences -independent with -sentence-start zero.  What our
+layers cannot hold (NCE, trees of arity above 2, reversed sentences, biased GRUs
+above the first layer) is refused with one line.
 """
 from __future__ import annotations
 
@@ -12,7 +20,8 @@ import numpy as np
 
 from . import layers
 from .config import ModelConfig, TrainConfig
-from .formats import rnnlm04
+from .errors import ModelFileError
+from .formats import faster_rnnlm, rnnlm04
 from .model import Model, TrainingState
 from .network import Network
 from .vocab import Vocabulary
@@ -66,9 +75,58 @@ def save_rnnlm04(model: Model, path: str, binary: bool) -> None:
     rnnlm04.write(path, to_rnnlm04(model), binary)
 
 
+def from_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel) -> Model:
+    _check_faster_rnnlm(path, old)
+    hidden_spec, output_spec = layers.faster_rnnlm_specs(old.layer_type)
+    size_v = len(old.words)
+    kind = old.layer_type if old.layer_type in hidden_spec.names else hidden_spec.names[0]
+    config = ModelConfig(hidden=old.hidden, hidden_type=kind,
+                         layers=old.layer_count, output=output_spec.names[0], classes=1,
+                         direct=(old.hash_size + 1) / 1e6 if old.hash_size else 0.0,
+                         direct_order=max(old.maxent_order, 1), independent=True,
+                         sentence_start="zero")
+    vocab = Vocabulary(list(old.words), old.counts, np.zeros(size_v, np.int32), 1)
+    arrays = {}
+    for k, weights in enumerate(old.layers):
+        inputs = old.embeddings if k == 0 else np.eye(old.hidden, dtype=np.float32)
+        try:
+            ours = hidden_spec.from_faster_rnnlm(old.layer_type, weights, inputs, k == 0)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+        arrays.update({name if k == 0 else f"{name}_{k + 1}": np.array(
+            array, dtype=np.float32, order="C") for name, array in ours.items()})
+    stack_spec = layers.hidden_spec_for(config)
+    d = np.zeros(config.direct_size, np.float32)
+    d[:old.hash_size] = old.maxent
+    network = Network(hidden=stack_spec.from_arrays(path, config, vocab, arrays),
+                      output=output_spec.from_faster_rnnlm(old, config), d=d,
+                      h_init=np.zeros(stack_spec.state_size(config), np.float32),
+                      direct_order=config.direct_order, independent=True,
+                      sentence_start="zero")
+    return Model(config, TrainConfig(), vocab, network, TrainingState(finished=True))
+
+
+def _check_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel):
+    """One line for what our layers cannot hold yet."""
+    refusals = [
+        (old.nce, "its output layer is NCE, which this version cannot score yet"),
+        (old.arity != 2, f"its softmax tree has arity {old.arity}; only binary trees "
+                         "(faster-rnnlm's default -arity 2) are supported"),
+        (old.reverse, "it predicts sentences reversed (-reverse-sentence 1)"),
+        (layers.faster_rnnlm_specs(old.layer_type)[0] is None,
+         f"no layer here holds its hidden type {old.layer_type!r}"),
+    ]
+    for refused, why in refusals:
+        if refused:
+            raise ModelFileError(f"{path}: faster-rnnlm model not supported: {why}")
+
+
 def load_model(path: str, exp: str = "auto") -> Model:
-    """Our model file or an rnnlm 0.4b one (detected); exp: auto, exact or rnnlm."""
-    if rnnlm04.looks_like(path):
+    """Our model file, an rnnlm 0.4b one or a faster-rnnlm one (detected); exp: auto,
+    exact or rnnlm."""
+    if faster_rnnlm.looks_like(path):
+        model = from_faster_rnnlm(path, faster_rnnlm.read(path))
+    elif rnnlm04.looks_like(path):
         model = from_rnnlm04(rnnlm04.read(path))
     else:
         model = Model.load(path)

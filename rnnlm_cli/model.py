@@ -132,7 +132,8 @@ class Model:
             output=layers.output_spec(config.output).from_arrays(
                 path, config, vocab, arrays, hidden_spec.readout_size(config)),
             **{name: arrays[name] for name in CORE_WEIGHTS}, direct_order=config.direct_order,
-            independent=config.independent, fast_exp=bool(meta.get("fast_exp")))
+            independent=config.independent, fast_exp=bool(meta.get("fast_exp")),
+            sentence_start=config.sentence_start)
         return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))
 
 

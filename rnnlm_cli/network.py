@@ -21,7 +21,6 @@ from .vocab import Vocabulary
 CORE_WEIGHTS = ("d", "h_init")
 _NO_OUTPUT = np.zeros(0, np.float64)
 EPOCH_START_HIDDEN = 0.1
-SENTENCE_START_HIDDEN = 1.0
 
 
 @dataclass
@@ -33,6 +32,7 @@ class Network:
     direct_order: int
     independent: bool
     fast_exp: bool = False     # rnnlm 0.4b's approximate exponential when scoring
+    sentence_start: str = "rnnlm"   # how an independent sentence starts (ModelConfig's)
 
     @classmethod
     def initialise(cls, config: ModelConfig, vocab: Vocabulary, seed: int,
@@ -56,7 +56,7 @@ class Network:
                    h_init=np.full(hidden_spec.state_size(config), EPOCH_START_HIDDEN,
                                   np.float32),
                    direct_order=config.direct_order, independent=config.independent,
-                   fast_exp=fast_exp)
+                   fast_exp=fast_exp, sentence_start=config.sentence_start)
 
     @property
     def hidden_spec(self):
@@ -129,14 +129,36 @@ class Network:
     def workspace(self, bptt_steps: int = 0) -> "Workspace":
         return Workspace(self, bptt_steps)
 
+    def reset_mode(self, independent=None) -> int:
+        """What the kernels do at </s> (kernels.sgd): nothing, or start the next sentence
+        as -sentence-start says; ``independent`` overrides the trained mode when not None."""
+        if not (self.independent if independent is None else independent):
+            return sgd.NO_RESET
+        return sgd.ZERO_RESET if self.sentence_start == "zero" else sgd.RNNLM_RESET
+
+    @property
+    def sentence_start_hidden(self) -> float:
+        """The value of every hidden unit when an independent sentence starts."""
+        return sgd.RESET_HIDDEN[self.reset_mode(True)]
+
+    def start(self, ws: "Workspace", independent=None):
+        """Begin a pass over a text: from the start of a sentence when independent, else
+        from the state stored with the model (the end of its last validation pass)."""
+        mode = self.reset_mode(independent)
+        if mode == sgd.NO_RESET:
+            ws.start(self.h_init)
+        else:
+            ws.start(0.0)
+            sgd.reset_sentence_state(ws.s, ws.h_prev, ws.hist, mode)
+
     def score(self, tokens: np.ndarray, ws: "Workspace", independent=None) -> np.ndarray:
         """log10 P of each token (0.0 at OOVs), continuing from the workspace state.
 
         ``independent`` overrides the trained sentence-reset mode when not None.
         """
         out = np.zeros(tokens.shape[0], dtype=np.float64)
-        reset = self.independent if independent is None else independent
-        sgd.score_span(tokens, self.hidden, self.output, self.d, self.maxent_order, reset,
+        sgd.score_span(tokens, self.hidden, self.output, self.d, self.maxent_order,
+                       self.reset_mode(independent),
                        ws.s, ws.h_prev, ws.hist, ws.hwork, ws.work, out, self.fast_exp)
         return out
 
@@ -151,10 +173,9 @@ class Network:
         ``clip_norm`` and ``dropout`` are -clip-norm and -dropout (kernels.sgd);
         ``mask_seed`` makes the dropout masks of an epoch and stream its own.
         """
-        reset = self.independent if independent is None else independent
         return sgd.train_span(tokens, self.hidden, self.output, self.d, self.maxent_order,
-                              reset, alpha, beta, cutoff, clip_norm, dropout, mask_seed,
-                              ws.bptt_steps,
+                              self.reset_mode(independent), alpha, beta, cutoff, clip_norm,
+                              dropout, mask_seed, ws.bptt_steps,
                               bptt_block, ws.s, ws.h_prev, ws.hist, ws.counters, ws.hwork,
                               ws.work, ws.e_hidden, ws.dropped, ws.ring_word, ws.ring_ac,
                               ws.ring_er, _NO_OUTPUT if out is None else out, self.fast_exp)

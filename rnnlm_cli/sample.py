@@ -13,7 +13,7 @@ import numpy as np
 
 from .config import SampleConfig
 from .model import Model
-from .network import SENTENCE_START_HIDDEN, Workspace
+from .network import Workspace
 
 
 class Sampler:
@@ -26,7 +26,7 @@ class Sampler:
         self.temperature = temperature
         self.independent = self.net.independent if independent is None else independent
         self.ws = self.net.workspace()
-        self.ws.start(SENTENCE_START_HIDDEN if self.independent else self.net.h_init)
+        self.net.start(self.ws, self.independent)
 
     def feed(self, words: list[str]):
         """Advance the state over given words (unknown words as rnnlm's OOV input)."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from .corpus import Corpus
 from .model import Model
-from .network import SENTENCE_START_HIDDEN
 
 LOG2_10 = math.log2(10)
 
@@ -70,7 +69,7 @@ def score_corpus(model: Model, corpus: Corpus, independent: Optional[bool] = Non
     if independent is None:
         independent = net.independent
     ws = net.workspace(model.config.bptt_steps if dynamic > 0 else 0)
-    ws.start(SENTENCE_START_HIDDEN if independent else net.h_init)
+    net.start(ws, independent)
     if device == "cuda":
         scores = _score_sentences_on_gpu(net, corpus.tokens)
     elif dynamic > 0:
@@ -94,7 +93,7 @@ def _score_sentences_on_gpu(net, tokens: np.ndarray) -> np.ndarray:
     from .batch import score_sentences_flat
     ends = np.flatnonzero(tokens == 0)
     sentences = [s[:-1] for s in np.split(tokens, ends + 1)[:-1]]
-    start = np.full(net.hidden_size, SENTENCE_START_HIDDEN, np.float32)
+    start = np.full(net.hidden_size, net.sentence_start_hidden, np.float32)
     parts = [score_sentences_flat(net, sentences[i:i + GPU_BATCH_SENTENCES], start, "cuda")[0]
              for i in range(0, len(sentences), GPU_BATCH_SENTENCES)]
     return np.concatenate(parts) if parts else np.zeros(0)

@@ -87,7 +87,7 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
 
 # ModelConfig fields that shape the weights: a file is resumed only with its own
 ARCHITECTURE = ("hidden", "hidden_type", "layers", "output", "classes", "old_classes",
-                "direct", "direct_order")
+                "direct", "direct_order", "sentence_start")
 
 
 def _check_architecture(model_path: str, stored: ModelConfig, asked: ModelConfig,

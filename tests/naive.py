@@ -380,3 +380,4 @@ def interpolated_kneser_ney(sentences, order):
 
     return {g: prob(g) for k in range(order) for g in adjusted[k]
             if g[-1] != "<s>" and "</s>" not in g[:-1]}
+

@@ -6,6 +6,7 @@ import pytest
 from numba import njit
 
 import naive
+import naive_faster
 import naive_gated
 from rnnlm_cli import layers
 from rnnlm_cli.config import ModelConfig, TrainConfig
@@ -44,6 +45,12 @@ def tree_twin(layer, s, target, d, hist, order):
                                  layer.path_codes, target, d, hist, order)
 
 
+def faster_tree_twin(layer, s, target, d, hist, order):
+    return naive_faster.faster_tree_log10_prob(s, layer.On, layer.path_start, layer.path_nodes,
+                                        layer.path_codes, layer.hash_mod[0], target, d, hist,
+                                        order)
+
+
 def stack_twin(layer, prev_word, h_prev):
     """-layers N: the first layer's twin on the word, each above on the readout below
     (its input rows times that readout stand in for one word's row)."""
@@ -70,9 +77,12 @@ def read_stack(spec, state):
 TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "LstmSpec": lstm_twin,
          "ScrnSpec": scrn_twin, "StackSpec": stack_twin,
          "ClassSoftmaxSpec": class_twin,
-         "HierarchicalSoftmaxSpec": tree_twin}
+         "HierarchicalSoftmaxSpec": tree_twin,
+         "FasterHierarchicalSoftmaxSpec": faster_tree_twin}
 READS = {"LstmSpec": lambda spec, s: s[:len(s) // 2], "StackSpec": read_stack}
-PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES]
+# hs-faster shares every kernel with hs but its maxent: two hidden types cover it
+PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES
+         if output != "hs-faster" or hidden in ("sigmoid", "gru")]
 # every hidden type stacked two high (-layers 2), under the class softmax
 TYPES = [spec.names[0] for spec in layers.HIDDEN_SPECS]
 STACKED = [(hidden, 1) for hidden in TYPES] + [(hidden, 2) for hidden in TYPES]

@@ -57,6 +57,7 @@ def test_ptb_recipe_interpolation_beats_both_models(ptb_run):
     assert out.count("signature: ") == 3 and "lambda:" in out
 
 
+@pytest.mark.slow     # a minute of the CI budget; run with -m slow
 def test_nbest_recipe_best_output_matches_its_tuning(ptb_run):
     data, work, _ = ptb_run
     out = recipe("nbest_rescoring.sh", work / "rnnme.rnn", work / "kn5.arpa.gz", data,

@@ -147,7 +147,9 @@ def test_layer_names_live_in_the_registry_only():
     kernel_modules = {spec.layer_type.__module__.rpartition(".")[2]
                       for spec in (*layers.HIDDEN_SPECS, *layers.OUTPUT_SPECS)}
     generic = [p for p in LIBRARY if "layers" not in p.parts and "ngram" not in p.parts
-               and p.name not in ("config.py", "huffman.py")] + \
+               and p.name not in ("config.py", "huffman.py")
+               # faster-rnnlm's own type names, which its file layout depends on
+               and p.name != "faster_rnnlm.py"] + \
         [ROOT / "kernels" / "cuda" / "backend.py", ROOT / "kernels" / "sgd.py",
          ROOT / "kernels" / "output.py", ROOT / "kernels" / "hidden.py"]
     for path in generic:

@@ -49,13 +49,13 @@ from .base import HiddenSpec, OutputSpec
 from .class_softmax import ClassSoftmaxSpec
 from .elman import ElmanSpec
 from .gru import GruSpec
-from .hsoftmax import HierarchicalSoftmaxSpec
+from .hsoftmax import FasterHierarchicalSoftmaxSpec, HierarchicalSoftmaxSpec
 from .lstm import LstmSpec
 from .scrn import ScrnSpec
 from .stack import StackSpec
 
 HIDDEN_SPECS = (ElmanSpec(), GruSpec(), LstmSpec(), ScrnSpec())
-OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec())
+OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec(), FasterHierarchicalSoftmaxSpec())
 
 HIDDEN = {name: spec for spec in HIDDEN_SPECS for name in spec.names}
 OUTPUT = {name: spec for spec in OUTPUT_SPECS for name in spec.names}
@@ -89,6 +89,13 @@ def spec_of(layer):
         if type(layer) is spec.layer_type:
             return spec
     raise TypeError(f"not a registered layer: {type(layer).__name__}")
+
+
+def faster_rnnlm_specs(kind: str):
+    """(hidden spec, output spec) of a faster-rnnlm model with hidden type ``kind``; the
+    hidden spec is None when no layer holds that type."""
+    hidden = next((spec for spec in HIDDEN_SPECS if kind in spec.faster_rnnlm_types), None)
+    return hidden, next(spec for spec in OUTPUT_SPECS if hasattr(spec, "from_faster_rnnlm"))
 
 
 def shortcuts() -> dict[str, str]:

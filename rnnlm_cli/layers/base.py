@@ -103,6 +103,14 @@ class HiddenSpec(LayerSpec):
         raise ConfigError(f"rnnlm 0.4b's format has only sigmoid Elman hidden layers; this "
                           f"model uses the {self.title} layer and cannot be exported")
 
+    faster_rnnlm_types: tuple = ()   # faster-rnnlm's hidden types this layer holds exactly
+
+    def from_faster_rnnlm(self, kind: str, weights: dict, inputs, first: bool) -> dict:
+        """Our arrays (U, W) of one layer of a faster-rnnlm model: ``kind`` its hidden
+        type, ``weights`` its stored arrays (formats/faster_rnnlm.py), ``inputs`` (N, H)
+        the rows it reads (the embeddings on the ``first`` layer, else the identity)."""
+        raise NotImplementedError
+
 
 class OutputSpec(LayerSpec):
     """An output layer: kernels.output's interface, plus its batched and GPU forms."""

@@ -92,6 +92,12 @@ class ElmanSpec(HiddenSpec):
                               f"uses {UNIT_TYPES[layer.kind]} units and cannot be exported")
         return np.concatenate([layer.U.T, layer.W], axis=1)
 
+    faster_rnnlm_types = UNIT_TYPES
+
+    def from_faster_rnnlm(self, kind, weights, inputs, first):
+        """faster-rnnlm's h = f(x + W h) on the first layer, f(In x + W h) above it."""
+        return {"U": inputs if first else weights["input"].T, "W": weights["recurrent"]}
+
     def from_rnnlm04(self, syn0, size_v: int):
         import numpy as np
         return self.layer_type(np.ascontiguousarray(syn0[:, :size_v].T),

@@ -47,6 +47,33 @@ class GruSpec(HiddenSpec):
                           np.zeros((3 * size_h, size_h), np.float32),
                           np.zeros((max(bptt_steps, 1), 3 * size_h), np.float32))
 
+    faster_rnnlm_types = ("gru", "gru-bias", "gru-insyn", "gru-full")
+
+    def from_faster_rnnlm(self, kind, weights, inputs, first):
+        """faster-rnnlm's GRU is ours with x = the word's embedding (or the output below)
+        passed through its input matrices (gru-insyn, gru-full) or as is, and biases on the
+        update and reset gates (gru-bias, gru-full): folded into each input row, exact on
+        the first layer; above it (dense inputs) a bias cannot fold and is refused."""
+        import numpy as np
+        from ..errors import ModelFileError
+        with_matrices = kind in ("gru-insyn", "gru-full")
+        with_bias = kind in ("gru-bias", "gru-full")
+        if with_bias and not first:
+            raise ModelFileError(f"faster-rnnlm {kind} layers have biases above the first "
+                                 "layer, which our GRU cannot hold")
+        parts = []
+        for gate, bias in (("update", "update_bias"), ("reset", "reset_bias"),
+                           ("candidate", None)):
+            rows = inputs.astype(np.float64)
+            if with_matrices:
+                rows = rows @ weights[f"{gate}_in"].T.astype(np.float64)
+            if with_bias and bias:
+                rows = rows + weights[bias]
+            parts.append(rows)
+        return {"U": np.concatenate(parts, axis=1),
+                "W": np.concatenate([weights[f"{gate}_out"]
+                                     for gate in ("update", "reset", "candidate")])}
+
     def batch_steps(self, layer, start, contributions, fast: bool) -> list:
         """Two BLAS products per step for the rows still active."""
         import numpy as np
