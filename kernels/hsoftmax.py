@@ -18,39 +18,24 @@ path_nodes (int32 node ids) and path_codes (int8).
 Maxent: order n's feature of node m sits at d[(h_n + m) mod D], h_n the
 target-independent class hash of maxent.feature_hashes; an order with hash 0
 ends the orders (rnnlm's quirk, as in the class layer).
-
-``FasterHierarchicalSoftmax`` is the same tree read from a faster-rnnlm model: its
-nodes keep faster-rnnlm's numbering and its maxent is faster-rnnlm's
-(maxent.faster_rnnlm_hashes, modulo hash_mod[0], the feature of node m at
-d[h_n + m]).  When scoring, faster-rnnlm stops the orders at the first node
-feature that is zero (|w| < 1e-6: never trained, so that n-gram was never seen),
-for that node and the rest of the path; training uses every order.  The generic
-helpers below choose between the two schemes when Numba compiles a kernel for
-a layer type, so neither costs the other anything.
 """
 import math
 from collections import namedtuple
 
 import numpy as np
 
-from numba.extending import overload
-
-from ._jit import JIT_OPTIONS, kernel
+from ._jit import kernel
 from . import output
 from .fastexp import faster_exp
-from .maxent import faster_rnnlm_hashes, feature_hashes
+from .maxent import feature_hashes
 
 HierarchicalSoftmax = namedtuple("HierarchicalSoftmax", "On path_start path_nodes path_codes")
-# hash_mod (1,) int64: faster-rnnlm's maxent hash modulus (its hash size minus V)
-FasterHierarchicalSoftmax = namedtuple("FasterHierarchicalSoftmax",
-                                       "On path_start path_nodes path_codes hash_mod")
-FASTER_NULL_WEIGHT = 1e-6
 
 LOGIT_LIMIT = 50.0
 
 
 @kernel
-def _rnnlm_node_maxent(d, hashes, used, node):
+def node_maxent(d, hashes, used, node):
     """Sum of the maxent weights of ``node`` over the active orders."""
     size = d.shape[0]
     total = np.float32(0.0)
@@ -63,7 +48,7 @@ def _rnnlm_node_maxent(d, hashes, used, node):
 
 
 @kernel
-def _rnnlm_update_node_maxent(d, hashes, used, node, step, decay):
+def update_node_maxent(d, hashes, used, node, step, decay):
     """d += step - d*decay at the features of ``node`` (step = alpha * error)."""
     size = d.shape[0]
     for n in range(used):
@@ -75,86 +60,14 @@ def _rnnlm_update_node_maxent(d, hashes, used, node, step, decay):
 
 
 @kernel
-def _faster_node_maxent(d, hashes, used, node):
-    total = np.float32(0.0)
-    for n in range(used):
-        total += d[hashes[n] + node]
-    return total
-
-
-@kernel
-def _faster_update_node_maxent(d, hashes, used, node, step, decay):
-    for n in range(used):
-        at = hashes[n] + node
-        d[at] += step - d[at] * decay
-
-
-@kernel
-def _faster_scoring_orders(d, hashes, used, node):
-    for n in range(used):
-        if abs(d[hashes[n] + node]) < FASTER_NULL_WEIGHT:
-            return n
-    return used
-
-
-def _is_faster(layer):
-    return layer.instance_class is FasterHierarchicalSoftmax
-
-
-def node_maxent(layer, d, hashes, used, node):
-    """Sum of the maxent weights of ``node`` over the active orders."""
-
-
-def update_node_maxent(layer, d, hashes, used, node, step, decay):
-    """d += step - d*decay at the features of ``node`` (step = alpha * error)."""
-
-
-def scoring_orders(layer, d, hashes, used, node):
-    """The orders that score ``node``: faster-rnnlm's stop at a zero feature, or all."""
-
-
-def node_hashes(layer, d, order, hist, work):
-    """The target-independent maxent hashes (in work.class_hash); the orders used."""
-
-
-@overload(node_maxent, jit_options=JIT_OPTIONS)
-def _node_maxent(layer, d, hashes, used, node):
-    impl = _faster_node_maxent if _is_faster(layer) else _rnnlm_node_maxent
-    return lambda layer, d, hashes, used, node: impl(d, hashes, used, node)
-
-
-@overload(update_node_maxent, jit_options=JIT_OPTIONS)
-def _update_node_maxent(layer, d, hashes, used, node, step, decay):
-    impl = _faster_update_node_maxent if _is_faster(layer) else _rnnlm_update_node_maxent
-    return lambda layer, d, hashes, used, node, step, decay: \
-        impl(d, hashes, used, node, step, decay)
-
-
-@overload(scoring_orders, jit_options=JIT_OPTIONS)
-def _scoring_orders(layer, d, hashes, used, node):
-    if _is_faster(layer):
-        return lambda layer, d, hashes, used, node: _faster_scoring_orders(d, hashes, used, node)
-    return lambda layer, d, hashes, used, node: used
-
-
-@overload(node_hashes, jit_options=JIT_OPTIONS)
-def _node_hashes(layer, d, order, hist, work):
-    if _is_faster(layer):
-        return lambda layer, d, order, hist, work: faster_rnnlm_hashes(
-            hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0, work.class_hash)
-    return lambda layer, d, order, hist, work: feature_hashes(
-        hist, order, d.shape[0], 0, work.class_hash, work.word_hash)
-
-
-@kernel
-def node_logit(layer, node, s, d, hashes, used):
+def node_logit(On, node, s, d, hashes, used):
     """Clamped z = On[node] . s + maxent(node)."""
-    row = layer.On[node]
+    row = On[node]
     acc = np.float32(0.0)
     for j in range(s.shape[0]):
         acc += row[j] * s[j]
     if used > 0:
-        acc += node_maxent(layer, d, hashes, used, node)
+        acc += node_maxent(d, hashes, used, node)
     limit = np.float32(LOGIT_LIMIT)
     return min(max(acc, -limit), limit)
 
@@ -186,15 +99,19 @@ def _log10(path):
 
 
 @kernel
+def _node_hashes(d, order, hist, work):
+    """The target-independent maxent hashes (in work.class_hash); the number of orders used."""
+    return feature_hashes(hist, order, d.shape[0], 0, work.class_hash, work.word_hash)
+
+
+@kernel
 def word_log10_prob(layer, word, s, d, order, hist, work, fast):
     """log10 P(word | s, hist)."""
     hashes = work.class_hash
-    used = node_hashes(layer, d, order, hist, work)
+    used = _node_hashes(d, order, hist, work)
     path = _path_start()
     for k in range(layer.path_start[word], layer.path_start[word + 1]):
-        node = layer.path_nodes[k]
-        used = scoring_orders(layer, d, hashes, used, node)
-        z = node_logit(layer, node, s, d, hashes, used)
+        z = node_logit(layer.On, layer.path_nodes[k], s, d, hashes, used)
         path = _times(path, sigmoid(z if layer.path_codes[k] == 0 else -z, fast))
     return _log10(path)
 
@@ -211,7 +128,7 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
     """
     On = layer.On
     hashes = work.class_hash
-    used = node_hashes(layer, d, order, hist, work)
+    used = _node_hashes(d, order, hist, work)
     hidden = s.shape[0]
     alpha32 = np.float32(alpha)
     l2_32 = np.float32(l2)
@@ -222,7 +139,7 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
     # All logits first: the rows are distinct, and independent dot products overlap
     # in the CPU instead of waiting on each other's exp and update.
     for k in range(first, end):
-        z = node_logit(layer, layer.path_nodes[k], s, d, hashes, used)
+        z = node_logit(On, layer.path_nodes[k], s, d, hashes, used)
         sign = np.float32(1.0) if layer.path_codes[k] == 0 else np.float32(-1.0)
         q = sigmoid(sign * z, fast)         # P(the branch taken)
         path = _times(path, q)
@@ -232,7 +149,7 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
         node = layer.path_nodes[k]
         err = errors[k - first]
         if used > 0:
-            update_node_maxent(layer, d, hashes, used, node, alpha32 * err, decay32)
+            update_node_maxent(d, hashes, used, node, alpha32 * err, decay32)
         step = alpha32 * err
         row = On[node]
         for j in range(hidden):
@@ -250,9 +167,9 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
 def distribution(layer, s, d, order, hist, work, out, fast):
     """out[v] = P(v | s, hist) for every word (work.p_class (N,) gets each node's sigmoid)."""
     hashes, node_p = work.class_hash, work.p_class
-    used = node_hashes(layer, d, order, hist, work)
+    used = _node_hashes(d, order, hist, work)
     for node in range(layer.On.shape[0]):
-        node_p[node] = sigmoid(node_logit(layer, node, s, d, hashes, used), fast)
+        node_p[node] = sigmoid(node_logit(layer.On, node, s, d, hashes, used), fast)
     for word in range(out.shape[0]):
         p = 1.0
         for k in range(layer.path_start[word], layer.path_start[word + 1]):
@@ -261,6 +178,5 @@ def distribution(layer, s, d, order, hist, work, out, fast):
         out[word] = p
 
 
-for _layer_type in (HierarchicalSoftmax, FasterHierarchicalSoftmax):
-    output.KERNELS[_layer_type] = output.Implementations(word_log10_prob, train_word,
-                                                         distribution)
+output.KERNELS[HierarchicalSoftmax] = output.Implementations(word_log10_prob, train_word,
+                                                            distribution)

@@ -2,7 +2,8 @@
 
 A layer is a namedtuple of arrays defined in its own kernel module
 (``class_softmax.ClassSoftmax``: rnnlm 0.4b's class-factored softmax;
-``hsoftmax.HierarchicalSoftmax``: Huffman-tree softmax), which adds its
+``hsoftmax.HierarchicalSoftmax``: Huffman-tree softmax; ``faster_tree.FasterTree``:
+faster-rnnlm's k-ary tree), which adds its
 implementations of the three functions below to ``KERNELS``.  The span
 kernels (kernels.sgd) call the generic functions; Numba resolves each call to
 the layer's own kernel when it compiles the span kernel for that layer type,

@@ -36,25 +36,26 @@ def huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return paths_from_parents(parent, code, size, lambda above: size + inner - 1 - above)
 
 
-def faster_rnnlm_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tree faster-rnnlm builds from its vocabulary's counts (arity 2), as huffman_paths'
-    arrays: nodes are numbered as faster-rnnlm's weight rows (in order of creation, the
-    root last) and code 0 is its branch 0, the one a node's logit is the sigmoid of.
+def faster_rnnlm_paths(counts: np.ndarray, arity: int = 2):
+    """The tree faster-rnnlm builds from its vocabulary's counts, as huffman_paths' arrays:
+    inner nodes are numbered in order of creation (the root last), as faster-rnnlm
+    numbers them, and a code is the branch taken (0 .. arity - 1).
 
     Its construction: the words, already in descending count order, are leaves taken
-    from the last; each new node takes the lighter of the next leaf and the oldest
-    unused node twice, the node on ties, and its first pick is branch 0.
+    from the last; each new node takes, arity times, the lighter of the next leaf and
+    the oldest unused node (the node on ties), its i-th pick being branch i.  A full
+    tree needs (V - 1) divisible by (arity - 1); faster-rnnlm pads its vocabulary so.
     """
     counts = np.asarray(counts, dtype=np.int64)
     size = counts.shape[0]
-    inner = max(size - 1, 0)
+    inner = max(size - 1, 0) // (arity - 1)
     weight = np.concatenate([counts, np.full(inner, np.iinfo(np.int64).max, np.int64)]).tolist()
     parent = np.full(size + inner, -1, np.int64)
     code = np.zeros(size + inner, np.int8)
     next_leaf, next_inner = size - 1, size
     for node in range(size, size + inner):
         total = 0
-        for branch in (0, 1):
+        for branch in range(arity):
             if next_leaf >= 0 and weight[next_leaf] < weight[next_inner]:
                 child, next_leaf = next_leaf, next_leaf - 1
             else:
@@ -66,7 +67,7 @@ def faster_rnnlm_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def paths_from_parents(parent: np.ndarray, code: np.ndarray, size: int, node_id):
-    """Per-word root-first paths of a binary tree given each node's parent (-1 at the
+    """Per-word root-first paths of a tree given each node's parent (-1 at the
     root) and branch code; ``node_id`` maps tree node numbers to weight rows."""
     # Climb from every word to the root at once, one level per step.
     steps_nodes, steps_codes = [], []

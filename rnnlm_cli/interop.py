@@ -11,8 +11,8 @@ A faster-rnnlm model becomes the same network in our layers: its embeddings are
 the first layer's word input rows (times the GRU's input matrices, plus its
 biases, when it has them), its tree the hs-faster output layer, its maxent our
 maxent array, and its sentences -independent with -sentence-start zero.  What our
-layers cannot hold (NCE, trees of arity above 2, reversed sentences, biased GRUs
-above the first layer) is refused with one line.
+layers cannot hold (NCE, reversed sentences, biased GRUs above the first layer) is
+refused with one line.
 """
 from __future__ import annotations
 
@@ -96,10 +96,13 @@ def from_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel) -> Model:
         arrays.update({name if k == 0 else f"{name}_{k + 1}": np.array(
             array, dtype=np.float32, order="C") for name, array in ours.items()})
     stack_spec = layers.hidden_spec_for(config)
-    d = np.zeros(config.direct_size, np.float32)
-    d[:old.hash_size] = old.maxent
+    d = old.maxent_into(config.direct_size)
+    try:
+        output = output_spec.from_faster_rnnlm(old, config)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
     network = Network(hidden=stack_spec.from_arrays(path, config, vocab, arrays),
-                      output=output_spec.from_faster_rnnlm(old, config), d=d,
+                      output=output, d=d,
                       h_init=np.zeros(stack_spec.state_size(config), np.float32),
                       direct_order=config.direct_order, independent=True,
                       sentence_start="zero")
@@ -110,8 +113,6 @@ def _check_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel):
     """One line for what our layers cannot hold yet."""
     refusals = [
         (old.nce, "its output layer is NCE, which this version cannot score yet"),
-        (old.arity != 2, f"its softmax tree has arity {old.arity}; only binary trees "
-                         "(faster-rnnlm's default -arity 2) are supported"),
         (old.reverse, "it predicts sentences reversed (-reverse-sentence 1)"),
         (layers.faster_rnnlm_specs(old.layer_type)[0] is None,
          f"no layer here holds its hidden type {old.layer_type!r}"),

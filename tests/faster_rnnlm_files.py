@@ -8,7 +8,7 @@ from rnnlm_cli.formats.faster_rnnlm import GRU_MATRICES, GRU_TYPES, GRU_VECTORS
 
 
 def write_model(path, words, counts, hidden, layer_type="sigmoid", layer_count=1,
-                hash_size=0, maxent_order=0, version=6, seed=0, scale=0.6):
+                hash_size=0, maxent_order=0, version=6, seed=0, scale=0.6, arity=2):
     """The vocabulary at ``path`` and the weights at ``path``.nnet; returns the arrays."""
     rng = np.random.default_rng(seed)
     f32 = lambda *shape: (rng.standard_normal(shape) * scale).astype("<f4")
@@ -36,7 +36,7 @@ def write_model(path, words, counts, hidden, layer_type="sigmoid", layer_count=1
         if version >= 5:
             f.write(struct.pack("<i", layer_count))
         if version >= 6:
-            f.write(struct.pack("<i", 2))
+            f.write(struct.pack("<i", arity))
         f.write(arrays["embeddings"].tobytes() + arrays["output"].tobytes())
         for k in range(layer_count):
             f.write(b"".join(layers[k][name].tobytes() for name in matrices[k]))

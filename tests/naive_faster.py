@@ -20,33 +20,42 @@ def faster_rnnlm_hashes(hist, order, modulus):
     return hashes
 
 
-def faster_tree_log10_prob(s, On, path_start, path_nodes, path_codes, hash_mod, target, d,
-                           hist, order):
-    """faster-rnnlm's tree scoring: feature of node m at d[h_n + m]; from the first node
-    feature with |w| < 1e-6 on, that order and the higher ones are left out."""
-    hashes = faster_rnnlm_hashes(hist, order, hash_mod) if len(d) else []
+def node_log10_prob(On, d, s, node, branch, arity, hashes):
+    """log10 of a branch of a node: softmax over the node's rows' logits and a last 0;
+    returns it with the hashes left after faster-rnnlm's stop at a zero feature."""
+    rows = [node * (arity - 1) + b for b in range(arity - 1)]
+    for n, h in enumerate(hashes):
+        if any(abs(d[h + row]) < 1e-6 for row in rows):
+            hashes = hashes[:n]
+            break
+    z = [float(On[row] @ s) + sum(float(d[h + row]) for h in hashes) for row in rows] + [0.0]
+    z = np.clip(np.array(z), -50, 50)
+    return float(np.log10(np.exp(z[branch]) / np.exp(z).sum())), hashes
+
+
+def faster_tree_log10_prob(s, layer, target, d, hist, order):
+    """faster-rnnlm's tree scoring of a FasterTree layer: feature of row r at d[h_n + r];
+    from the first zero feature of a node on, that order and the higher ones are out."""
+    hashes = faster_rnnlm_hashes(hist, order, layer.hash_mod[0]) if len(d) else []
     total = 0.0
-    for k in range(path_start[target], path_start[target + 1]):
-        node = path_nodes[k]
-        for n, h in enumerate(hashes):
-            if abs(d[h + node]) < 1e-6:
-                hashes = hashes[:n]
-                break
-        z = float(On[node] @ s) + sum(float(d[h + node]) for h in hashes)
-        total += np.log10(sigmoid(np.clip(z if path_codes[k] == 0 else -z, -50, 50)))
+    for k in range(layer.path_start[target], layer.path_start[target + 1]):
+        log10, hashes = node_log10_prob(layer.On, d, s, layer.path_nodes[k], layer.path_codes[k],
+                                        int(layer.arity[0]), hashes)
+        total += log10
     return total
 
 
-def faster_rnnlm_tree(counts):
-    """faster-rnnlm's binary Huffman tree, transcribed plainly: each word's root-first
-    (node row, branch) path; rows are inner nodes in order of creation."""
+def faster_rnnlm_tree(counts, arity=2):
+    """faster-rnnlm's Huffman tree, transcribed plainly: each word's root-first (inner node,
+    branch) path; inner nodes are numbered in order of creation."""
     size = len(counts)
-    weight = [int(c) for c in counts] + [2 ** 63 - 1] * (size - 1)
+    inner_count = (size - 1) // (arity - 1)
+    weight = [int(c) for c in counts] + [2 ** 63 - 1] * inner_count
     parent, branch_of = {}, {}
     leaf, inner = size - 1, size
-    for node in range(size, 2 * size - 1):
+    for node in range(size, size + inner_count):
         picked = []
-        for branch in range(2):
+        for branch in range(arity):
             if leaf >= 0 and weight[leaf] < weight[inner]:
                 picked.append(leaf)
                 leaf -= 1
@@ -85,7 +94,8 @@ def faster_rnnlm_step(kind, weights, x, h, first):
 def faster_rnnlm_sentence_log10(model, ids):
     """log10 P of a sentence (word ids, </s> added) under a faster-rnnlm model given as
     formats.faster_rnnlm.FasterRnnlmModel, computed from its stored arrays."""
-    paths = faster_rnnlm_tree(model.counts)
+    paths = faster_rnnlm_tree(model.counts, model.arity)
+    maxent = model.maxent_into(model.hash_size)
     modulus = model.hash_size - len(model.words)
     states = [np.zeros(model.hidden) for _ in model.layers]
     sentence = [0] + list(ids) + [0]
@@ -98,11 +108,8 @@ def faster_rnnlm_sentence_log10(model, ids):
         history = sentence[:t][::-1] + [-1] * model.maxent_order     # -1: before the start
         hashes = faster_rnnlm_hashes(history, model.maxent_order, modulus) \
             if model.hash_size else []
-        for row, branch in paths[sentence[t]]:
-            for n, h in enumerate(hashes):
-                if abs(model.maxent[h + row]) < 1e-6:
-                    hashes = hashes[:n]
-                    break
-            z = model.output_rows[row] @ x + sum(float(model.maxent[h + row]) for h in hashes)
-            total += np.log10(sigmoid(z) if branch == 0 else 1 - sigmoid(z))
+        for node, branch in paths[sentence[t]]:
+            log10, hashes = node_log10_prob(model.output_rows, maxent, x, node, branch,
+                                            model.arity, hashes)
+            total += log10
     return total

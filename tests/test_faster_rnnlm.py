@@ -79,6 +79,22 @@ def test_scores_equal_faster_rnnlms_equations(tmp_path, text, layer_type, layer_
         [e for e in expected if e is not None], abs=1e-4)
 
 
+@pytest.mark.parametrize("arity", [3, 5])
+def test_trees_of_higher_arity(tmp_path, text, arity):
+    """faster-rnnlm pads its vocabulary with never-seen words to make the tree full."""
+    padding = (-(len(WORDS) - 1)) % (arity - 1)
+    path = str(tmp_path / "fr")
+    write_model(path, WORDS + [f"__**FAKE_WORD{i}" for i in range(padding)],
+                COUNTS + [0] * padding, 5, layer_type="gru", hash_size=400, maxent_order=3,
+                arity=arity)
+    model = load_model(path)
+    got = faster_rnnlm_test(model, read_text(text, model.vocab)).log10
+    assert [g for g in got if g is not None] == pytest.approx(
+        [e for e in twin_scores(path) if e is not None], abs=1e-4)
+    distribution = model.network.distribution(model.network.workspace())
+    assert float(distribution.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
 @pytest.mark.parametrize("version", [0, 3, 6])
 def test_every_header_version_reads(tmp_path, text, version):
     path = written(tmp_path, version=version, hash_size=300, maxent_order=2)
@@ -94,15 +110,17 @@ def test_the_vocabulary_is_resorted_stably_by_count(tmp_path):
     assert counts.tolist() == [30, 12, 9, 9, 7, 6, 5, 4, 3, 3, 2, 2, 1, 1]
 
 
-def test_tree_is_faster_rnnlms(tmp_path):
+@pytest.mark.parametrize("arity", [2, 3, 6])
+def test_tree_is_faster_rnnlms(arity):
     counts = np.array([50, 40, 40, 20, 9, 9, 9, 3, 2, 1, 1])
-    start, nodes, codes = faster_rnnlm_paths(counts)
-    paths = naive_faster.faster_rnnlm_tree(counts)
+    start, nodes, codes = faster_rnnlm_paths(counts, arity)
+    paths = naive_faster.faster_rnnlm_tree(counts, arity)
     for word, path in enumerate(paths):
         span = slice(start[word], start[word + 1])
         assert list(zip(nodes[span].tolist(), codes[span].tolist())) == path
-    cost = sum(c * (start[w + 1] - start[w]) for w, c in enumerate(counts))
-    assert cost == naive.huffman_cost(counts)
+    if arity == 2:
+        cost = sum(c * (start[w + 1] - start[w]) for w, c in enumerate(counts))
+        assert cost == naive.huffman_cost(counts)
 
 
 def test_maxent_hashes_equal_the_twin():

@@ -46,9 +46,7 @@ def tree_twin(layer, s, target, d, hist, order):
 
 
 def faster_tree_twin(layer, s, target, d, hist, order):
-    return naive_faster.faster_tree_log10_prob(s, layer.On, layer.path_start, layer.path_nodes,
-                                        layer.path_codes, layer.hash_mod[0], target, d, hist,
-                                        order)
+    return naive_faster.faster_tree_log10_prob(s, layer, target, d, hist, order)
 
 
 def stack_twin(layer, prev_word, h_prev):

@@ -63,7 +63,17 @@ class FasterRnnlmModel:
     embeddings: np.ndarray       # (V, H) input rows
     output_rows: np.ndarray      # (V, H) tree node rows or NCE word rows
     layers: list                 # per layer: {name: array}
-    maxent: np.ndarray           # (hash_size,)
+    weights_path: str
+    maxent_at: int               # where the maxent weights start in the weights file
+
+    def maxent_into(self, size: int) -> np.ndarray:
+        """The maxent weights read straight into a zeroed float32 array of ``size`` >=
+        hash_size (no second copy of what may be gigabytes)."""
+        weights = np.zeros(size, np.float32)
+        with open(self.weights_path, "rb") as f:
+            f.seek(self.maxent_at)
+            f.readinto(memoryview(weights[:self.hash_size]).cast("B"))
+        return weights
 
 
 def looks_like(path: str) -> bool:
@@ -138,13 +148,15 @@ def read(path: str) -> FasterRnnlmModel:
     embeddings = reader.floats((size_v, size_h), "input embeddings")
     output_rows = reader.floats((size_v, size_h), "output layer")
     layers = _read_recurrent(reader, header)
-    maxent = reader.floats((header["hash_size"],), "maxent weights")
+    maxent_at = reader.at
+    reader.take(4 * header["hash_size"], "maxent weights")
     reader.finish()
     if header["hash_size"] and header["hash_size"] <= size_v:
         raise ModelFileError(f"{reader.path}: corrupt faster-rnnlm model (maxent hash size "
                              f"{header['hash_size']} not above the vocabulary size {size_v})")
     return FasterRnnlmModel(**header, words=words, counts=counts, embeddings=embeddings,
-                            output_rows=output_rows, layers=layers, maxent=maxent)
+                            output_rows=output_rows, layers=layers, weights_path=reader.path,
+                            maxent_at=maxent_at)
 
 
 def _read_header(reader: _Reader) -> dict:

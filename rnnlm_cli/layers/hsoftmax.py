@@ -39,11 +39,14 @@ class HierarchicalSoftmaxSpec(OutputSpec):
         size_v = len(vocab)
         check_shapes(path, arrays, {"On": (max(size_v - 1, 0), width)})
         layer = self.layer_from_parts(arrays)
-        _check_tree(path, layer, size_v)
+        _check_tree(path, layer, size_v, self.rows_per_node(layer))
         return layer
 
     def layer_from_parts(self, arrays):
         return self.layer_type(*(arrays[name] for name in (*self.weights, *TREE_ARRAYS)))
+
+    def rows_per_node(self, layer) -> int:
+        return 1
 
     def stored_arrays(self, layer) -> dict:
         return {name: getattr(layer, name) for name in (*self.weights, *TREE_ARRAYS)}
@@ -69,76 +72,89 @@ class HierarchicalSoftmaxSpec(OutputSpec):
         return HierarchicalSoftmaxDevice(layer)
 
 
-def _check_tree(path: str, layer, size_v: int):
+def _check_tree(path: str, layer, size_v: int, rows_per_node: int):
     """The paths must index existing nodes, or the kernels would read out of bounds."""
     import numpy as np
     starts, nodes = layer.path_start, layer.path_nodes
     valid = (starts.dtype == nodes.dtype == np.int32 and layer.path_codes.dtype == np.int8
              and starts.shape == (size_v + 1,) and starts[0] == 0 and np.all(np.diff(starts) >= 0)
              and starts[-1] == nodes.shape[0] == layer.path_codes.shape[0]
-             and (nodes.size == 0 or (nodes.min() >= 0 and nodes.max() < layer.On.shape[0])))
+             and (nodes.size == 0 or (nodes.min() >= 0
+                                      and nodes.max() < layer.On.shape[0] // rows_per_node
+                                      and 0 <= layer.path_codes.min()
+                                      and layer.path_codes.max() <= rows_per_node)))
     if not valid:
         raise ModelFileError(f"{path}: corrupt model, inconsistent hierarchical softmax tree")
 
 
 class FasterHierarchicalSoftmaxSpec(HierarchicalSoftmaxSpec):
-    """faster-rnnlm's hierarchical softmax: its tree (built from the counts by its rule) and
-    its maxent hashing and scoring; what faster-rnnlm models load as, and trainable too."""
+    """faster-rnnlm's hierarchical softmax (kernels/faster_tree.py): its k-ary tree built
+    from the counts by its rule, its maxent hashing and scoring; what faster-rnnlm models
+    load as, and trainable too (binary when trained here)."""
 
     title = "hierarchical softmax (faster-rnnlm's)"
     names = ("hs-faster",)
     help = ("hs-faster (hierarchical softmax with faster-rnnlm's tree and maxent hashing; "
             "imported faster-rnnlm models use it)")
     shortcut = None
+    SHAPE_ARRAYS = ("hash_mod", "arity")
 
     @property
     def layer_type(self):
-        from ..kernels.hsoftmax import FasterHierarchicalSoftmax
-        return FasterHierarchicalSoftmax
+        from ..kernels.faster_tree import FasterTree
+        return FasterTree
 
     def initialise(self, config, vocab, draws, width: int):
+        return self.tree(draws.reshape(-1, width).copy(), vocab.counts, config.direct_size, 2)
+
+    def tree(self, rows, counts, direct_size: int, arity: int):
+        """The layer of node rows over faster-rnnlm's tree for ``counts``."""
+        import numpy as np
         from ..huffman import faster_rnnlm_paths
-        return self.layer_type(draws.reshape(-1, width).copy(),
-                               *faster_rnnlm_paths(vocab.counts),
-                               self.hash_modulus(config.direct_size, len(vocab)))
-
-    @staticmethod
-    def hash_modulus(direct_size: int, size_v: int):
-        """faster-rnnlm hashes modulo the maxent size less V (every node's feature then fits)."""
-        import numpy as np
+        size_v = len(counts)
         if 0 < direct_size <= size_v:
-            raise ConfigError(f"the {FasterHierarchicalSoftmaxSpec.title} needs more maxent "
-                              f"weights than words ({size_v}); raise -direct")
-        return np.array([max(direct_size - size_v, 0)], np.int64)
-
-    def from_arrays(self, path, config, vocab, arrays, width: int):
-        require(path, arrays, ("hash_mod",))
-        layer = super().from_arrays(path, config, vocab, arrays, width)
-        import numpy as np
-        modulus = layer.hash_mod
-        fits = modulus.shape == (1,) and modulus.dtype == np.int64 and (
-            modulus[0] == 0 if config.direct_size == 0
-            else 0 < modulus[0] <= config.direct_size - len(vocab))
-        if not fits:
-            raise ModelFileError(f"{path}: corrupt model, bad maxent hash modulus")
-        return layer
-
-    def stored_arrays(self, layer) -> dict:
-        return {**super().stored_arrays(layer), "hash_mod": layer.hash_mod}
-
-    def layer_from_parts(self, arrays):
-        return self.layer_type(*(arrays[name] for name in (*self.weights, *TREE_ARRAYS,
-                                                            "hash_mod")))
+            raise ConfigError(f"the {self.title} needs more maxent weights than words "
+                              f"({size_v}); raise -direct")
+        return self.layer_type(rows, *faster_rnnlm_paths(counts, arity),
+                               np.array([max(direct_size - size_v, 0)], np.int64),
+                               np.array([arity], np.int64))
 
     def from_faster_rnnlm(self, stored, config):
         """The layer of a faster-rnnlm model (formats/faster_rnnlm.py): its node rows, the
         tree rebuilt from its counts."""
         import numpy as np
-        from ..huffman import faster_rnnlm_paths
         size_v = len(stored.words)
-        return self.layer_type(np.array(stored.output_rows[:size_v - 1]),
-                               *faster_rnnlm_paths(stored.counts),
-                               self.hash_modulus(config.direct_size, size_v))
+        if (size_v - 1) % (stored.arity - 1):
+            raise ModelFileError(f"corrupt faster-rnnlm model: {size_v} words do not make a "
+                                 f"full tree of arity {stored.arity}")
+        return self.tree(np.array(stored.output_rows[:size_v - 1]), stored.counts,
+                         config.direct_size, stored.arity)
+
+    def layer_from_parts(self, arrays):
+        return self.layer_type(*(arrays[name] for name in (*self.weights, *TREE_ARRAYS,
+                                                            *self.SHAPE_ARRAYS)))
+
+    def from_arrays(self, path, config, vocab, arrays, width: int):
+        require(path, arrays, self.SHAPE_ARRAYS)
+        import numpy as np
+        arity, modulus = arrays["arity"], arrays["hash_mod"]
+        fits = all(a.shape == (1,) and a.dtype == np.int64 for a in (arity, modulus)) and \
+            2 <= arity[0] <= 127 and (modulus[0] == 0 if config.direct_size == 0
+                                      else 0 < modulus[0] <= config.direct_size - len(vocab))
+        if not fits:
+            raise ModelFileError(f"{path}: corrupt model, bad faster-rnnlm tree shape")
+        return super().from_arrays(path, config, vocab, arrays, width)
+
+    def stored_arrays(self, layer) -> dict:
+        return {**super().stored_arrays(layer), "hash_mod": layer.hash_mod,
+                "arity": layer.arity}
+
+    def rows_per_node(self, layer) -> int:
+        return int(layer.arity[0]) - 1
+
+    def scratch_sizes(self, layer) -> tuple[int, int]:
+        """p_class holds a node's branch probabilities."""
+        return max(int(layer.arity[0]), 1), 1
 
     def cuda_device(self, layer):
         self.not_supported("--device cuda")
