@@ -25,7 +25,8 @@ import numpy as np
 
 from ._jit import kernel
 from . import output
-from .maxent import faster_rnnlm_hashes
+from .class_softmax import clip
+from .maxent import faster_rnnlm_hashes, faster_rnnlm_unit_step
 
 FasterTree = namedtuple("FasterTree", "On path_start path_nodes path_codes hash_mod arity")
 
@@ -102,18 +103,9 @@ def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cu
         for b in range(rows):
             err = np.float32((1.0 if b == taken else 0.0) - p[b])
             row = node * rows + b
-            for n in range(used):
-                at = hashes[n] + row
-                d[at] += alpha32 * err - d[at] * decay32
-            weights = layer.On[row]
-            for j in range(s.shape[0]):
-                w = weights[j]
-                e_hidden[j] += err * w
-                weights[j] = w + alpha32 * err * s[j] - w * l2_32
-    if cutoff > 0.0:
-        limit = np.float32(cutoff)
-        for j in range(s.shape[0]):
-            e_hidden[j] = min(max(e_hidden[j], -limit), limit)
+            faster_rnnlm_unit_step(layer.On[row], row, err, s, d, hashes, used, alpha32, l2_32,
+                                   decay32, e_hidden)
+    clip(e_hidden, cutoff)
     return total
 
 

@@ -154,3 +154,17 @@ def faster_rnnlm_hashes(hist, order, modulus, hashes):
                 np.uint64(hist[i - 1] + 1)
         hashes[n] = np.int64(total % mod)
     return order
+
+
+@kernel
+def faster_rnnlm_unit_step(row, unit, err, s, d, hashes, used, alpha, l2, decay, e_hidden):
+    """SGD of one output unit with faster-rnnlm's maxent (its features at d[hashes[n] +
+    unit]): e_hidden += err * row (the old row), row += alpha*err*s - row*l2, each feature
+    += alpha*err - feature*decay.  alpha, l2 and decay are float32."""
+    for n in range(used):
+        at = hashes[n] + unit
+        d[at] += alpha * err - d[at] * decay
+    for j in range(s.shape[0]):
+        w = row[j]
+        e_hidden[j] += err * w
+        row[j] = w + alpha * err * s[j] - w * l2

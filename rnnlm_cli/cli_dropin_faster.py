@@ -6,7 +6,9 @@ Reproduced: its option parsing (every option takes a value, single or double das
 rnnlm_compute_scores.sh line runs unchanged; an unknown option draws a warning and
 takes its value), one line per non-blank sentence on stdout with the sentence's
 log10 probability (``</s>`` included, ``%f``) or ``OOV`` for a sentence with a word
-outside the vocabulary, and ``Test entropy X`` on stderr.
+outside the vocabulary, and ``Test entropy X`` on stderr.  An NCE model scores
+unnormalised unless ``-nce-accurate-test 1`` (then the line says to use it instead
+of giving an entropy), as faster-rnnlm does.
 
 Not carried over: faster-rnnlm's training and sampling modes (train and sample with
 ``rnnlm train`` and ``rnnlm sample``), and its progress lines on stderr.
@@ -71,8 +73,12 @@ def run(args: list[str]) -> None:
         raise ConfigError(f"-nce-accurate-test must be 0 or 1, got "
                           f"{given['nce-accurate-test']!r}")
     model = load_model(given["rnnlm"])
+    unnormalised = model.network.self_normalised and given.get("nce-accurate-test") != "1"
+    if unnormalised:
+        model.network = model.network.with_unnormalised_scores()
     result = faster_rnnlm_test(model, read_text(given["test"], model.vocab))
     out = sys.stdout
     out.write("".join("OOV\n" if log10 is None else f"{log10:f}\n" for log10 in result.log10))
     out.flush()
-    click.echo(f"Test entropy {result.entropy:f}", err=True)
+    click.echo("Use -nce-accurate-test to calculate entropy" if unnormalised
+               else f"Test entropy {result.entropy:f}", err=True)

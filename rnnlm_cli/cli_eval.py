@@ -38,6 +38,10 @@ from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, device_option,
               default=EvalConfig.independent,
               help="score every sentence from the sentence-start state "
                    "(default: as the model was trained)")
+@click.option(*flag_names("nce-unnormalized"), "unnormalised", is_flag=True,
+              help="with an NCE model (full softmax): score exp(z - lnZ) without the softmax "
+                   "sum, faster-rnnlm's default for such models; the numbers are then no "
+                   "probabilities (labelled so in the signature and the report)")
 @click.option(*flag_names("debug"), "debug", type=click.IntRange(0, 2), default=None,
               help="rnnlm: 0-1 summary, 2 also per-word probabilities (default 1); "
                    "-lm: SRILM's levels, 0 file summary, 1 per sentence, 2 per word (default 0)")
@@ -49,7 +53,7 @@ from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, device_option,
 @encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
 def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
-                 debug, output_format, exp, device, quiet):
+                 unnormalised, debug, output_format, exp, device, quiet):
     """Perplexity of a text under an RNN model (-rnnlm), an n-gram model (-lm), or both
     interpolated (-rnnlm with -lm or -lm-prob)."""
     if not model_path and not lm_path:
@@ -70,7 +74,8 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
     with _rereadable(test_path, bool(lm_path)) as readable:
         other_lm = _other_lm(lm_path, lm_prob, order, unk, readable, encoding)
         _eval_rnn(model_path, readable, test_path, config, other_lm,
-                  1 if debug is None else debug, output_format or "rnnlm", exp, quiet, encoding)
+                  1 if debug is None else debug, output_format or "rnnlm", exp, quiet, encoding,
+                  unnormalised)
 
 
 @contextlib.contextmanager
@@ -128,13 +133,18 @@ def _report_signature(stamp: str, quiet: bool):
 
 
 def _eval_rnn(model_path, test_path, shown, config: EvalConfig, other_lm, debug, output_format,
-              exp, quiet, encoding):
+              exp, quiet, encoding, unnormalised):
     from .corpus import read_text
     from .evaluation import evaluate
     from .interop import load_model
     from .score import write_rnnlm_summary, write_srilm_summary, write_word_table
 
     model = load_model(model_path, scoring_exp(config.device, exp))
+    if unnormalised:
+        model.network = model.network.with_unnormalised_scores()
+        if not quiet:
+            click.echo("note: -nce-unnormalized scores are not probabilities; the "
+                       "perplexity reported is not one", err=True)
     independent = model.network.independent if config.independent is None \
         else config.independent
     if config.device == "cuda" and not independent:

@@ -50,6 +50,9 @@ from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_opt
 @click.option(*flag_names("oov-penalty"), "oov_penalty", type=float,
               default=RescoreOptions.oov_penalty,
               show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
+@click.option(*flag_names("nce-unnormalized"), "unnormalised", is_flag=True,
+              help="with an NCE model (full softmax): score exp(z - lnZ) without the softmax "
+                   "sum, O(H) instead of O(V H) a word; for ranking, not probabilities")
 @click.option(*flag_names("carry-over"), "carry_over", is_flag=True,
               help="rnnlm's mode: a list starts from the state after the previous list's "
                    "first hypothesis (default: every hypothesis independently)")
@@ -67,7 +70,7 @@ from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_opt
               help="no progress bar or messages on stderr")
 def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, output, ac_scale,
                   lm_weight, rnn_weight, word_penalty, lm_path, lm_prob, lam, oov_penalty,
-                  carry_over, threads, batch, exp, device, quiet):
+                  unnormalised, carry_over, threads, batch, exp, device, quiet):
     """Rescore N-best lists with an RNN model (optionally interpolated with an n-gram model)."""
     from .errors import ConfigError
     from .formats import nbest as formats
@@ -96,6 +99,8 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         from .interpolate import probabilities_from_file
         other_probs = probabilities_from_file(lm_prob, None, encoding)
     model = load_model(model_path, scoring_exp(device, exp))
+    if unnormalised:
+        model.network = model.network.with_unnormalised_scores()
     if device == "cuda":
         threads = 1
     ngram = None

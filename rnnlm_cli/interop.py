@@ -10,9 +10,9 @@ with one line.
 A faster-rnnlm model becomes the same network in our layers: its embeddings are
 the first layer's word input rows (times the GRU's input matrices, plus its
 biases, when it has them), its tree the hs-faster output layer, its maxent our
-maxent array, and its sentences -independent with -sentence-start zero.  What our
-layers cannot hold (NCE, reversed sentences, biased GRUs above the first layer) is
-refused with one line.
+maxent array, and its sentences -independent with -sentence-start zero; an NCE
+output becomes the full softmax over the same rows.  What our layers cannot hold
+(reversed sentences, biased GRUs above the first layer) is refused with one line.
 """
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def save_rnnlm04(model: Model, path: str, binary: bool) -> None:
 
 def from_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel) -> Model:
     _check_faster_rnnlm(path, old)
-    hidden_spec, output_spec = layers.faster_rnnlm_specs(old.layer_type)
+    hidden_spec, output_spec = layers.faster_rnnlm_specs(old.layer_type, old.nce)
     size_v = len(old.words)
     kind = old.layer_type if old.layer_type in hidden_spec.names else hidden_spec.names[0]
     config = ModelConfig(hidden=old.hidden, hidden_type=kind,
@@ -112,9 +112,8 @@ def from_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel) -> Model:
 def _check_faster_rnnlm(path: str, old: faster_rnnlm.FasterRnnlmModel):
     """One line for what our layers cannot hold yet."""
     refusals = [
-        (old.nce, "its output layer is NCE, which this version cannot score yet"),
         (old.reverse, "it predicts sentences reversed (-reverse-sentence 1)"),
-        (layers.faster_rnnlm_specs(old.layer_type)[0] is None,
+        (layers.faster_rnnlm_specs(old.layer_type, old.nce)[0] is None,
          f"no layer here holds its hidden type {old.layer_type!r}"),
     ]
     for refused, why in refusals:

@@ -126,6 +126,23 @@ class Network:
         """The same weights, scored with rnnlm's approximate exponential or the exact one."""
         return replace(self, fast_exp=fast_exp)
 
+    @property
+    def self_normalised(self) -> bool:
+        """Whether the output layer can score without its normaliser (NCE's models)."""
+        return self.output_spec.self_normalised
+
+    @property
+    def unnormalised(self) -> bool:
+        """Whether it scores so (with_unnormalised_scores): the numbers are then no
+        probabilities and their 'perplexity' none."""
+        return self.output_spec.unnormalised(self.output)
+
+    def with_unnormalised_scores(self) -> "Network":
+        """The same weights scoring exp(z - lnZ) without the softmax sum (NCE-trained
+        models are close to self-normalised): for rescoring, where the ranking counts.
+        ConfigError (one line) for an output layer that has no such scores."""
+        return replace(self, output=self.output_spec.scoring(self.output, True))
+
     def workspace(self, bptt_steps: int = 0) -> "Workspace":
         return Workspace(self, bptt_steps)
 

@@ -60,7 +60,8 @@ def rnn_fields(model, independent: bool, dynamic: float = 0.0) -> list[tuple[str
             ("exp", "rnnlm" if model.network.fast_exp else "exact"),
             ("indep", _yes_no(independent)),
             ("dyn", f"{dynamic:g}"),
-            *([("heldout", str(held_out))] if held_out else [])]
+            *([("heldout", str(held_out))] if held_out else []),
+            *([("norm", "no")] if model.network.unnormalised else [])]
 
 
 def ngram_fields(model, unk: bool) -> list[tuple[str, str]]:

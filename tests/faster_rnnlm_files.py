@@ -8,7 +8,8 @@ from rnnlm_cli.formats.faster_rnnlm import GRU_MATRICES, GRU_TYPES, GRU_VECTORS
 
 
 def write_model(path, words, counts, hidden, layer_type="sigmoid", layer_count=1,
-                hash_size=0, maxent_order=0, version=6, seed=0, scale=0.6, arity=2):
+                hash_size=0, maxent_order=0, version=6, seed=0, scale=0.6, arity=2,
+                nce=False, lnz=9.0):
     """The vocabulary at ``path`` and the weights at ``path``.nnet; returns the arrays."""
     rng = np.random.default_rng(seed)
     f32 = lambda *shape: (rng.standard_normal(shape) * scale).astype("<f4")
@@ -28,7 +29,7 @@ def write_model(path, words, counts, hidden, layer_type="sigmoid", layer_count=1
     with open(path + ".nnet", "wb") as f:
         f.write(struct.pack("<qqi", hidden + 10000 * version, hash_size, maxent_order))
         if version >= 2:
-            f.write(struct.pack("<?f", False, 9.0))
+            f.write(struct.pack("<?f", nce, lnz))
         if version >= 3:
             f.write(struct.pack("<?", False))
         if version >= 4:

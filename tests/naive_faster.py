@@ -45,6 +45,23 @@ def faster_tree_log10_prob(s, layer, target, d, hist, order):
     return total
 
 
+def softmax_log10_prob(s, Ow, target, d, hashes, lnz=None):
+    """Full softmax over the word rows, maxent of word v at d[h_n + v]; with ``lnz`` the
+    self-normalised (z - lnz) / ln 10 instead."""
+    z = Ow.astype(np.float64) @ s + np.array(
+        [sum(float(d[h + v]) for h in hashes) for v in range(Ow.shape[0])])
+    if lnz is not None:
+        return float((z[target] - lnz) / np.log(10))
+    return float((z[target] - z.max() - np.log(np.exp(z - z.max()).sum())) / np.log(10))
+
+
+def softmax_twin(layer, s, target, d, hist, order):
+    """The twin of a Softmax layer (kernels/softmax.py)."""
+    hashes = faster_rnnlm_hashes(hist, order, layer.hash_mod[0]) if len(d) else []
+    return softmax_log10_prob(s, layer.Ow, target, d, hashes,
+                              float(layer.lnz[0]) if layer.unnormalised[0] else None)
+
+
 def faster_rnnlm_tree(counts, arity=2):
     """faster-rnnlm's Huffman tree, transcribed plainly: each word's root-first (inner node,
     branch) path; inner nodes are numbered in order of creation."""
@@ -91,9 +108,10 @@ def faster_rnnlm_step(kind, weights, x, h, first):
     return (1 - u) * h + u * q
 
 
-def faster_rnnlm_sentence_log10(model, ids):
+def faster_rnnlm_sentence_log10(model, ids, unnormalised=False):
     """log10 P of a sentence (word ids, </s> added) under a faster-rnnlm model given as
-    formats.faster_rnnlm.FasterRnnlmModel, computed from its stored arrays."""
+    formats.faster_rnnlm.FasterRnnlmModel, computed from its stored arrays (an NCE
+    model's self-normalised score with ``unnormalised``)."""
     paths = faster_rnnlm_tree(model.counts, model.arity)
     maxent = model.maxent_into(model.hash_size)
     modulus = model.hash_size - len(model.words)
@@ -108,6 +126,10 @@ def faster_rnnlm_sentence_log10(model, ids):
         history = sentence[:t][::-1] + [-1] * model.maxent_order     # -1: before the start
         hashes = faster_rnnlm_hashes(history, model.maxent_order, modulus) \
             if model.hash_size else []
+        if model.nce:
+            total += softmax_log10_prob(x, model.output_rows, sentence[t], maxent, hashes,
+                                        model.nce_lnz if unnormalised else None)
+            continue
         for node, branch in paths[sentence[t]]:
             log10, hashes = node_log10_prob(model.output_rows, maxent, x, node, branch,
                                             model.arity, hashes)

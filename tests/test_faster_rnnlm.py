@@ -51,7 +51,7 @@ def written(tmp_path, **options):
     return path
 
 
-def twin_scores(path):
+def twin_scores(path, unnormalised=False):
     stored = faster_rnnlm.read(path)
     index = {w: i for i, w in enumerate(stored.words)}
     scores = []
@@ -60,7 +60,8 @@ def twin_scores(path):
         if not words:
             continue
         ids = [index.get(w) for w in words]
-        scores.append(None if None in ids else naive_faster.faster_rnnlm_sentence_log10(stored, ids))
+        scores.append(None if None in ids else naive_faster.faster_rnnlm_sentence_log10(
+            stored, ids, unnormalised))
     return scores
 
 
@@ -93,6 +94,37 @@ def test_trees_of_higher_arity(tmp_path, text, arity):
         [e for e in twin_scores(path) if e is not None], abs=1e-4)
     distribution = model.network.distribution(model.network.workspace())
     assert float(distribution.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("unnormalised", [False, True])
+def test_nce_models_score_normalised_or_not(tmp_path, text, unnormalised):
+    path = written(tmp_path, layer_type="gru-insyn", hash_size=400, maxent_order=3, nce=True,
+                   lnz=2.5)
+    model = load_model(path)
+    if unnormalised:
+        model.network = model.network.with_unnormalised_scores()
+    got = faster_rnnlm_test(model, read_text(text, model.vocab)).log10
+    assert [g for g in got if g is not None] == pytest.approx(
+        [e for e in twin_scores(path, unnormalised) if e is not None], abs=1e-4)
+
+
+def test_unnormalised_scores_are_labelled_and_refused_where_none_exist(tmp_path, text):
+    nce = written(tmp_path, hash_size=400, maxent_order=3, nce=True)
+    plain = eval_json(nce, text)
+    marked = eval_json(nce, text, "-nce-unnormalized")
+    assert "norm:no" in marked["signature"] and "norm:" not in plain["signature"]
+    assert marked["logprob"] != plain["logprob"]
+    tree = str(tmp_path / "tree")
+    write_model(tree, WORDS, COUNTS, 5)
+    refused = rnnlm("eval", "-rnnlm", tree, "-test", text, "-nce-unnormalized")
+    assert refused.returncode != 0 and len(refused.stderr.splitlines()) == 1
+    assert "no unnormalised scores" in refused.stderr
+
+
+def eval_json(model, text, *options):
+    done = rnnlm("eval", "-rnnlm", model, "-test", text, "--format", "json", *options)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("version", [0, 3, 6])
@@ -186,8 +218,7 @@ def test_convert_keeps_the_scores(tmp_path, text):
                    maxent_order=3)
     ours = tmp_path / "ours.rnn"
     assert rnnlm("convert", "-rnnlm", path, "-out", ours).returncode == 0
-    reports = [json.loads(rnnlm("eval", "-rnnlm", m, "-test", text, "--format",
-                                "json").stdout) for m in (path, ours)]
+    reports = [eval_json(m, text) for m in (path, ours)]
     assert reports[0]["logprob"] == reports[1]["logprob"]
     assert reports[0]["oovs"] == 3
 
@@ -222,12 +253,21 @@ def test_dropin_answers_as_faster_rnnlm(tmp_path, name):
     assert round(entropy, 5) == round(reference_entropy, 5)
 
 
-def test_nce_models_are_refused_in_one_line(tmp_path):
-    model, _ = reference_model(tmp_path, "nce-h20")
-    result = rnnlm("eval", "-rnnlm", model, "-test", shared_path("data", "swb-example",
-                                                                 "test.txt"))
-    assert result.returncode != 0 and len(result.stderr.splitlines()) == 1
-    assert "NCE" in result.stderr
+@pytest.mark.parametrize("accurate, reference", [("1", ".test.out"),
+                                                 ("0", ".test.unnormalized.out")])
+def test_nce_model_answers_as_faster_rnnlm(tmp_path, accurate, reference):
+    model, stem = reference_model(tmp_path, "nce-h20")
+    test = shared_path("data", "swb-example", "test.txt")
+    result = rnnlm("-rnnlm", model, "-test", test, "-nce-accurate-test", accurate)
+    got = result.stdout.splitlines()
+    expected = open(stem + reference).read().splitlines()
+    assert [g == "OOV" for g in got] == [e == "OOV" for e in expected]
+    assert max(abs(float(g) - float(e)) for g, e in zip(got, expected) if e != "OOV") < 1e-4
+    if accurate == "1":
+        entropy = float(open(stem + ".test.entropy").read().split()[-1])
+        assert result.stderr.strip() == f"Test entropy {entropy:f}"
+    else:
+        assert result.stderr.strip() == "Use -nce-accurate-test to calculate entropy"
 
 
 def test_reference_model_converts_samples_and_rescores(tmp_path):

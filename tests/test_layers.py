@@ -76,11 +76,12 @@ TWINS = {"ElmanSpec": elman_twin, "GruSpec": gru_twin, "LstmSpec": lstm_twin,
          "ScrnSpec": scrn_twin, "StackSpec": stack_twin,
          "ClassSoftmaxSpec": class_twin,
          "HierarchicalSoftmaxSpec": tree_twin,
-         "FasterHierarchicalSoftmaxSpec": faster_tree_twin}
+         "FasterHierarchicalSoftmaxSpec": faster_tree_twin,
+         "SoftmaxSpec": naive_faster.softmax_twin}
 READS = {"LstmSpec": lambda spec, s: s[:len(s) // 2], "StackSpec": read_stack}
-# hs-faster shares every kernel with hs but its maxent: two hidden types cover it
+# the output layers read from faster-rnnlm models: two hidden types cover them
 PAIRS = [(hidden, output) for hidden in layers.HIDDEN_NAMES for output in layers.OUTPUT_NAMES
-         if output != "hs-faster" or hidden in ("sigmoid", "gru")]
+         if output not in ("hs-faster", "softmax") or hidden in ("sigmoid", "gru")]
 # every hidden type stacked two high (-layers 2), under the class softmax
 TYPES = [spec.names[0] for spec in layers.HIDDEN_SPECS]
 STACKED = [(hidden, 1) for hidden in TYPES] + [(hidden, 2) for hidden in TYPES]

@@ -52,10 +52,12 @@ from .gru import GruSpec
 from .hsoftmax import FasterHierarchicalSoftmaxSpec, HierarchicalSoftmaxSpec
 from .lstm import LstmSpec
 from .scrn import ScrnSpec
+from .softmax import SoftmaxSpec
 from .stack import StackSpec
 
 HIDDEN_SPECS = (ElmanSpec(), GruSpec(), LstmSpec(), ScrnSpec())
-OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec(), FasterHierarchicalSoftmaxSpec())
+OUTPUT_SPECS = (ClassSoftmaxSpec(), HierarchicalSoftmaxSpec(), FasterHierarchicalSoftmaxSpec(),
+                SoftmaxSpec())
 
 HIDDEN = {name: spec for spec in HIDDEN_SPECS for name in spec.names}
 OUTPUT = {name: spec for spec in OUTPUT_SPECS for name in spec.names}
@@ -91,11 +93,12 @@ def spec_of(layer):
     raise TypeError(f"not a registered layer: {type(layer).__name__}")
 
 
-def faster_rnnlm_specs(kind: str):
-    """(hidden spec, output spec) of a faster-rnnlm model with hidden type ``kind``; the
-    hidden spec is None when no layer holds that type."""
+def faster_rnnlm_specs(kind: str, nce: bool):
+    """(hidden spec, output spec) of a faster-rnnlm model with hidden type ``kind`` and an
+    NCE or tree output; the hidden spec is None when no layer holds that type."""
     hidden = next((spec for spec in HIDDEN_SPECS if kind in spec.faster_rnnlm_types), None)
-    return hidden, next(spec for spec in OUTPUT_SPECS if hasattr(spec, "from_faster_rnnlm"))
+    output = "nce" if nce else "tree"
+    return hidden, next(spec for spec in OUTPUT_SPECS if spec.faster_rnnlm_output == output)
 
 
 def shortcuts() -> dict[str, str]:

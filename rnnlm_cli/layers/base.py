@@ -152,9 +152,28 @@ class OutputSpec(LayerSpec):
     def describe(self, vocab) -> str:
         return self.title
 
+    faster_rnnlm_output = ""   # the faster-rnnlm output it holds: "tree", "nce" or none
+    self_normalised = False    # can score exp(z - lnZ) without its normaliser (NCE's models)
+
+    def scoring(self, layer, unnormalised: bool):
+        """The layer scoring normalised probabilities, or self-normalised scores."""
+        if unnormalised:
+            raise ConfigError(f"-nce-unnormalized: the {self.title} has no unnormalised "
+                              "scores (only the full softmax of NCE models has)")
+        return layer
+
+    def unnormalised(self, layer) -> bool:
+        return False
+
     def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]) for many positions at once."""
-        raise NotImplementedError
+        """log10 P(target[n] | S[n], hist[n]) for many positions at once: row by row
+        through the layer's word_log10_prob kernel unless the layer has a faster form."""
+        import numpy as np
+        from ..kernels import batch
+        logp = np.empty(S.shape[0])
+        batch.rows_log10_probs(S, net.output, target, net.d, net.maxent_order, hist,
+                               self.scratch(net.output), logp, net.fast_exp)
+        return logp
 
     def cuda_device(self, layer):
         """The layer's host-side object in kernels/cuda (forward, errors, update)."""

@@ -58,15 +58,6 @@ class HierarchicalSoftmaxSpec(OutputSpec):
         """p_class holds a probability per node; p_word is unused."""
         return max(layer.On.shape[0], 1), 1
 
-    def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]), the tree walked row by row."""
-        import numpy as np
-        from ..kernels import batch
-        logp = np.empty(S.shape[0])
-        batch.rows_log10_probs(S, net.output, target, net.d, net.maxent_order, hist,
-                               self.scratch(net.output), logp, net.fast_exp)
-        return logp
-
     def cuda_device(self, layer):
         from ..kernels.cuda.hsoftmax import HierarchicalSoftmaxDevice
         return HierarchicalSoftmaxDevice(layer)
@@ -97,6 +88,7 @@ class FasterHierarchicalSoftmaxSpec(HierarchicalSoftmaxSpec):
     help = ("hs-faster (hierarchical softmax with faster-rnnlm's tree and maxent hashing; "
             "imported faster-rnnlm models use it)")
     shortcut = None
+    faster_rnnlm_output = "tree"
     SHAPE_ARRAYS = ("hash_mod", "arity")
 
     @property
