@@ -163,7 +163,11 @@ def dropout_mask(key, rate, size):
 
 @pytest.mark.parametrize("rate", [0.0, 0.4])
 @pytest.mark.parametrize("hidden, output, stacked",
-                         [(*pair, 1) for pair in PAIRS] + [(h, "class", 2) for h in TYPES])
+                         [(*pair, 1) for pair in PAIRS] + [
+                             # every type's stack is also checked over 4 BPTT steps below;
+                             # two compile-heavy ones here only with -m slow
+                             pytest.param(h, "class", 2, marks=[pytest.mark.slow] * (
+                                 h in ("gru", "scrn"))) for h in TYPES])
 def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, stacked, rate):
     """One token of training (no BPTT, no L2, no clipping) moves every weight by
     alpha * d ln P / d weight, the derivative taken by finite differences of the twins;

@@ -29,9 +29,10 @@ import os
 import struct
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import ModelFileError
+
+# NumPy is imported inside the functions: drop-in mode asks looks_like() of every
+# command line before anything is read, and must not pay for loading NumPy there.
 
 VERSION_STEP = 10000
 LATEST_VERSION = 6
@@ -69,6 +70,7 @@ class FasterRnnlmModel:
     def maxent_into(self, size: int) -> np.ndarray:
         """The maxent weights read straight into a zeroed float32 array of ``size`` >=
         hash_size (no second copy of what may be gigabytes)."""
+        import numpy as np
         weights = np.zeros(size, np.float32)
         with open(self.weights_path, "rb") as f:
             f.seek(self.maxent_at)
@@ -83,6 +85,7 @@ def looks_like(path: str) -> bool:
 
 def read_vocabulary(path: str) -> tuple[list, np.ndarray]:
     """Words and counts in faster-rnnlm's index order."""
+    import numpy as np
     try:
         with open(path, "rb") as f:
             fields = f.read().split()
@@ -109,6 +112,7 @@ class _Reader:
     """Sequential reads from the weights file with one-line errors at its end."""
 
     def __init__(self, path: str):
+        import numpy as np
         self.path = path
         try:
             self.data = np.memmap(path, dtype=np.uint8, mode="r") \
@@ -129,6 +133,7 @@ class _Reader:
         return struct.unpack("<" + fmt, self.take(struct.calcsize(fmt), what).tobytes())[0]
 
     def floats(self, shape: tuple, what: str) -> np.ndarray:
+        import numpy as np
         count = int(np.prod(shape))
         return np.frombuffer(self.take(4 * count, what), dtype="<f4").reshape(shape)
 

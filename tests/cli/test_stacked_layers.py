@@ -18,7 +18,7 @@ def corpus(tmp_path_factory):
     return folder, facts["entropy_rate_bits"]
 
 
-@pytest.fixture(scope="module", params=["sigmoid", "lstm"])
+@pytest.fixture(scope="module", params=["sigmoid", pytest.param("lstm", marks=pytest.mark.slow)])
 def trained(corpus, request):
     folder, _ = corpus
     path = folder / f"{request.param}.rnn"

@@ -55,6 +55,7 @@ def test_eval_on_cuda_equals_cpu(model, folder):
         assert a is None or abs(a - b) < 1e-4
 
 
+@pytest.mark.slow     # CUDA simulator compile time; the kernels are checked in test_cuda_kernels
 def test_nbest_on_cuda_equals_cpu(model, folder):
     outputs = []
     for device in ("cpu", "cuda"):
@@ -118,6 +119,7 @@ def test_minibatch_training_learns(folder):
     assert json_eval(path, folder)["ppl"] < 0.8 * unigram_ppl
 
 
+@pytest.mark.slow     # CUDA simulator compile time; the kernels are checked in test_cuda_kernels
 def test_minibatch_training_on_cuda_runs_end_to_end(tmp_path):
     """Train on the (simulated) GPU, then score the model on the CPU."""
     (tmp_path / "train.txt").write_text("the cat sat\na dog ran\n" * 3)
