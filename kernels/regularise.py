@@ -23,14 +23,20 @@ _UNIFORM_SCALE = 1.0 / float(1 << 53)
 
 
 @kernel
-def keeps(key, unit, rate):
-    """Whether unit ``unit`` is kept at the token of mask key ``key`` when a fraction
-    ``rate`` of units is dropped."""
-    x = np.uint64(key) * _GOLDEN + np.uint64(unit + 1) * _MIX_1
+def uniform(key, index):
+    """A uniform number in [0, 1) hashed from (key, index): no generator state."""
+    x = np.uint64(key) * _GOLDEN + np.uint64(index + 1) * _MIX_1
     x = (x ^ (x >> np.uint64(30))) * _MIX_1
     x = (x ^ (x >> np.uint64(27))) * _MIX_2
     x = x ^ (x >> np.uint64(31))
-    return float(x >> np.uint64(11)) * _UNIFORM_SCALE >= rate
+    return float(x >> np.uint64(11)) * _UNIFORM_SCALE
+
+
+@kernel
+def keeps(key, unit, rate):
+    """Whether unit ``unit`` is kept at the token of mask key ``key`` when a fraction
+    ``rate`` of units is dropped."""
+    return uniform(key, unit) >= rate
 
 
 @kernel

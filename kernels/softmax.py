@@ -7,12 +7,20 @@ model so that sum_u exp(z_u - lnz[0]) stays near 1; with ``unnormalised[0]`` set
 scoring returns that self-normalised log10 exp(z_v - lnZ) without the sum (faster-
 rnnlm's default for NCE models; for rescoring, where only the ranking counts).
 
-Training here takes the exact gradient of ln P: errors [v = target] - P(v) on
-every row and maxent feature, O(V H) per word.
+Training: with samples[0] = K > 0, noise-contrastive estimation (Gutmann and
+Hyvarinen; faster-rnnlm's -nce): the target and K noise words drawn from the
+noise distribution q (noise_cdf) are classified as data or noise by sigma(z_w -
+lnZ - ln(K q_w)) (noise_lnq holds ln q), and each of their rows and maxent
+features moves along the gradient of that log-likelihood, O(K H) per word.  The
+draws are hashed from noise_state[0], advanced once per word, so a run is
+determined by the seed (one thread) and a checkpoint carries where it stands.
+With K = 0, the exact gradient of ln P: errors [v = target] - P(v) on every row,
+O(V H) per word.
 
-``Softmax(Ow, lnz, hash_mod, unnormalised)``: lnz (1,) float32, hash_mod (1,)
-int64, unnormalised (1,) int8 (a scoring choice, not stored).  The scratch is
-kernels.output's OutputScratch with p_class of V values.
+``Softmax(Ow, lnz, hash_mod, unnormalised, noise_cdf, noise_lnq, samples,
+noise_state)``: lnz (1,) float32, hash_mod (1,) int64, unnormalised (1,) int8 (a
+scoring choice, not stored), noise_cdf and noise_lnq (V,) float64, samples (1,)
+int64, noise_state (1,) uint64.  The scratch is kernels.output's OutputScratch.
 """
 import math
 from collections import namedtuple
@@ -23,37 +31,40 @@ from ._jit import kernel
 from . import output
 from .class_softmax import clip
 from .maxent import faster_rnnlm_hashes, faster_rnnlm_unit_step
+from .regularise import uniform
 
-Softmax = namedtuple("Softmax", "Ow lnz hash_mod unnormalised")
+Softmax = namedtuple("Softmax",
+                     "Ow lnz hash_mod unnormalised noise_cdf noise_lnq samples noise_state")
+SNR_LIMIT = 50.0
 
 LN10 = math.log(10.0)
 
 
 @kernel
-def _logits(layer, s, d, order, hist, work, z):
-    """z[v] (float64, (V,)) for every word; returns the maxent orders used."""
-    used = faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
+def _hashes(layer, d, order, hist, work):
+    """faster-rnnlm's maxent indices into work.class_hash; returns the orders used."""
+    return faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
                                work.class_hash)
-    for v in range(layer.Ow.shape[0]):
-        acc = np.float32(0.0)
-        for j in range(s.shape[0]):
-            acc += layer.Ow[v, j] * s[j]
-        for n in range(used):
-            acc += d[work.class_hash[n] + v]
-        z[v] = acc
-    return used
 
 
 @kernel
-def _target_logit(layer, word, s, d, order, hist, work):
-    used = faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
-                               work.class_hash)
+def _unit_logit(layer, v, s, d, hashes, used):
+    """z_v = Ow[v] . s + the maxent features of word v."""
     acc = np.float32(0.0)
     for j in range(s.shape[0]):
-        acc += layer.Ow[word, j] * s[j]
+        acc += layer.Ow[v, j] * s[j]
     for n in range(used):
-        acc += d[work.class_hash[n] + word]
+        acc += d[hashes[n] + v]
     return acc
+
+
+@kernel
+def _logits(layer, s, d, order, hist, work, z):
+    """z[v] (float64, (V,)) for every word; returns the maxent orders used."""
+    used = _hashes(layer, d, order, hist, work)
+    for v in range(layer.Ow.shape[0]):
+        z[v] = _unit_logit(layer, v, s, d, work.class_hash, used)
+    return used
 
 
 @kernel
@@ -73,7 +84,8 @@ def _normalise(z):
 def word_log10_prob(layer, word, s, d, order, hist, work, fast):
     """log10 P(word | s, hist); the self-normalised exp(z - lnZ) when unnormalised."""
     if layer.unnormalised[0]:
-        return (_target_logit(layer, word, s, d, order, hist, work) - layer.lnz[0]) / LN10
+        used = _hashes(layer, d, order, hist, work)
+        return (_unit_logit(layer, word, s, d, work.class_hash, used) - layer.lnz[0]) / LN10
     z = np.empty(layer.Ow.shape[0])
     _logits(layer, s, d, order, hist, work, z)
     target = z[word]
@@ -81,14 +93,51 @@ def word_log10_prob(layer, word, s, d, order, hist, work, fast):
 
 
 @kernel
+def draw_noise(layer, out):
+    """out[:] = words drawn from the noise distribution; advances noise_state[0]."""
+    key = layer.noise_state[0]
+    layer.noise_state[0] = key + np.uint64(1)
+    last = layer.noise_cdf.shape[0] - 1
+    for i in range(out.shape[0]):
+        out[i] = min(np.searchsorted(layer.noise_cdf, uniform(key, i), side="right"), last)
+
+
+@kernel
+def _nce_step(layer, word, s, d, order, hist, work, alpha, l2, decay, e_hidden):
+    """NCE on the target and K noise words (noise first, as faster-rnnlm); returns the
+    target's self-normalised log10 exp(z - lnZ) before the step."""
+    count = layer.samples[0]
+    noise = np.empty(count, np.int64)
+    draw_noise(layer, noise)
+    ln_count = math.log(count)
+    hashes = work.class_hash
+    used = _hashes(layer, d, order, hist, work)
+    result = (_unit_logit(layer, word, s, d, hashes, used) - layer.lnz[0]) / LN10
+    for i in range(count + 1):
+        w = word if i == count else noise[i]
+        z = _unit_logit(layer, w, s, d, hashes, used) - layer.lnz[0]
+        ratio = math.exp(min(z - layer.noise_lnq[w] - ln_count, SNR_LIMIT))
+        err = 1.0 / (1.0 + ratio) if i == count else -ratio / (1.0 + ratio)
+        faster_rnnlm_unit_step(layer.Ow[w], w, np.float32(err), s, d, hashes, used, alpha, l2,
+                               decay, e_hidden)
+    return result
+
+
+@kernel
 def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, e_hidden,
                fast):
-    """One SGD step of the exact softmax; returns log10 P(word) before it."""
+    """One SGD step, NCE or the exact softmax; returns log10 P(word) before it (NCE: the
+    self-normalised score, which costs no sum over the vocabulary)."""
+    alpha32, l2_32, decay32 = np.float32(alpha), np.float32(l2), np.float32(maxent_decay)
+    e_hidden[:] = 0.0
+    if layer.samples[0] > 0:
+        result = _nce_step(layer, word, s, d, order, hist, work, alpha32, l2_32, decay32,
+                           e_hidden)
+        clip(e_hidden, cutoff)
+        return result
     z = np.empty(layer.Ow.shape[0])
     used = _logits(layer, s, d, order, hist, work, z)
     log10p = (z[word] - _normalise(z)) / LN10
-    alpha32, l2_32, decay32 = np.float32(alpha), np.float32(l2), np.float32(maxent_decay)
-    e_hidden[:] = 0.0
     for v in range(z.shape[0]):
         err = np.float32((1.0 if v == word else 0.0) - z[v])
         faster_rnnlm_unit_step(layer.Ow[v], v, err, s, d, work.class_hash, used, alpha32, l2_32,

@@ -17,6 +17,7 @@ HIDDEN_TYPES = layers.HIDDEN_NAMES
 OUTPUT_LAYERS = layers.OUTPUT_NAMES
 DEFAULT_LAMBDA = 0.75       # rnnlm's weight of the RNN in a linear interpolation
 SENTENCE_STARTS = ("rnnlm", "zero")
+NCE_OUTPUT = layers.nce_output_name()
 
 
 def option(default, help, flag=None, unit="", choices=None, aliases=()):
@@ -61,6 +62,15 @@ class ModelConfig:
                          aliases=("hidden-count",))
     scrn_context: int = option(0, "units of the slowly changing context layer of "
                                "-hidden-type scrn (0: 40)", unit="units")
+    nce: int = option(0, "noise samples per word: train the full softmax output "
+                      "(--output softmax, which -nce selects) by noise-contrastive "
+                      "estimation, faster-rnnlm's -nce; 0 trains it with the exact gradient",
+                      unit="samples")
+    nce_lnz: float = option(9.0, "the fixed ln Z of -nce: training makes exp(z - lnZ) "
+                            "self-normalised (faster-rnnlm's -nce-lnz)")
+    nce_unigram_power: float = option(1.0, "-nce draws noise words with probability "
+                                      "proportional to count^p (smoothed so that every word "
+                                      "keeps a share, as faster-rnnlm's unigram table)")
     sentence_start: str = option(SENTENCE_STARTS[0], "how an -independent sentence starts: "
                                  "rnnlm (hidden state all 1.0, the maxent history all </s>) or "
                                  "zero (faster-rnnlm's: hidden state 0, maxent n-grams stop at "
@@ -82,6 +92,13 @@ class ModelConfig:
         _check(self.scrn_context >= 0, "-scrn-context must not be negative")
         _check(self.scrn_context == 0 or self.hidden_type == "scrn",
                "-scrn-context goes with -hidden-type scrn")
+        _check(self.nce >= 0, "-nce must not be negative")
+        _check(self.nce_unigram_power >= 0, "-nce-unigram-power must not be negative")
+        if self.nce > 0:
+            _check(self.output in (layers.DEFAULT_OUTPUT, NCE_OUTPUT),
+                   f"-nce trains the {NCE_OUTPUT} output; it does not go with --output "
+                   f"{self.output}")
+            object.__setattr__(self, "output", NCE_OUTPUT)
         _check(self.sentence_start in SENTENCE_STARTS,
                f"-sentence-start must be one of {', '.join(SENTENCE_STARTS)}")
 

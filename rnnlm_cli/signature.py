@@ -29,7 +29,8 @@ def digest_bytes(data) -> str:
 
 # Model options added after version 0.1.0, with their defaults: they enter the digest
 # only when set, so that a model's signature stays the same across versions.
-LATER_OPTIONS = {"scrn_context": 0, "layers": 1, "sentence_start": "rnnlm"}
+LATER_OPTIONS = {"scrn_context": 0, "layers": 1, "sentence_start": "rnnlm", "nce": 0,
+                 "nce_lnz": 9.0, "nce_unigram_power": 1.0}
 
 
 def rnn_model_digest(model) -> str:

@@ -101,6 +101,11 @@ def faster_rnnlm_specs(kind: str, nce: bool):
     return hidden, next(spec for spec in OUTPUT_SPECS if spec.faster_rnnlm_output == output)
 
 
+def nce_output_name() -> str:
+    """The output layer -nce trains (faster-rnnlm's NCE models load as it too)."""
+    return next(spec.names[0] for spec in OUTPUT_SPECS if spec.faster_rnnlm_output == "nce")
+
+
 def shortcuts() -> dict[str, str]:
     """Flags that select an output layer by themselves (-hs): flag -> layer name."""
     return {spec.shortcut: spec.names[0] for spec in OUTPUT_SPECS if spec.shortcut}

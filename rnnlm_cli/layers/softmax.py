@@ -10,8 +10,9 @@ from __future__ import annotations
 from ..errors import ConfigError, ModelFileError
 from .base import OutputSpec, check_shapes, require
 
-DEFAULT_LNZ = 9.0       # faster-rnnlm's -nce-lnz
-SHAPE_ARRAYS = ("lnz", "hash_mod")
+SHAPE_ARRAYS = ("lnz", "hash_mod", "noise_state")
+NOISE_TABLE_CELLS = 1e8     # faster-rnnlm's unigram table: every word keeps at least
+NOISE_MIN_CELLS = 5         # this many of its cells (additive smoothing)
 
 
 class SoftmaxSpec(OutputSpec):
@@ -33,37 +34,48 @@ class SoftmaxSpec(OutputSpec):
         return len(vocab) * width
 
     def initialise(self, config, vocab, draws, width: int):
-        return self.layer(draws.reshape(-1, width).copy(), DEFAULT_LNZ, config.direct_size)
+        """NCE's noise state starts from the training seed (kernels/softmax.py)."""
+        import numpy as np
+        return self.layer(draws.reshape(-1, width).copy(), config.nce_lnz, config, vocab.counts,
+                          np.array([int(draws.shape[0])], np.uint64))
 
-    def layer(self, rows, lnz: float, direct_size: int):
-        """The layer over word rows (V, H) with maxent hashed as faster-rnnlm hashes."""
+    def layer(self, rows, lnz: float, config, counts, noise_state):
+        """The layer over word rows (V, H) with maxent hashed as faster-rnnlm hashes and
+        -nce's noise distribution over ``counts``."""
         import numpy as np
         size_v = rows.shape[0]
-        if 0 < direct_size <= size_v:
+        if 0 < config.direct_size <= size_v:
             raise ConfigError(f"the {self.title} needs more maxent weights than words "
                               f"({size_v}); raise -direct")
+        cdf, lnq = noise_distribution(counts, config.nce_unigram_power)
         return self.layer_type(rows, np.array([lnz], np.float32),
-                               np.array([max(direct_size - size_v, 0)], np.int64),
-                               np.zeros(1, np.int8))
+                               np.array([max(config.direct_size - size_v, 0)], np.int64),
+                               np.zeros(1, np.int8), cdf, lnq,
+                               np.array([config.nce], np.int64), noise_state)
 
     def from_faster_rnnlm(self, stored, config):
         """The output of a faster-rnnlm NCE model (formats/faster_rnnlm.py)."""
         import numpy as np
-        return self.layer(np.array(stored.output_rows), stored.nce_lnz, config.direct_size)
+        return self.layer(np.array(stored.output_rows), stored.nce_lnz, config, stored.counts,
+                          np.zeros(1, np.uint64))
 
     def from_arrays(self, path, config, vocab, arrays, width: int):
         import numpy as np
         require(path, arrays, (*self.weights, *SHAPE_ARRAYS))
         check_shapes(path, arrays, {"Ow": (len(vocab), width), "lnz": (1,)})
-        modulus = arrays["hash_mod"]
+        modulus, state = arrays["hash_mod"], arrays["noise_state"]
         if modulus.shape != (1,) or modulus.dtype != np.int64 or not (
                 modulus[0] == 0 if config.direct_size == 0
-                else 0 < modulus[0] <= config.direct_size - len(vocab)):
-            raise ModelFileError(f"{path}: corrupt model, bad maxent hash modulus")
-        return self.layer_type(arrays["Ow"], arrays["lnz"], modulus, np.zeros(1, np.int8))
+                else 0 < modulus[0] <= config.direct_size - len(vocab)) \
+                or state.shape != (1,) or state.dtype != np.uint64:
+            raise ModelFileError(f"{path}: corrupt model, bad softmax layer arrays")
+        layer = self.layer(arrays["Ow"], float(arrays["lnz"][0]), config, vocab.counts,
+                           np.array(state))
+        return layer._replace(lnz=arrays["lnz"])
 
     def stored_arrays(self, layer) -> dict:
-        return {"Ow": layer.Ow, "lnz": layer.lnz, "hash_mod": layer.hash_mod}
+        return {"Ow": layer.Ow, "lnz": layer.lnz, "hash_mod": layer.hash_mod,
+                "noise_state": layer.noise_state}
 
     def scoring(self, layer, unnormalised: bool):
         """The layer scoring exactly normalised, or self-normalised exp(z - lnZ)."""
@@ -78,3 +90,19 @@ class SoftmaxSpec(OutputSpec):
 
     def scratch_sizes(self, layer) -> tuple[int, int]:
         return 1, 1
+
+
+def noise_distribution(counts, power: float):
+    """(cdf, ln q) of NCE's noise: q(w) proportional to count(w)^power plus the additive
+    share that gives every word at least NOISE_MIN_CELLS of faster-rnnlm's table."""
+    import numpy as np
+    quasi = np.asarray(counts, np.float64) ** power
+    size_v, total = quasi.shape[0], float(quasi.sum())
+    if NOISE_MIN_CELLS * size_v < NOISE_TABLE_CELLS:
+        quasi += max(0.0, (NOISE_MIN_CELLS * total - quasi.min() * NOISE_TABLE_CELLS)
+                     / (NOISE_TABLE_CELLS - NOISE_MIN_CELLS * size_v))
+    q = quasi / quasi.sum()
+    cdf = np.cumsum(q)
+    cdf[-1] = 1.0
+    with np.errstate(divide="ignore"):
+        return cdf, np.log(q)

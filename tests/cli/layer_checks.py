@@ -10,8 +10,16 @@ from click.testing import CliRunner
 from rnnlm_cli.batch import sentence_start_state
 from rnnlm_cli.cli import main
 from rnnlm_cli.model import Model
+from rnnlm_cli.synthetic import write_corpus
 from rnnlm_cli.trainer import TrainingEvents, train_file
 from rnnlm_cli.training import Supervision, TrainingInterrupted
+
+
+def source_corpus(tmp_path_factory, name: str, seed: int = 8):
+    """A synthetic corpus of known entropy (rnnlm_cli.synthetic): (folder, bits per word)."""
+    folder = tmp_path_factory.mktemp(name)
+    facts = write_corpus(str(folder), tokens=30000, seed=seed)
+    return folder, facts["entropy_rate_bits"]
 
 
 def run(*args):

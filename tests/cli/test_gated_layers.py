@@ -5,16 +5,14 @@ yet (-batch, rnnlm 0.4b export)."""
 import pytest
 
 from layer_checks import (bits_per_word, check_rescoring_equals_word_by_word,
-                          check_resume_is_bit_exact, run, train_and_measure)
+                          check_resume_is_bit_exact, run, source_corpus,
+                          train_and_measure)
 from rnnlm_cli.config import ModelConfig, TrainConfig
-from rnnlm_cli.synthetic import write_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gru")
-    facts = write_corpus(str(folder), tokens=30000, seed=8)
-    return folder, facts["entropy_rate_bits"]
+    return source_corpus(tmp_path_factory, "gru")
 
 
 LAYERS = {"gru": [], "lstm": [], "scrn": ["-scrn-context", "12"]}

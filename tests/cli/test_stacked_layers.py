@@ -5,17 +5,14 @@ rnnlm 0.4b export, -layers 0)."""
 import pytest
 
 from layer_checks import (check_rescoring_equals_word_by_word, check_resume_is_bit_exact,
-                          run, train_and_measure)
+                          run, source_corpus, train_and_measure)
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.model import Model
-from rnnlm_cli.synthetic import write_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("stack")
-    facts = write_corpus(str(folder), tokens=30000, seed=9)
-    return folder, facts["entropy_rate_bits"]
+    return source_corpus(tmp_path_factory, "stack", seed=9)
 
 
 @pytest.fixture(scope="module", params=["sigmoid", pytest.param("lstm", marks=pytest.mark.slow)])

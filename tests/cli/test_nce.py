@@ -1,0 +1,48 @@
+"""-nce K through the commands: NCE training of the full softmax learns a source of known
+entropy, is determined by its seed, resumes bit for bit, scores normalised by default and
+self-normalised with -nce-unnormalized; refusals in one line."""
+import json
+
+import pytest
+
+from layer_checks import (check_rescoring_equals_word_by_word, check_resume_is_bit_exact,
+                          run, source_corpus, train_and_measure)
+from rnnlm_cli.config import ModelConfig, TrainConfig
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return source_corpus(tmp_path_factory, "nce")
+
+
+OPTIONS = ("-hidden", "12", "-nce", "8", "-direct", "0.1", "-max-iter", "6")
+
+
+def test_nce_learns_the_source_and_is_determined_by_its_seed(corpus, tmp_path):
+    folder, entropy = corpus
+    bits = train_and_measure(folder, tmp_path / "a.rnn", *OPTIONS)
+    assert bits < entropy + 0.2                  # uniform over 40 words: 5.3 bits
+    assert train_and_measure(folder, tmp_path / "b.rnn", *OPTIONS) == bits
+    signatures = [json.loads(run("eval", "-rnnlm", tmp_path / m, "-test", folder / "test.txt",
+                                 "--format", "json", *flag).stdout)["signature"]
+                  for m, flag in (("a.rnn", ()), ("b.rnn", ()),
+                                  ("a.rnn", ("-nce-unnormalized",)))]
+    assert signatures[0] == signatures[1] and "norm:no" in signatures[2]
+    check_rescoring_equals_word_by_word(folder, tmp_path / "a.rnn", tmp_path)
+    rescored = run("nbest-rescore", "-rnnlm", tmp_path / "a.rnn", "-nbest",
+                   tmp_path / "n.txt", "-nce-unnormalized")
+    assert rescored.exit_code == 0 and len(rescored.stdout.split()) == 6
+
+
+def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
+    folder, _ = corpus
+    check_resume_is_bit_exact(str(folder / "train.txt"),
+                              ModelConfig(hidden=8, nce=5, direct=0.01),
+                              TrainConfig(max_iter=1, checkpoint_every=2000), tmp_path)
+
+
+def test_nce_goes_with_the_softmax_output_only(corpus, tmp_path):
+    folder, _ = corpus
+    result = run("train", "-rnnlm", tmp_path / "m.rnn", "-train", folder / "train.txt",
+                 "-nce", "5", "--output", "hs")
+    assert result.exit_code != 0 and "-nce trains the softmax output" in result.output
