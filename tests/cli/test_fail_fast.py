@@ -72,7 +72,7 @@ def test_bad_options_fail_before_any_input_is_read(fifo, tmp_path, case):
 @pytest.mark.parametrize("command", [["train", "-rnnlm", "m", "-train"], ["eval", "-rnnlm"],
                                      ["nbest-rescore", "-nbest"], ["ngram-count", "-text"],
                                      ["sample", "-rnnlm"], ["convert", "-out", "x", "-rnnlm"]])
-@pytest.mark.parametrize("typed", ["-nce", "-foo", "--hidden-typo"])
+@pytest.mark.parametrize("typed", ["-rmsprop", "-foo", "--hidden-typo"])
 def test_an_unknown_option_is_named_as_typed(fifo, command, typed):
     done, _ = rnnlm(*command, fifo, typed, "20")
     assert done.returncode == 2
