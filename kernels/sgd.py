@@ -43,6 +43,15 @@ def reset_sentence_state(s, h_prev, hist, mode):
 
 
 @kernel
+def _next_token(word, independent, s, h_prev, hist):
+    """Carry the state past a scored token."""
+    h_prev[:] = s
+    _advance_history(hist, word)
+    if independent and word == 0:
+        reset_sentence_state(s, h_prev, hist, independent)
+
+
+@kernel
 def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hwork, work, out,
                fast):
     """Forward only: out[t] = log10 P(tokens[t] | history) (0.0 at OOV tokens).
@@ -57,10 +66,21 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
                                             order, hist, work, fast)
         else:
             out[t] = 0.0
-        h_prev[:] = s
-        _advance_history(hist, word)
-        if independent and word == 0:
-            reset_sentence_state(s, h_prev, hist, independent)
+        _next_token(word, independent, s, h_prev, hist)
+
+
+@kernel
+def stream_readouts(tokens, hidden, independent, s, h_prev, hist, hwork, readouts, histories,
+                    fast):
+    """score_span's pass without the output layer: what the output layer would read at
+    each token (readouts[t]) and the word history there (histories[t]), for output
+    layers that score many positions in matrix products."""
+    for t in range(tokens.shape[0]):
+        word = tokens[t]
+        hidden_layer.forward(hidden, hist[0], h_prev, s, hwork, fast)
+        readouts[t, :] = hidden_layer.readout(hidden, s)
+        histories[t, :] = hist
+        _next_token(word, independent, s, h_prev, hist)
 
 
 @kernel

@@ -156,4 +156,16 @@ def distribution(layer, s, d, order, hist, work, out, fast):
         out[v] = z[v]
 
 
+@kernel
+def add_maxent_rows(Z, d, order, hist, modulus):
+    """Z[n, v] += the maxent features of word v after history hist[n], for every row."""
+    hashes = np.zeros(order, np.int64)
+    for n in range(Z.shape[0]):
+        used = faster_rnnlm_hashes(hist[n], order, modulus if d.shape[0] > 0 else 0, hashes)
+        for k in range(used):
+            base = hashes[k]
+            for v in range(Z.shape[1]):
+                Z[n, v] += d[base + v]
+
+
 output.KERNELS[Softmax] = output.Implementations(word_log10_prob, train_word, distribution)

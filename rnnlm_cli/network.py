@@ -173,10 +173,27 @@ class Network:
 
         ``independent`` overrides the trained sentence-reset mode when not None.
         """
+        if self.output_spec.scores_in_matrices and not self.fast_exp:
+            return self._score_in_matrices(tokens, ws, independent)
         out = np.zeros(tokens.shape[0], dtype=np.float64)
         sgd.score_span(tokens, self.hidden, self.output, self.d, self.maxent_order,
                        self.reset_mode(independent),
                        ws.s, ws.h_prev, ws.hist, ws.hwork, ws.work, out, self.fast_exp)
+        return out
+
+    def _score_in_matrices(self, tokens, ws, independent) -> np.ndarray:
+        """score() as the hidden states of the whole stream first, then the output layer's
+        batch_log10_probs over them (BLAS for a full softmax)."""
+        readouts = np.empty((tokens.shape[0], self.output_spec.input_width(self.output)),
+                            np.float32)
+        histories = np.empty((tokens.shape[0], maxent.MAX_ORDER), np.int32)
+        sgd.stream_readouts(tokens, self.hidden, self.reset_mode(independent), ws.s, ws.h_prev,
+                            ws.hist, ws.hwork, readouts, histories, self.fast_exp)
+        out = np.zeros(tokens.shape[0], dtype=np.float64)
+        known = tokens >= 0
+        if known.any():
+            out[known] = self.output_spec.batch_log10_probs(self, readouts[known], tokens[known],
+                                                            histories[known])
         return out
 
     def train(self, tokens: np.ndarray, ws: "Workspace", alpha: float, beta: float,

@@ -135,6 +135,10 @@ class OutputSpec(LayerSpec):
     def vocab_size(self, layer) -> int:
         raise NotImplementedError
 
+    def input_width(self, layer) -> int:
+        """The length of the hidden readout it reads (its weight rows')."""
+        return getattr(layer, self.weights[0]).shape[1]
+
     def scratch_sizes(self, layer) -> tuple[int, int]:
         """Lengths of p_class and p_word (kernels.output.OutputScratch)."""
         raise NotImplementedError
@@ -154,6 +158,8 @@ class OutputSpec(LayerSpec):
 
     faster_rnnlm_output = ""   # the faster-rnnlm output it holds: "tree", "nce" or none
     self_normalised = False    # can score exp(z - lnZ) without its normaliser (NCE's models)
+    scores_in_matrices = False  # Network.score: batch_log10_probs over a whole stream beats
+                                # the word-by-word kernel (a full softmax)
 
     def scoring(self, layer, unnormalised: bool):
         """The layer scoring normalised probabilities, or self-normalised scores."""

@@ -13,6 +13,7 @@ from .base import OutputSpec, check_shapes, require
 SHAPE_ARRAYS = ("lnz", "hash_mod", "noise_state")
 NOISE_TABLE_CELLS = 1e8     # faster-rnnlm's unigram table: every word keeps at least
 NOISE_MIN_CELLS = 5         # this many of its cells (additive smoothing)
+BLOCK_LOGITS = 1 << 22      # logits computed at once when scoring in matrix products
 
 
 class SoftmaxSpec(OutputSpec):
@@ -90,6 +91,28 @@ class SoftmaxSpec(OutputSpec):
 
     def scratch_sizes(self, layer) -> tuple[int, int]:
         return 1, 1
+
+    scores_in_matrices = True    # Network.score reads a stream's states, then scores here
+
+    def batch_log10_probs(self, net, S, target, hist):
+        """log10 P(target[n] | S[n], hist[n]): the logits of a block of rows in one BLAS
+        product, the maxent features added, then log-sum-exp per row."""
+        import numpy as np
+        from ..kernels.softmax import add_maxent_rows
+        layer = net.output
+        if self.unnormalised(layer):
+            return super().batch_log10_probs(net, S, target, hist)
+        rows = max(1, BLOCK_LOGITS // layer.Ow.shape[0])
+        logp = np.empty(S.shape[0])
+        for first in range(0, S.shape[0], rows):
+            block = slice(first, first + rows)
+            Z = S[block] @ layer.Ow.T
+            add_maxent_rows(Z, net.d, net.maxent_order, hist[block], layer.hash_mod[0])
+            Z = Z.astype(np.float64)
+            top = Z.max(axis=1)
+            norm = top + np.log(np.exp(Z - top[:, None]).sum(axis=1))
+            logp[block] = (Z[np.arange(Z.shape[0]), target[block]] - norm) / np.log(10.0)
+        return logp
 
 
 def noise_distribution(counts, power: float):
