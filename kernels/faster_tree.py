@@ -26,18 +26,12 @@ import numpy as np
 from ._jit import kernel
 from . import output
 from .class_softmax import clip
-from .maxent import faster_rnnlm_hashes, faster_rnnlm_unit_step
+from .maxent import faster_rnnlm_layer_hashes as _hashes, faster_rnnlm_unit_step
 
 FasterTree = namedtuple("FasterTree", "On path_start path_nodes path_codes hash_mod arity")
 
 NULL_WEIGHT = 1e-6
 LOGIT_LIMIT = np.float32(50.0)
-
-
-@kernel
-def _hashes(layer, d, order, hist, work):
-    return faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
-                               work.class_hash)
 
 
 @kernel

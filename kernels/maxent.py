@@ -168,3 +168,11 @@ def faster_rnnlm_unit_step(row, unit, err, s, d, hashes, used, alpha, l2, decay,
         w = row[j]
         e_hidden[j] += err * w
         row[j] = w + alpha * err * s[j] - w * l2
+
+
+@kernel
+def faster_rnnlm_layer_hashes(layer, d, order, hist, work):
+    """faster_rnnlm_hashes for an output layer with a hash_mod (1,) array, into
+    work.class_hash; returns the orders used (none without maxent weights)."""
+    return faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
+                               work.class_hash)

@@ -30,7 +30,8 @@ import numpy as np
 from ._jit import kernel
 from . import output
 from .class_softmax import clip
-from .maxent import faster_rnnlm_hashes, faster_rnnlm_unit_step
+from .maxent import faster_rnnlm_hashes, faster_rnnlm_layer_hashes as _hashes, \
+    faster_rnnlm_unit_step
 from .regularise import uniform
 
 Softmax = namedtuple("Softmax",
@@ -38,13 +39,6 @@ Softmax = namedtuple("Softmax",
 SNR_LIMIT = 50.0
 
 LN10 = math.log(10.0)
-
-
-@kernel
-def _hashes(layer, d, order, hist, work):
-    """faster-rnnlm's maxent indices into work.class_hash; returns the orders used."""
-    return faster_rnnlm_hashes(hist, order, layer.hash_mod[0] if d.shape[0] > 0 else 0,
-                               work.class_hash)
 
 
 @kernel
