@@ -29,13 +29,13 @@ def _advance_history(hist, word):
 
 
 NO_RESET, RNNLM_RESET, ZERO_RESET = 0, 1, 2
-RESET_HIDDEN = {RNNLM_RESET: 1.0, ZERO_RESET: 0.0}     # the hidden state a sentence starts from
+RNNLM_START_HIDDEN = 1.0            # the hidden state a sentence starts from (else 0)
 
 
 @kernel
 def reset_sentence_state(s, h_prev, hist, mode):
     """The state a sentence starts from under ``mode`` (RNNLM_RESET: rnnlm's netReset)."""
-    value = 1.0 if mode == RNNLM_RESET else 0.0
+    value = RNNLM_START_HIDDEN if mode == RNNLM_RESET else 0.0
     s[:] = value
     h_prev[:] = value
     hist[:] = 0 if mode == RNNLM_RESET else -1

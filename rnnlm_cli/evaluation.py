@@ -117,20 +117,20 @@ def skips_oov_sentences(model: Model) -> bool:
 
 
 def whole_sentences(tokens: np.ndarray):
-    """(kept, lengths): which sentences faster-rnnlm scores (not blank, no OOV word) and
-    each sentence's token count, </s> included."""
+    """(kept, lengths, mask): which sentences faster-rnnlm scores (not blank, no OOV word),
+    each sentence's token count (</s> included) and which tokens those sentences hold."""
     ends = np.flatnonzero(tokens == 0)
     starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
     lengths = ends + 1 - starts
     has_oov = np.add.reduceat((tokens < 0).astype(np.int64), starts) > 0 \
         if starts.size else np.zeros(0, bool)
-    return (lengths > 1) & ~has_oov, lengths
+    kept = (lengths > 1) & ~has_oov
+    return kept, lengths, np.repeat(kept, lengths)
 
 
 def _score_whole_sentences(model: Model, corpus: Corpus, independent: bool, config: EvalConfig):
     """score_corpus on the sentences faster-rnnlm scores; the others' tokens are NaN."""
-    kept, lengths = whole_sentences(corpus.tokens)
-    mask = np.repeat(kept, lengths)
+    kept, _, mask = whole_sentences(corpus.tokens)
     part = replace(corpus, tokens=corpus.tokens[mask], sentences=int(kept.sum()))
     report, kept_scores = score_corpus(model, part, independent, config.dynamic, config.device)
     scores = np.full(corpus.tokens.shape[0], np.nan)
@@ -152,8 +152,7 @@ class SentenceScores:
 def faster_rnnlm_test(model: Model, corpus: Corpus) -> SentenceScores:
     """Each sentence scored from the sentence start, summed in float32 word by word and
     sentence by sentence as faster-rnnlm sums, so that its printed digits come out."""
-    kept, lengths = whole_sentences(corpus.tokens)
-    mask = np.repeat(kept, lengths)
+    kept, lengths, mask = whole_sentences(corpus.tokens)
     net = model.network
     ws = net.workspace()
     net.start(ws, True)

@@ -156,7 +156,7 @@ class Network:
     @property
     def sentence_start_hidden(self) -> float:
         """The value of every hidden unit when an independent sentence starts."""
-        return sgd.RESET_HIDDEN[self.reset_mode(True)]
+        return sgd.RNNLM_START_HIDDEN if self.reset_mode(True) == sgd.RNNLM_RESET else 0.0
 
     def start(self, ws: "Workspace", independent=None):
         """Begin a pass over a text: from the start of a sentence when independent, else

@@ -28,11 +28,14 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import ModelFileError
 
 # NumPy is imported inside the functions: drop-in mode asks looks_like() of every
 # command line before anything is read, and must not pay for loading NumPy there.
+if TYPE_CHECKING:
+    import numpy as np
 
 VERSION_STEP = 10000
 LATEST_VERSION = 6

@@ -215,3 +215,20 @@ def check_shapes(path: str, arrays: dict, expected: dict):
         if array.shape != shape or array.dtype != np.float32:
             raise ModelFileError(f"{path}: corrupt model, array {name} has shape "
                                  f"{array.shape}, expected {shape}")
+
+
+def faster_rnnlm_modulus(title: str, direct_size: int, size_v: int):
+    """(1,) int64: the modulus of faster-rnnlm's maxent hashing (the maxent size less V, so
+    that every output unit's feature fits); ConfigError when the maxent is not larger than V."""
+    import numpy as np
+    if 0 < direct_size <= size_v:
+        raise ConfigError(f"the {title} needs more maxent weights than words ({size_v}); "
+                          "raise -direct")
+    return np.array([max(direct_size - size_v, 0)], np.int64)
+
+
+def valid_faster_rnnlm_modulus(modulus, direct_size: int, size_v: int) -> bool:
+    """Whether a stored modulus is one faster_rnnlm_modulus could have made."""
+    import numpy as np
+    return modulus.shape == (1,) and modulus.dtype == np.int64 and (
+        modulus[0] == 0 if direct_size == 0 else 0 < modulus[0] <= direct_size - size_v)

@@ -4,8 +4,9 @@ NumPy and the kernels are imported inside the methods (see elman.py).
 """
 from __future__ import annotations
 
-from ..errors import ConfigError, ModelFileError
-from .base import OutputSpec, check_shapes, require
+from ..errors import ModelFileError
+from .base import (OutputSpec, check_shapes, faster_rnnlm_modulus, require,
+                   valid_faster_rnnlm_modulus)
 
 TREE_ARRAYS = ("path_start", "path_nodes", "path_codes")
 HOT_NODES = 256     # the nodes nearest the root: nearly every word's path passes them
@@ -103,12 +104,8 @@ class FasterHierarchicalSoftmaxSpec(HierarchicalSoftmaxSpec):
         """The layer of node rows over faster-rnnlm's tree for ``counts``."""
         import numpy as np
         from ..huffman import faster_rnnlm_paths
-        size_v = len(counts)
-        if 0 < direct_size <= size_v:
-            raise ConfigError(f"the {self.title} needs more maxent weights than words "
-                              f"({size_v}); raise -direct")
         return self.layer_type(rows, *faster_rnnlm_paths(counts, arity),
-                               np.array([max(direct_size - size_v, 0)], np.int64),
+                               faster_rnnlm_modulus(self.title, direct_size, len(counts)),
                                np.array([arity], np.int64))
 
     def from_faster_rnnlm(self, stored, config):
@@ -129,10 +126,9 @@ class FasterHierarchicalSoftmaxSpec(HierarchicalSoftmaxSpec):
     def from_arrays(self, path, config, vocab, arrays, width: int):
         require(path, arrays, self.SHAPE_ARRAYS)
         import numpy as np
-        arity, modulus = arrays["arity"], arrays["hash_mod"]
-        fits = all(a.shape == (1,) and a.dtype == np.int64 for a in (arity, modulus)) and \
-            2 <= arity[0] <= 127 and (modulus[0] == 0 if config.direct_size == 0
-                                      else 0 < modulus[0] <= config.direct_size - len(vocab))
+        arity = arrays["arity"]
+        fits = arity.shape == (1,) and arity.dtype == np.int64 and 2 <= arity[0] <= 127 and \
+            valid_faster_rnnlm_modulus(arrays["hash_mod"], config.direct_size, len(vocab))
         if not fits:
             raise ModelFileError(f"{path}: corrupt model, bad faster-rnnlm tree shape")
         return super().from_arrays(path, config, vocab, arrays, width)

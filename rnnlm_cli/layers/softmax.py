@@ -7,8 +7,9 @@ NumPy and the kernels are imported inside the methods (see elman.py).
 """
 from __future__ import annotations
 
-from ..errors import ConfigError, ModelFileError
-from .base import OutputSpec, check_shapes, require
+from ..errors import ModelFileError
+from .base import (OutputSpec, check_shapes, faster_rnnlm_modulus, require,
+                   valid_faster_rnnlm_modulus)
 
 SHAPE_ARRAYS = ("lnz", "hash_mod", "noise_state")
 NOISE_TABLE_CELLS = 1e8     # faster-rnnlm's unigram table: every word keeps at least
@@ -44,13 +45,9 @@ class SoftmaxSpec(OutputSpec):
         """The layer over word rows (V, H) with maxent hashed as faster-rnnlm hashes and
         -nce's noise distribution over ``counts``."""
         import numpy as np
-        size_v = rows.shape[0]
-        if 0 < config.direct_size <= size_v:
-            raise ConfigError(f"the {self.title} needs more maxent weights than words "
-                              f"({size_v}); raise -direct")
         cdf, lnq = noise_distribution(counts, config.nce_unigram_power)
         return self.layer_type(rows, np.array([lnz], np.float32),
-                               np.array([max(config.direct_size - size_v, 0)], np.int64),
+                               faster_rnnlm_modulus(self.title, config.direct_size, rows.shape[0]),
                                np.zeros(1, np.int8), cdf, lnq,
                                np.array([config.nce], np.int64), noise_state)
 
@@ -64,10 +61,8 @@ class SoftmaxSpec(OutputSpec):
         import numpy as np
         require(path, arrays, (*self.weights, *SHAPE_ARRAYS))
         check_shapes(path, arrays, {"Ow": (len(vocab), width), "lnz": (1,)})
-        modulus, state = arrays["hash_mod"], arrays["noise_state"]
-        if modulus.shape != (1,) or modulus.dtype != np.int64 or not (
-                modulus[0] == 0 if config.direct_size == 0
-                else 0 < modulus[0] <= config.direct_size - len(vocab)) \
+        state = arrays["noise_state"]
+        if not valid_faster_rnnlm_modulus(arrays["hash_mod"], config.direct_size, len(vocab)) \
                 or state.shape != (1,) or state.dtype != np.uint64:
             raise ModelFileError(f"{path}: corrupt model, bad softmax layer arrays")
         layer = self.layer(arrays["Ow"], float(arrays["lnz"][0]), config, vocab.counts,

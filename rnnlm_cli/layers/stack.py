@@ -104,7 +104,6 @@ class StackSpec(HiddenSpec):
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
         """The top layer's readout at each step of a sentence layout, the layers run one
         after the other: the first on the words, each above on the readouts below."""
-        import numpy as np
         size = start.shape[0] // self.count
         below = None
         for k, one in enumerate(layer.layers):
