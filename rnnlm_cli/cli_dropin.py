@@ -104,7 +104,9 @@ def run(args: list[str]) -> None:
         for name, value in given.items():
             click.echo(OPTIONS[name][1].format(value))
     if "-train" in given:
-        _train(given, debug)
+        from .locking import writer_lock
+        with writer_lock(given["-rnnlm"], "-rnnlm"):    # before NumPy loads: a busy model
+            _train(given, debug)                        # is refused at once
     if "-test" in given:
         if given.get("-nbest"):
             _nbest(given)

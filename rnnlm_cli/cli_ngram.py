@@ -88,7 +88,7 @@ def ngram_count(**options):
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
     outputs.update({"-lm": options["lm"], "-write-vocab": options["write_vocab"],
                     "-write": options["write"]})
-    smoothing = _smoothing_config(options) if options["lm"] else None   # checked before reading
+    smoothing = _smoothing_settings(options) if options["lm"] else None   # checked before reading
     with writer_locks(outputs):      # before any input is read: one writer per file
         _count_and_write(options, smoothing, encoding, quiet)
 
@@ -97,7 +97,7 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
     from .fileio import text_output
     from .ngram.arpa import write_arpa
     from .ngram.counts import count_text, read_counts, write_counts
-    from .ngram.pipeline import estimate_backoff_model
+    from .ngram.pipeline import SmoothingConfig, estimate_backoff_model
     from .ngram.vocab import NgramVocab
 
     order = options["order"]
@@ -116,7 +116,7 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
                 write_counts(counts, handle, only_order=k)
             written = True
     if options["lm"]:
-        model, notes = estimate_backoff_model(counts, smoothing)
+        model, notes = estimate_backoff_model(counts, SmoothingConfig(**smoothing))
         if not quiet:
             for note in notes:
                 click.echo(note, err=True)
@@ -132,9 +132,9 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
             write_counts(counts, handle, only_order=options["write_order"])
 
 
-def _smoothing_config(options: dict):
-    from .ngram.pipeline import SmoothingConfig
-
+def _smoothing_settings(options: dict) -> dict:
+    """SmoothingConfig's fields from the options, checked; plain dicts, so that a bad
+    value is refused before NumPy and Numba load."""
     def collect(name, value_of_plain):
         values = {0: value_of_plain} if options.get(name) not in (None, False) else {}
         for k in ORDERS:
@@ -142,18 +142,18 @@ def _smoothing_config(options: dict):
                 values[k] = options[f"{name}{k}"]
         return values
 
-    config = SmoothingConfig(
-        gtmin={k: options[f"gt{k}min"] for k in ORDERS if options[f"gt{k}min"] is not None},
-        gtmax={k: options[f"gt{k}max"] for k in ORDERS if options[f"gt{k}max"] is not None},
-        discount_fallback=options["discount_fallback"])
+    settings = {
+        "gtmin": {k: options[f"gt{k}min"] for k in ORDERS if options[f"gt{k}min"] is not None},
+        "gtmax": {k: options[f"gt{k}max"] for k in ORDERS if options[f"gt{k}max"] is not None},
+        "discount_fallback": options["discount_fallback"]}
     if options["gtmin"] is not None:
-        config.gtmin[0] = options["gtmin"]
+        settings["gtmin"][0] = options["gtmin"]
     if options["gtmax"] is not None:
-        config.gtmax[0] = options["gtmax"]
+        settings["gtmax"][0] = options["gtmax"]
     for name in METHOD_FLAGS:
-        setattr(config, name, collect(name, True))
-    config.cdiscount = collect("cdiscount", options["cdiscount"])
-    for value in config.cdiscount.values():
+        settings[name] = collect(name, True)
+    settings["cdiscount"] = collect("cdiscount", options["cdiscount"])
+    for value in settings["cdiscount"].values():
         if not 0.0 <= value <= 1.0:
             raise ConfigError("-cdiscount must be between 0 and 1")
-    return config
+    return settings

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from imports_seen import run_recording_imports
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.locking import lock_path
 from rnnlm_cli.model import Model
@@ -69,15 +70,14 @@ def text(tmp_path):
     return path
 
 
-def assert_refused_at_once(args, output, holder):
-    began = time.time()
-    second = subprocess.run(rnnlm(*args), capture_output=True, text=True, timeout=60)
-    elapsed = time.time() - began
+def assert_refused_at_once(args, output, holder, report_path):
+    """The second writer's one error line; returns the heavy libraries it loaded."""
+    second, heavy = run_recording_imports(args, report_path)
     assert second.returncode == 1, second.stderr
     assert second.stderr == (f"rnnlm: error: {output} is being written by another rnnlm "
                              f"process (pid {holder.pid}); wait for it or choose another "
                              f"{args[args.index(output) - 1]}\n")
-    return elapsed
+    return heavy
 
 
 @pytest.mark.parametrize("command", [["train"], []], ids=["train", "drop-in"])
@@ -86,9 +86,9 @@ def test_second_train_into_the_same_model_is_refused(blocked_writer, text, tmp_p
     model = tmp_path / "m.rnn"
     first = start(model, *command, "-rnnlm", model, "-train", fifo, "-valid", text,
                   "-hidden", "5")
-    elapsed = assert_refused_at_once([*command, "-rnnlm", model, "-train", text, "-valid", text,
-                                      "-hidden", "8"], model, first)
-    assert elapsed < 1.0                    # 0.2 s here: the lock comes before numpy loads
+    heavy = assert_refused_at_once([*command, "-rnnlm", model, "-train", text, "-valid", text,
+                                    "-hidden", "8"], model, first, tmp_path / "imports.txt")
+    assert heavy == []                      # the lock comes before NumPy loads
     assert not model.exists()
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
     assert first.poll() is None             # the first run is untouched
@@ -100,7 +100,7 @@ def test_second_ngram_count_and_convert_are_refused(blocked_writer, text, tmp_pa
     arpa.write_text("old\n")
     first = start(arpa, "ngram-count", "-text", fifo, "-order", "2", "-lm", arpa)
     assert_refused_at_once(["ngram-count", "-text", text, "-order", "2", "-wbdiscount",
-                            "-lm", arpa], arpa, first)
+                            "-lm", arpa], arpa, first, tmp_path / "imports.txt")
     assert arpa.read_text() == "old\n"
 
     out = tmp_path / "converted.txt"
@@ -109,7 +109,7 @@ def test_second_ngram_count_and_convert_are_refused(blocked_writer, text, tmp_pa
     subprocess.run(rnnlm("train", "-rnnlm", model, "-train", text, "-hidden", "4",
                          "-max-iter", "1", "-q"), check=True)
     assert_refused_at_once(["convert", "-rnnlm", model, "-out", out, "-to", "rnnlm0.4b"],
-                           out, holder)
+                           out, holder, tmp_path / "imports.txt")
     assert not out.exists()
 
 
