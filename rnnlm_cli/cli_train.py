@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import click
 
-from .config import ModelConfig, TrainConfig, check_training_options
+from .config import ModelConfig, TrainConfig, check_training_options, with_nce_defaults
 from .device import require_cuda
 from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options, device_option,
                       encoding_options, flag_names, layer_shortcut_options, take_config,
@@ -38,6 +38,8 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     # writer fails at once (train_file takes it again, re-entrantly).
     click.get_current_context().with_resource(writer_lock(model_path, "-rnnlm"))
     model_config = take_layer_shortcuts(take_config(ModelConfig, options), options)
+    given = _given()
+    model_config = with_nce_defaults(model_config, bptt_given="bptt" in given)
     train_config = take_config(TrainConfig, options)
     check_training_options(model_config, train_config, valid_path, device, exp == "rnnlm")
     if device == "cuda":
@@ -83,7 +85,7 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
         try:
             model = train_file(model_path, train_path, valid_path, model_config, train_config,
                                fast_exp=exp == "rnnlm", device=device, events=events,
-                               encoding=chosen_encoding(), given=_given(model_config))
+                               encoding=chosen_encoding(), given=given)
         except TrainingInterrupted as exc:
             exc.exit_code = 128 + stop.signal_number
             raise
@@ -95,7 +97,7 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     say(f"model written to {model_path}")
 
 
-def _given(model_config: ModelConfig) -> frozenset:
+def _given() -> frozenset:
     """The ModelConfig fields typed on the command line (a shortcut flag sets output)."""
     ctx = click.get_current_context()
     typed = {name for name, value in ctx.params.items()

@@ -156,6 +156,7 @@ class OutputSpec(LayerSpec):
     def describe(self, vocab) -> str:
         return self.title
 
+    cuda = False               # has a device layer in kernels/cuda (cuda_device)
     faster_rnnlm_output = ""   # the faster-rnnlm output it holds: "tree", "nce" or none
     self_normalised = False    # can score exp(z - lnZ) without its normaliser (NCE's models)
     scores_in_matrices = False  # Network.score: batch_log10_probs over a whole stream beats

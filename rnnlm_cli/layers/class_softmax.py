@@ -61,6 +61,8 @@ class ClassSoftmaxSpec(OutputSpec):
                                net.maxent_order, hist, word_logp, net.fast_exp)
         return logp + word_logp
 
+    cuda = True
+
     def cuda_device(self, layer):
         from ..kernels.cuda.class_softmax import ClassSoftmaxDevice
         return ClassSoftmaxDevice(layer)

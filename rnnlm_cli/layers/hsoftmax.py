@@ -59,6 +59,8 @@ class HierarchicalSoftmaxSpec(OutputSpec):
         """p_class holds a probability per node; p_word is unused."""
         return max(layer.On.shape[0], 1), 1
 
+    cuda = True
+
     def cuda_device(self, layer):
         from ..kernels.cuda.hsoftmax import HierarchicalSoftmaxDevice
         return HierarchicalSoftmaxDevice(layer)
@@ -143,6 +145,8 @@ class FasterHierarchicalSoftmaxSpec(HierarchicalSoftmaxSpec):
     def scratch_sizes(self, layer) -> tuple[int, int]:
         """p_class holds a node's branch probabilities."""
         return max(int(layer.arity[0]), 1), 1
+
+    cuda = False
 
     def cuda_device(self, layer):
         self.not_supported("--device cuda")

@@ -38,6 +38,9 @@ BAD_COMBINATIONS = {
     "train: -valid-fraction out of range": (
         ["train", "-rnnlm", "{dir}/m.rnn", "-train", "{fifo}", "-valid-fraction", "0.9"],
         "-valid-fraction must be between 0 and 0.5"),
+    "train: -nce on the GPU": (
+        ["train", "-rnnlm", "{dir}/m.rnn", "-train", "{fifo}", "-nce", "5", "--device", "cuda"],
+        "--device cuda: the full softmax layer does not support it"),
     "eval: -dynamic on the GPU": (
         ["eval", "-rnnlm", "{fifo}", "-test", "{fifo}", "-independent", "-dynamic", "0.1",
          "--device", "cuda"], "-dynamic is CPU-only"),

@@ -7,6 +7,7 @@ import pytest
 
 from layer_checks import (check_rescoring_equals_word_by_word, check_resume_is_bit_exact,
                           run, source_corpus, train_and_measure)
+from rnnlm_cli.api import load
 from rnnlm_cli.config import ModelConfig, TrainConfig
 
 
@@ -46,3 +47,24 @@ def test_nce_goes_with_the_softmax_output_only(corpus, tmp_path):
     result = run("train", "-rnnlm", tmp_path / "m.rnn", "-train", folder / "train.txt",
                  "-nce", "5", "--output", "hs")
     assert result.exit_code != 0 and "-nce trains the softmax output" in result.output
+
+
+@pytest.mark.parametrize("typed,unfolded", [((), 4), (("-bptt", "0"), 0), (("-bptt", "2"), 2)])
+def test_nce_implies_bptt_4_unless_bptt_is_given(corpus, tmp_path, typed, unfolded):
+    """rnnlm-train(1): -nce without -bptt trains with -bptt 4."""
+    folder, _ = corpus
+    model = tmp_path / "m.rnn"
+    result = run("train", "-rnnlm", model, "-train", folder / "train.txt", "-hidden", "4",
+                 "-nce", "3", "-max-iter", "1", *typed)
+    assert result.exit_code == 0, result.output
+    assert load(str(model)).config.bptt == unfolded
+
+
+def test_an_nce_model_is_not_exported_to_rnnlm_0_4b(corpus, tmp_path):
+    folder, _ = corpus
+    model = tmp_path / "m.rnn"
+    run("train", "-rnnlm", model, "-train", folder / "train.txt", "-hidden", "4", "-nce", "3",
+        "-max-iter", "1")
+    result = run("convert", "-rnnlm", model, "-out", tmp_path / "m.txt", "-to", "rnnlm0.4b")
+    assert result.exit_code != 0 and not (tmp_path / "m.txt").exists()
+    assert "this model uses a full softmax and cannot be exported" in result.output
