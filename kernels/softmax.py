@@ -118,6 +118,67 @@ def _nce_step(layer, word, s, d, order, hist, work, alpha, l2, decay, e_hidden):
 
 
 @kernel
+def draw_noise_rows(layer, out):
+    """out[t] = the noise words of step t of a mini-batch block (draw_noise per row)."""
+    for t in range(out.shape[0]):
+        draw_noise(layer, out[t])
+
+
+@kernel
+def nce_block_errors(layer, z_target, Z_noise, targets, noise, d, order, hist, alpha, decay,
+                     g_target, G_noise):
+    """The NCE errors of a mini-batch block whose B rows of a step share that step's K
+    noise words, and the maxent features' SGD steps (rows in order, noise first).
+
+    z_target (T, B) and Z_noise (T, B, K) hold the rows' dot products only; the maxent
+    features are added here.  Rows with targets < 0 (padding) get zero errors.
+    Returns the sum of the targets' self-normalised log10 exp(z - lnZ) before the step.
+    """
+    steps, rows, count = Z_noise.shape
+    hashes = np.zeros(max(order, 1), np.int64)
+    modulus = layer.hash_mod[0] if d.shape[0] > 0 else 0
+    ln_count = math.log(count)
+    lnz = layer.lnz[0]
+    total = 0.0
+    for t in range(steps):
+        for n in range(rows):
+            word = targets[t, n]
+            g_target[t, n] = 0.0
+            G_noise[t, n, :] = 0.0
+            if word < 0:
+                continue
+            used = faster_rnnlm_hashes(hist[t * rows + n], order, modulus, hashes)
+            for i in range(count + 1):
+                w = word if i == count else noise[t, i]
+                z = (z_target[t, n] if i == count else Z_noise[t, n, i]) - lnz
+                for k in range(used):
+                    z += d[hashes[k] + w]
+                if i == count:
+                    total += z / LN10
+                ratio = math.exp(min(z - layer.noise_lnq[w] - ln_count, SNR_LIMIT))
+                err = 1.0 / (1.0 + ratio) if i == count else -ratio / (1.0 + ratio)
+                if i == count:
+                    g_target[t, n] = err
+                else:
+                    G_noise[t, n, i] = err
+                for k in range(used):
+                    at = hashes[k] + w
+                    d[at] += alpha * np.float32(err) - d[at] * decay
+    return total
+
+
+@kernel
+def add_to_rows(Ow, words, grad, alpha, l2):
+    """Ow[words[m]] += alpha * grad[m] - Ow[words[m]] * l2 for words[m] >= 0, in order."""
+    for m in range(words.shape[0]):
+        w = words[m]
+        if w < 0:
+            continue
+        for j in range(Ow.shape[1]):
+            Ow[w, j] += alpha * grad[m, j] - Ow[w, j] * l2
+
+
+@kernel
 def train_word(layer, word, s, d, order, hist, work, alpha, l2, maxent_decay, cutoff, e_hidden,
                fast):
     """One SGD step, NCE or the exact softmax; returns log10 P(word) before it (NCE: the

@@ -82,8 +82,9 @@ class CpuOps:
     training_pass is written once in terms of them.
     """
 
-    def __init__(self, net: Network):
+    def __init__(self, net: Network, streams: int):
         self.net = net
+        self.streams = streams          # rows of one time step in train_outputs
 
     def begin(self):
         """Take the weights from the host network (they are the host's here)."""
@@ -144,11 +145,8 @@ class CpuOps:
     def train_outputs(self, S, targets, hist, alpha, l2, maxent_decay, cutoff):
         """Output-layer SGD on every position; returns (sum of log10 P, hidden errors)."""
         net = self.net
-        errors = np.empty_like(S)
-        logp = batch.train_rows(S, net.output, targets, net.d, net.maxent_order, hist,
-                                net.workspace().work, alpha, l2, maxent_decay, cutoff, errors,
-                                False)
-        return logp, errors
+        return net.output_spec.train_block(net, S, targets, hist, alpha, l2, maxent_decay,
+                                           cutoff, self.streams)
 
 
 def _unfold(ops, steps, errors, propagate, cutoff):
@@ -254,7 +252,7 @@ def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
         from .kernels.cuda.backend import CudaOps
         ops = CudaOps(net)
     else:
-        ops = CpuOps(net)
+        ops = CpuOps(net, streams.count)
 
     def run() -> float:
         return training_pass(net, streams, ops, model.state.alpha, cfg.beta,

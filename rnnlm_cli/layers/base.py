@@ -182,6 +182,19 @@ class OutputSpec(LayerSpec):
                                self.scratch(net.output), logp, net.fast_exp)
         return logp
 
+    def train_block(self, net, S, targets, hist, alpha, l2, maxent_decay, cutoff,
+                    streams: int):
+        """Output-layer SGD on a mini-batch block (batch_train.py): S holds T steps of
+        ``streams`` rows, time-major.  Returns (sum of log10 P, hidden errors).  Row by
+        row through the layer's train_word unless the layer has a faster form."""
+        import numpy as np
+        from ..kernels import batch
+        errors = np.empty_like(S)
+        logp = batch.train_rows(S, net.output, targets, net.d, net.maxent_order, hist,
+                                net.workspace().work, alpha, l2, maxent_decay, cutoff, errors,
+                                False)
+        return logp, errors
+
     def cuda_device(self, layer):
         """The layer's host-side object in kernels/cuda (forward, errors, update)."""
         self.not_supported("--device cuda")

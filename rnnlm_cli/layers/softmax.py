@@ -110,6 +110,46 @@ class SoftmaxSpec(OutputSpec):
         return logp
 
 
+    def train_block(self, net, S, targets, hist, alpha, l2, maxent_decay, cutoff,
+                    streams: int):
+        """NCE on a mini-batch block.  The B streams of a step share that step's K noise
+        words, so their K rows, gathered once, serve the whole step: the noise logits,
+        the hidden errors and the rows' gradients are batched matrix products (BLAS);
+        the targets' rows are row-wise dot products.  The exact gradient (no -nce) goes
+        row by row."""
+        import numpy as np
+        from ..kernels.class_softmax import clip
+        from ..kernels.softmax import add_to_rows, draw_noise_rows, nce_block_errors
+        layer = net.output
+        count = int(layer.samples[0])
+        if count == 0:
+            return super().train_block(net, S, targets, hist, alpha, l2, maxent_decay, cutoff,
+                                       streams)
+        steps, width = S.shape[0] // streams, S.shape[1]
+        S3 = S.reshape(steps, streams, width)
+        words = targets.reshape(steps, streams)
+        noise = np.empty((steps, count), np.int64)
+        draw_noise_rows(layer, noise)
+        W_noise = layer.Ow[noise]                                   # (T, K, H)
+        W_target = layer.Ow[np.maximum(words, 0)]                   # (T, B, H)
+        Z_noise = np.matmul(S3, W_noise.transpose(0, 2, 1))
+        z_target = np.einsum("tbh,tbh->tb", S3, W_target)
+        g_target = np.empty(words.shape, np.float32)
+        G_noise = np.empty_like(Z_noise)
+        total = nce_block_errors(layer, z_target, Z_noise, words, noise, net.d,
+                                 net.maxent_order, hist, np.float32(alpha),
+                                 np.float32(maxent_decay), g_target, G_noise)
+        errors = (np.matmul(G_noise, W_noise) + g_target[:, :, None] * W_target).reshape(
+            -1, width)
+        clip(errors.reshape(-1), cutoff)
+        rate, decay = np.float32(alpha), np.float32(l2)
+        add_to_rows(layer.Ow, noise.reshape(-1),
+                    np.matmul(G_noise.transpose(0, 2, 1), S3).reshape(-1, width), rate, decay)
+        add_to_rows(layer.Ow, np.where(words >= 0, words, -1).reshape(-1),
+                    (g_target[:, :, None] * S3).reshape(-1, width), rate, decay)
+        return total, errors
+
+
 def noise_distribution(counts, power: float):
     """(cdf, ln q) of NCE's noise: q(w) proportional to count(w)^power plus the additive
     share that gives every word at least NOISE_MIN_CELLS of faster-rnnlm's table."""

@@ -35,6 +35,15 @@ def test_nce_learns_the_source_and_is_determined_by_its_seed(corpus, tmp_path):
     assert rescored.exit_code == 0 and len(rescored.stdout.split()) == 6
 
 
+def test_mini_batch_nce_learns_the_source_and_is_determined_by_its_seed(corpus, tmp_path):
+    """-batch: the streams of a step share its noise words (matrix products)."""
+    folder, entropy = corpus
+    options = (*OPTIONS, "-batch", "4")
+    bits = train_and_measure(folder, tmp_path / "a.rnn", *options)
+    assert bits < entropy + 0.2
+    assert train_and_measure(folder, tmp_path / "b.rnn", *options) == bits
+
+
 def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
     folder, _ = corpus
     check_resume_is_bit_exact(str(folder / "train.txt"),

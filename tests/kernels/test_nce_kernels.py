@@ -1,6 +1,8 @@
 """Noise-contrastive estimation of the full softmax (kernels/softmax.py, -nce K): the
 noise draws follow their distribution, and one step moves every parameter by alpha
 times the gradient of the NCE log-likelihood (finite differences of a float64 twin)."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,44 @@ def test_one_nce_step_is_alpha_times_the_gradient(seed):
         bumped[j] += eps
         grad = (objective(Ow0, d0, bumped) - objective(Ow0, d0, s)) / eps
         assert e_hidden[j] == pytest.approx(grad, abs=2e-3)
+
+
+def test_a_mini_batch_block_step_is_alpha_times_the_gradient_with_shared_noise():
+    """-batch: the rows of a step share its noise words; the block's step moves each row,
+    maxent feature and hidden error along the summed NCE log-likelihood's gradient."""
+    layer, d, _ = nce_layer(samples=3, seed=4)
+    steps, streams = 2, 3
+    rng = np.random.default_rng(5)
+    S = rng.uniform(0.05, 0.95, (steps * streams, HIDDEN)).astype(np.float32)
+    targets = np.array([5, 0, 9, 1, -2, 5], np.int32)        # -2: a stream past its end
+    hist = rng.integers(0, len(COUNTS), (steps * streams, 20)).astype(np.int32)
+    noise = np.empty((steps, 3), np.int64)
+    softmax.draw_noise_rows(layer._replace(noise_state=layer.noise_state.copy()), noise)
+    hashes = [faster_rnnlm_hashes(h, ORDER, layer.hash_mod[0]) for h in hist]
+    Ow0, d0, S0 = (a.astype(np.float64).copy() for a in (layer.Ow, d, S))
+    alpha = 1e-3
+    net = SimpleNamespace(output=layer, d=d, maxent_order=ORDER)
+    _, errors = SoftmaxSpec().train_block(net, S, targets, hist, alpha, 0.0, 0.0, 0.0,
+                                          streams)
+
+    def objective(Ow, d, S):
+        return sum(nce_objective(Ow, d, S[n], targets[n], noise[n // streams], layer,
+                                 hashes[n]) for n in range(len(targets)) if targets[n] >= 0)
+    eps = 1e-5
+    base = objective(Ow0, d0, S0)
+    for w in {*targets[targets >= 0].tolist(), *noise.ravel().tolist()}:
+        bumped = Ow0.copy()
+        bumped[w, 2] += eps
+        grad = (objective(bumped, d0, S0) - base) / eps
+        assert (layer.Ow[w, 2] - Ow0[w, 2]) / alpha == pytest.approx(grad, abs=2e-3)
+    at = hashes[0][1] + targets[0]
+    bumped = d0.copy()
+    bumped[at] += eps
+    assert (d[at] - d0[at]) / alpha == pytest.approx((objective(Ow0, bumped, S0) - base) / eps,
+                                                     abs=2e-3)
+    for n in range(len(targets)):
+        for j in (0, HIDDEN - 1):
+            bumped = S0.copy()
+            bumped[n, j] += eps
+            grad = (objective(Ow0, d0, bumped) - base) / eps
+            assert errors[n, j] == pytest.approx(grad, abs=2e-3)
