@@ -9,6 +9,7 @@
 # by examples/make_nbest.py: each holds the reference and 19 variants with 1-4 word
 # errors, with synthetic acoustic costs (Kaldi's '<utt>-<k> <cost>', negated natural
 # log) that often prefer a wrong one.  QUICK=1 uses 150 sentences of each.
+# RESCORE_OPTIONS are given to every RNN rescoring (e.g. -nce-unnormalized).
 set -euo pipefail
 model=$1 arpa=$2 data=${3:-../shared/data/ptb} work=${4:-ptb-nbest}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,14 +24,16 @@ done
 #    and word insertion penalty of each system (and the RNN's interpolation weight)
 #    are chosen on the dev lists.
 python "$here/wer_nbest.py" --rnnlm "$model" --lm "$arpa" --dev "$work/valid.nbest" \
-    --test "$work/test.nbest" > "$work/wer.json"
+    --test "$work/test.nbest" --rescore-options="${RESCORE_OPTIONS:-}" > "$work/wer.json"
 
 # 2. The production step with the chosen weights: rnnlm reranks the test lists and
 #    writes the new 1-best of each ('<utt> words'); score it against the references.
 read -r lambda weight penalty < <(python -c 'import json, sys
 chosen = json.load(open(sys.argv[1]))["RNN+KN5 (lambda chosen on dev)"]
 print(chosen["rnn_lambda"], chosen["weight"], chosen["word_penalty"])' "$work/wer.json")
+# shellcheck disable=SC2086  # RESCORE_OPTIONS is a list of options
 rnnlm nbest-rescore -rnnlm "$model" -lm "$arpa" -lambda "$lambda" -nbest "$work/test.nbest" \
+    ${RESCORE_OPTIONS:-} \
     -ac-cost "$work/test.nbest.ac" -output best -ac-scale 1 -rnn-weight "$weight" \
     -word-penalty "$penalty" -q > "$work/test.1best"
 

@@ -9,7 +9,9 @@ LM scores come from `rnnlm nbest-rescore` (the n-gram alone is -lm with
 -lambda 0).  For each system the LM weight w and the word insertion penalty p
 in ac + w*lm + p*words are chosen on the dev lists (a grid) and the WER is
 measured on the test lists.  (Without the penalty an LM prefers hypotheses
-with deleted words, which are shorter.)
+with deleted words, which are shorter.)  --rescore-options passes options on to
+every nbest-rescore (e.g. "-nce-unnormalized" for an NCE model's self-normalised
+scores).
 """
 import argparse
 import json
@@ -19,8 +21,8 @@ import subprocess
 import numpy as np
 
 
-def lm_scores(nbest, model, lm, lam):
-    command = ["rnnlm", "nbest-rescore", "-nbest", nbest, "-q", "-rnnlm", model]
+def lm_scores(nbest, model, lm, lam, options=()):
+    command = ["rnnlm", "nbest-rescore", "-nbest", nbest, "-q", "-rnnlm", model, *options]
     if lm is not None:
         command += ["-lm", lm, "-lambda", str(lam)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -69,6 +71,8 @@ def main():
     parser.add_argument("--test", required=True)
     parser.add_argument("--lambdas", default="0.5,0.75,0.9",
                         help="RNN weights in the RNN+KN5 interpolation, chosen on dev")
+    parser.add_argument("--rescore-options", default="",
+                        help="more nbest-rescore options, one string (-nce-unnormalized)")
     args = parser.parse_args()
     data = {name: load(path) for name, path in (("dev", args.dev), ("test", args.test))}
     systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None)}
@@ -82,7 +86,8 @@ def main():
             result[name] = {"weight": 0, "test_wer": round(100 * wer(
                 *data["test"], np.zeros_like(data["test"][1]), 0), 2)}
             continue
-        scores = {part: lm_scores(getattr(args, part), args.rnnlm, *setting)
+        options = args.rescore_options.split() if setting[0] is None or setting[1] else []
+        scores = {part: lm_scores(getattr(args, part), args.rnnlm, *setting, options)
                   for part in ("dev", "test")}
         grid = [(w, p) for w in (0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8)
                 for p in (0, 0.5, 1, 1.5, 2, 3, 4, 6, 8)]
