@@ -17,6 +17,8 @@ Token ids are int32, ``</s>`` is 0 and -1 marks an out-of-vocabulary token.
 ZERO_RESET (faster-rnnlm's sentences) resets the state to 0 and leaves only
 </s> in the history, so that the maxent n-grams stop at the sentence start.
 """
+import numpy as np
+
 from ._jit import kernel
 from . import hidden as hidden_layer, output, regularise
 
@@ -67,6 +69,32 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
         else:
             out[t] = 0.0
         _next_token(word, independent, s, h_prev, hist)
+
+
+@kernel
+def expand_tokens(h_prev, hist, token_of, words, hidden, layer, d, order, s, hwork, work,
+                  logp, next_h, next_hist, fast):
+    """Token passing (lattice rescoring): for each expansion m, log10 P(words[m]) (0.0
+    for an OOV, words[m] < 0) after token token_of[m], whose state is (h_prev, hist)
+    as score_span carries it, and the state after the word.  Expansions of a token
+    are consecutive: its hidden forward step is computed once for all of them."""
+    current = -1
+    h = np.empty(h_prev.shape[1], np.float32)
+    for m in range(words.shape[0]):
+        n = token_of[m]
+        if n != current:
+            h[:] = h_prev[n]
+            hidden_layer.forward(hidden, hist[n, 0], h, s, hwork, fast)
+            current = n
+        word = words[m]
+        if word >= 0:
+            logp[m] = output.word_log10_prob(layer, word, hidden_layer.readout(hidden, s), d,
+                                             order, hist[n], work, fast)
+        else:
+            logp[m] = 0.0
+        next_h[m, :] = s
+        next_hist[m, :] = hist[n]
+        _advance_history(next_hist[m], word)
 
 
 @kernel

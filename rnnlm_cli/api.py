@@ -5,6 +5,7 @@
     model.perplexity("test.txt").ppl          # the number ``rnnlm eval`` prints
     model.score(["the cat sat", ["a", "dog"]])  # log10 P of each word and </s>
     model.rescore([["the cat sat", "the cat sad"]])
+    model.rescore_lattice("lattices.slf")[0].hypotheses[0].words
     model.sample(3, seed=7)
     rnnlm_cli.load("model.rnn")               # ours, or rnnlm 0.4b text / binary files
 
@@ -100,6 +101,32 @@ class Model(stored.Model):
                                  ngram=ngram, threads=threads)
         lists = (_nbest_list(i, hyps) for i, hyps in enumerate(nbest_lists))
         return [scores for _, scores in Rescorer(self, options).rescore(lists)]
+
+    def rescore_lattice(self, lattices, *, words: Optional[str] = None, fmt: str = "auto",
+                        lm: Optional[str] = None, lam: float = RescoreOptions.lam,
+                        oov_penalty: float = RescoreOptions.oov_penalty, expand: bool = False,
+                        **options) -> list:
+        """``rnnlm lattice-rescore``: a Rescored result (best-first hypotheses, and the
+        expanded lattice when ``expand``) for each lattice of a file (a path; Kaldi
+        lattices need ``words``, a words.txt) or of rnnlm_cli.lattice.Lattice objects.
+        Other options are LatticeOptions': ac_scale, lm_scale, word_penalty,
+        old_lm_weight, recombination_order, beam, max_tokens, nbest_size."""
+        from .formats import lattices as lattice_formats
+        from .formats.lattice_kaldi import read_symbols
+        from .lattice import Lattice
+        from .lattice_search import LatticeOptions, rescore_lattices
+        if isinstance(lattices, str):
+            symbols = read_symbols(words) if words else None
+            lattices = lattice_formats.read([lattices], fmt, symbols)
+        elif isinstance(lattices, Lattice):
+            lattices = [lattices]
+        ngram = None
+        if lm:
+            from .ngram.arpa import read_arpa
+            ngram = read_arpa(lm)
+        settings = LatticeOptions(rescore=RescoreOptions(oov_penalty=oov_penalty, lam=lam,
+                                                         ngram=ngram), **options)
+        return list(rescore_lattices(self, lattices, settings, expand))
 
     def sample(self, n: int = SampleConfig.count, **options) -> list:
         """``rnnlm sample``: ``n`` sentences as strings (the first continues ``prefix``);

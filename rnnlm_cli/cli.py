@@ -13,6 +13,7 @@ import click
 
 from .cli_convert import convert
 from .cli_eval import eval_command
+from .cli_lattice import lattice_rescore
 from .cli_nbest import nbest_rescore
 from .cli_ngram import ngram_count
 from .cli_sample import sample
@@ -79,4 +80,5 @@ main.add_command(eval_command)
 main.add_command(sample)
 main.add_command(ngram_count)
 main.add_command(nbest_rescore)
+main.add_command(lattice_rescore)
 main.add_command(convert)

@@ -70,18 +70,12 @@ class Rescorer:
     # -- combination -------------------------------------------------------------
     def _combine(self, hyps, logp, offsets, first_token) -> list[float]:
         options = self.options
-        known = ~np.isnan(logp)
-        if options.ngram is None and options.other_probs is None:
-            total = np.where(known, logp, options.oov_penalty)
-        else:
-            p_other = (self._ngram_probs(hyps) if options.ngram is not None else
-                       options.other_probs[first_token:first_token + logp.size])
-            with np.errstate(divide="ignore"):
-                mixed = np.log10(options.lam * np.power(10.0, np.where(known, logp, 0.0))
-                                 + (1 - options.lam) * p_other)
-                fallback = np.where(p_other > 0, np.log10(np.maximum(p_other, 1e-300)),
-                                    options.oov_penalty)
-            total = np.where(known, mixed, fallback)
+        p_other = None
+        if options.ngram is not None:
+            p_other = self._ngram_probs(hyps)
+        elif options.other_probs is not None:
+            p_other = options.other_probs[first_token:first_token + logp.size]
+        total = token_scores(logp, p_other, options)
         return np.add.reduceat(total, offsets[:-1]).tolist()
 
     def _ngram_probs(self, hyps) -> np.ndarray:
@@ -135,6 +129,20 @@ class Rescorer:
             while pending:
                 done, future = pending.popleft()
                 yield from _split(done, future.result())
+
+
+def token_scores(logp: np.ndarray, p_other, options: RescoreOptions) -> np.ndarray:
+    """The log10 score of each token from the RNN's log10 P (NaN: a word the RNN does not
+    know) and the other model's probability (None without one), as the module says."""
+    known = ~np.isnan(logp)
+    if p_other is None:
+        return np.where(known, logp, options.oov_penalty)
+    with np.errstate(divide="ignore"):
+        mixed = np.log10(options.lam * np.power(10.0, np.where(known, logp, 0.0))
+                         + (1 - options.lam) * p_other)
+        fallback = np.where(p_other > 0, np.log10(np.maximum(p_other, 1e-300)),
+                            options.oov_penalty)
+    return np.where(known, mixed, fallback)
 
 
 def _batches(lists: Iterable[NbestList], size: int):
