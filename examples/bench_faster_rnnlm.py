@@ -5,6 +5,7 @@ JSON object with the same keys as bench_train.py, for side-by-side tables.
     python examples/bench_faster_rnnlm.py --binary /tmp/peers/faster-rnnlm/faster-rnnlm/rnnlm \
         --data ../shared/data/ptb -- -hidden 100 -hidden-type gru-insyn -threads 1
 
+An NCE model is tested with -nce-accurate-test 1 (normalised probabilities).
 Training words/s is faster-rnnlm's own measure: training tokens (words and one </s>
 per sentence) over the training part of each epoch's "elapsed" time, averaged over
 epochs.  Test PPL is 2 ** its "Test entropy".  Peak RSS is the training process's.
@@ -56,7 +57,9 @@ def main():
                                 r"([\d.]+)s", log.read())
         if status != 0 or not epochs:
             sys.exit(f"bench_faster_rnnlm: training failed (status {status})")
-        tested = subprocess.run([args.binary, "-rnnlm", model, "-test", test],
+        # an NCE model prints an entropy only when asked to normalise (-nce-accurate-test)
+        accurate = ["-nce-accurate-test", "1"] if "-nce" in args.options else []
+        tested = subprocess.run([args.binary, "-rnnlm", model, "-test", test, *accurate],
                                 capture_output=True, text=True)
         entropy = re.search(r"Test entropy ([\d.]+)", tested.stderr)
         if tested.returncode != 0 or not entropy:

@@ -72,29 +72,17 @@ def score_span(tokens, hidden, layer, d, order, independent, s, h_prev, hist, hw
 
 
 @kernel
-def expand_tokens(h_prev, hist, token_of, words, hidden, layer, d, order, s, hwork, work,
-                  logp, next_h, next_hist, fast):
-    """Token passing (lattice rescoring): for each expansion m, log10 P(words[m]) (0.0
-    for an OOV, words[m] < 0) after token token_of[m], whose state is (h_prev, hist)
-    as score_span carries it, and the state after the word.  Expansions of a token
-    are consecutive: its hidden forward step is computed once for all of them."""
-    current = -1
+def token_forward(h_prev, hist, hidden, hwork, states, readouts, fast):
+    """Token passing (lattice rescoring): the hidden step of each token n, whose state
+    is (h_prev[n], hist[n]) as score_span carries it: states[n] (what the next token
+    continues from) and readouts[n] (what the output layer reads)."""
     h = np.empty(h_prev.shape[1], np.float32)
-    for m in range(words.shape[0]):
-        n = token_of[m]
-        if n != current:
-            h[:] = h_prev[n]
-            hidden_layer.forward(hidden, hist[n, 0], h, s, hwork, fast)
-            current = n
-        word = words[m]
-        if word >= 0:
-            logp[m] = output.word_log10_prob(layer, word, hidden_layer.readout(hidden, s), d,
-                                             order, hist[n], work, fast)
-        else:
-            logp[m] = 0.0
-        next_h[m, :] = s
-        next_hist[m, :] = hist[n]
-        _advance_history(next_hist[m], word)
+    s = np.empty(h_prev.shape[1], np.float32)
+    for n in range(h_prev.shape[0]):
+        h[:] = h_prev[n]
+        hidden_layer.forward(hidden, hist[n, 0], h, s, hwork, fast)
+        states[n, :] = s
+        readouts[n, :] = hidden_layer.readout(hidden, s)
 
 
 @kernel

@@ -10,7 +10,8 @@ far, its RNN state and its words.  Tokens reaching a node whose last
 ``recombination_order`` words are equal merge, the best one kept (n-gram history
 recombination); ``beam`` (score below the node's best) and ``max_tokens`` prune
 what is left.  The tokens leaving a node are scored together (kernels/sgd.py
-expand_tokens: one hidden step per token for all of its arcs).  With a
+token_forward: one hidden step per token for all of its arcs, then the output
+layer's batched scores).  With a
 recombination order at least the longest path and no pruning, the best path found
 is the best of all paths.
 
@@ -100,8 +101,6 @@ class LatticeRescorer:
         self.net = model.network
         self.index = model.vocab.index
         self.hwork = self.net.hidden_spec.scratch(self.net.hidden, 0)
-        self.work = self.net.output_spec.scratch(self.net.output)
-        self.s = np.zeros(self.net.hidden_size, np.float32)
         self.start_h = sentence_start_state(self.net)[None, :].astype(np.float32)
         history = np.full(maxent.MAX_ORDER, -1 if self.net.reset_mode(True) == sgd.ZERO_RESET
                           else 0, np.int32)
@@ -121,24 +120,27 @@ class LatticeRescorer:
 
     def expand(self, tokens: list, h: np.ndarray, hist: np.ndarray, words: list):
         """log10 scores of words[m] after tokens[m] (as nbest-rescore scores tokens) and
-        the states after them: (scores, next h, next hist).  ``tokens`` are grouped."""
+        the states after them: (scores, next h, next hist).  Each token's hidden step is
+        taken once (kernels/sgd.py token_forward); the output layer scores every
+        (token, word) pair in one batch (its matrix products)."""
+        net = self.net
+        states = np.empty_like(h)
+        readouts = np.empty((h.shape[0], net.output_spec.input_width(net.output)), np.float32)
+        sgd.token_forward(h, hist, net.hidden, self.hwork, states, readouts, net.fast_exp)
         rows = np.array([t.row for t in tokens], np.int64)
         ids = np.array([self.index.get(w, -1) if w is not None else 0 for w in words],
                        np.int32)
-        count = ids.size
-        logp = np.zeros(count)
-        next_h = np.empty((count, h.shape[1]), np.float32)
-        next_hist = np.empty((count, hist.shape[1]), np.int32)
-        net = self.net
-        sgd.expand_tokens(h, hist, rows, ids, net.hidden, net.output, net.d, net.maxent_order,
-                          self.s, self.hwork, self.work, logp, next_h, next_hist,
-                          net.fast_exp)
-        logp[ids < 0] = np.nan
+        logp = np.full(ids.size, np.nan)
+        known = ids >= 0
+        if known.any():
+            logp[known] = net.output_spec.batch_log10_probs(
+                net, readouts[rows[known]], ids[known], np.ascontiguousarray(hist[rows[known]]))
+        next_hist = np.concatenate([ids[:, None], hist[rows, :-1]], axis=1)
         p_other = None
         if self.options.rescore.ngram is not None:
             p_other = _ngram_probs(self.options.rescore.ngram,
                                    [(t.words, w) for t, w in zip(tokens, words)])
-        return token_scores(logp, p_other, self.options.rescore), next_h, next_hist
+        return token_scores(logp, p_other, self.options.rescore), states[rows], next_hist
 
 
 class _Search:
@@ -154,6 +156,7 @@ class _Search:
         # node -> {history key: token}, and node -> list of (h, hist) array pairs
         self.waiting: dict = {lattice.start: {(): _Token(0.0, 0.0, 0.0, 0.0, (), 0)}}
         self.states: dict = {lattice.start: [(rescorer.start_h, rescorer.start_hist)]}
+        # (each part is one row: a token's row is its part's index)
         self.ended: list = []
         self.expanded = Lattice(lattice.name, 0, [], {}, lattice.source,
                                 dict(lattice.header)) if expand else None
@@ -177,15 +180,11 @@ class _Search:
         if word_pairs or ends:
             scored = [t for t, _ in word_pairs] + list(ends)
             words = [arc.word for _, arc in word_pairs] + [None] * len(ends)
-            order = sorted(range(len(scored)), key=lambda m: scored[m].row)
-            scores, next_h, next_hist = self.rescorer.expand(
-                [scored[m] for m in order], h, hist, [words[m] for m in order])
-            at = {m: k for k, m in enumerate(order)}
+            scores, next_h, next_hist = self.rescorer.expand(scored, h, hist, words)
             for m, (token, arc) in enumerate(word_pairs):
-                k = at[m]
-                self._arrive(token, arc, float(scores[k]), next_h[k], next_hist[k])
+                self._arrive(token, arc, float(scores[m]), next_h[m], next_hist[m])
             for m, token in enumerate(ends, start=len(word_pairs)):
-                self._end(token, final, float(scores[at[m]]))
+                self._end(token, final, float(scores[m]))
         for token, arc in pairs:
             if arc.word is None:
                 row = self._state_row(arc.target, h[token.row], hist[token.row])
@@ -213,9 +212,8 @@ class _Search:
 
     def _state_row(self, node: int, h, hist) -> int:
         parts = self.states.setdefault(node, [])
-        row = sum(part[0].shape[0] for part in parts)
         parts.append((h[None, :], hist[None, :]))
-        return row
+        return len(parts) - 1
 
     def _arrive(self, token: _Token, arc: Arc, log10_p: float, h, hist, row: int = -1):
         """A token extended along ``arc`` reaches its end node (merged by history)."""
