@@ -23,17 +23,16 @@ import heapq
 import math
 import os
 import sys
-from collections import Counter
-
 import numpy as np
 
+from make_nbest import Confusions, held_out_sentences
 from rnnlm_cli.formats import lattice_kaldi, lattice_slf
 from rnnlm_cli.lattice import Arc, Lattice, topological_order
 
 LN10 = math.log(10.0)
 
 
-def confusion_network(words, name, rng, similar, frequent, unigram, noise):
+def confusion_network(words, name, rng, confusions, unigram, noise):
     """A lattice whose best path under perfect scores is ``words``."""
     arcs, node = [], 0
 
@@ -46,14 +45,14 @@ def confusion_network(words, name, rng, similar, frequent, unigram, noise):
         arc(word, True)
         competitors = set()
         for _ in range(int(rng.integers(2, 5))):
-            other = None if rng.random() < 0.15 else similar(word)
+            other = None if rng.random() < 0.15 else confusions.similar(word)
             if other != word and other not in competitors:
                 competitors.add(other)
                 arc(other, False)
         node += 1
         if rng.random() < 0.1:
             arc(None, True)
-            arc(frequent(), False)
+            arc(confusions.frequent(), False)
             node += 1
     return Lattice(name, 0, arcs, {node: (0.0, 0.0)}, header={"lmscale": "1.0"})
 
@@ -98,25 +97,14 @@ def main():
     parser.add_argument("--out", required=True, help="prefix of the output files")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    counts = Counter(w for line in open(args.vocab_from) for w in line.split())
-    total = sum(counts.values())
-    by_rank = [w for w, _ in counts.most_common()]
-    rank = {w: i for i, w in enumerate(by_rank)}
-    sentences = [line.split() for line in open(args.text) if line.split()]
-    if args.max_sentences:
-        sentences = sentences[:args.max_sentences]
-
-    def similar(word):
-        r = rank.get(word, len(by_rank) // 2)
-        return by_rank[int(np.clip(r + rng.integers(-30, 31), 0, len(by_rank) - 1))]
-
-    def frequent():
-        return by_rank[int(rng.integers(0, min(200, len(by_rank))))]
+    confusions = Confusions(args.vocab_from, rng)
+    sentences = held_out_sentences(args.text, args.max_sentences)
+    total = sum(confusions.counts.values())
 
     def unigram(word):
-        return math.log(counts.get(word, 1) / total)
+        return math.log(confusions.counts.get(word, 1) / total)
 
-    ids = {w: i for i, w in enumerate(by_rank, 1)}
+    ids = {w: i for i, w in enumerate(confusions.by_rank, 1)}
     folder = os.path.dirname(args.out) or "."
     with open(os.path.join(folder, "words.txt"), "w") as table:
         table.write("<eps> 0\n" + "".join(f"{w} {i}\n" for w, i in ids.items()))
@@ -126,8 +114,7 @@ def main():
             open(args.out + ".nbest.lm", "w") as lm, open(args.out + ".nbest.ref", "w") as ref:
         for i, words in enumerate(sentences):
             name = f"utt{i:05d}"
-            lattice = confusion_network(words, name, rng, similar, frequent, unigram,
-                                        args.noise)
+            lattice = confusion_network(words, name, rng, confusions, unigram, args.noise)
             arcs += len(lattice.arcs)
             lattice_slf.write(lattice, slf)
             lattice_kaldi.write(lattice, ark, ids)

@@ -18,6 +18,30 @@ from collections import Counter
 import numpy as np
 
 
+class Confusions:
+    """Words to put in place of a word: one of similar frequency (rank within 30), or
+    one of the 200 most frequent (an insertion), drawn from ``rng``."""
+
+    def __init__(self, vocab_from: str, rng):
+        self.rng = rng
+        self.counts = Counter(w for line in open(vocab_from) for w in line.split())
+        self.by_rank = [w for w, _ in self.counts.most_common()]
+        self.rank = {w: i for i, w in enumerate(self.by_rank)}
+
+    def similar(self, word):
+        r = self.rank.get(word, len(self.by_rank) // 2)
+        return self.by_rank[int(np.clip(r + self.rng.integers(-30, 31), 0,
+                                        len(self.by_rank) - 1))]
+
+    def frequent(self):
+        return self.by_rank[int(self.rng.integers(0, min(200, len(self.by_rank))))]
+
+
+def held_out_sentences(path: str, limit: int) -> list:
+    sentences = [line.split() for line in open(path) if line.split()]
+    return sentences[:limit] if limit else sentences
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--text", required=True)
@@ -29,16 +53,8 @@ def main():
     parser.add_argument("--out", required=True, help="prefix of the output files")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    counts = Counter(w for line in open(args.vocab_from) for w in line.split())
-    by_rank = [w for w, _ in counts.most_common()]
-    rank = {w: i for i, w in enumerate(by_rank)}
-    sentences = [line.split() for line in open(args.text) if line.split()]
-    if args.max_sentences:
-        sentences = sentences[:args.max_sentences]
-
-    def similar(word):
-        r = rank.get(word, len(by_rank) // 2)
-        return by_rank[int(np.clip(r + rng.integers(-30, 31), 0, len(by_rank) - 1))]
+    confusions = Confusions(args.vocab_from, rng)
+    sentences = held_out_sentences(args.text, args.max_sentences)
 
     def corrupt(words):
         words, errors = list(words), int(rng.integers(1, 5))
@@ -46,11 +62,11 @@ def main():
             kind = rng.random()
             at = int(rng.integers(0, max(len(words), 1)))
             if kind < 0.6 and words:
-                words[at] = similar(words[at])
+                words[at] = confusions.similar(words[at])
             elif kind < 0.8 and len(words) > 1:
                 del words[at]
             else:
-                words.insert(at, by_rank[int(rng.integers(0, min(200, len(by_rank))))])
+                words.insert(at, confusions.frequent())
         return words, errors
 
     with open(args.out, "w") as nbest, open(args.out + ".ac", "w") as ac, \

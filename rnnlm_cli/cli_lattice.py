@@ -7,7 +7,8 @@ import json
 import click
 
 from .config import RescoreOptions
-from .options import RnnlmCommand, chosen_encoding, encoding_options, flag_names
+from .options import (RnnlmCommand, chosen_encoding, encoding_options, flag_names,
+                      rescoring_lm_options)
 
 OUTPUTS = ("best", "nbest", "lattice")
 
@@ -24,13 +25,7 @@ OUTPUTS = ("best", "nbest", "lattice")
               help="Kaldi text lattices (ark,t) or HTK SLF; auto tells them apart")
 @click.option(*flag_names("words"), "words_path", metavar="FILE",
               help="Kaldi's words.txt symbol table (needed for Kaldi lattices)")
-@click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
-              help="n-gram model interpolated with the RNN (as in nbest-rescore)")
-@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1),
-              default=RescoreOptions.lam, show_default=True, help="with -lm: weight of the RNN")
-@click.option(*flag_names("oov-penalty"), "oov_penalty", type=float,
-              default=RescoreOptions.oov_penalty, show_default=True,
-              help="log10 score of a word unknown to the RNN (and to -lm)")
+@rescoring_lm_options
 @click.option(*flag_names("ac-scale"), "ac_scale", type=float,
               help="A, weight of the acoustic log-likelihood [default: SLF acscale, else 1; "
                    "Kaldi lattices 0.1]")
@@ -54,18 +49,16 @@ OUTPUTS = ("best", "nbest", "lattice")
               "in the input format")
 @click.option(*flag_names("nbest-size"), "nbest_size", type=click.IntRange(1), default=10,
               show_default=True, help="sentences a lattice with -output nbest")
-@click.option(*flag_names("nce-unnormalized"), "unnormalised", is_flag=True,
-              help="with an NCE model: self-normalised scores exp(z - lnZ), no softmax sum")
 @click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
               show_default=True, help="lattices rescored at once (output order is kept)")
 @click.option(*flag_names("out"), "out_path", default="-", show_default=True, metavar="PATH",
               help="output file (written whole, or not at all)")
 @encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help="no progress bar on stderr")
-def lattice_rescore(model_path, lattice_path, lattice_list, fmt, words_path, lm_path, lam,
-                    oov_penalty, ac_scale, lm_scale, word_penalty, old_lm_weight,
-                    recombination_order, beam, max_tokens, output, nbest_size, unnormalised,
-                    threads, out_path, quiet):
+def lattice_rescore(model_path, lattice_path, lattice_list, fmt, words_path, ac_scale,
+                    lm_scale, word_penalty, old_lm_weight, recombination_order, beam,
+                    max_tokens, output, nbest_size, threads, out_path, quiet, lm_path, lam,
+                    oov_penalty, unnormalised):
     """Rescore word lattices (Kaldi or HTK SLF) with an RNN model by token passing."""
     from .errors import ConfigError
     from .locking import writer_lock

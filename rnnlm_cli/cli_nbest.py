@@ -8,7 +8,7 @@ import click
 from .config import RescoreOptions
 from .device import scoring_exp
 from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_options,
-                      exp_option, flag_names)
+                      exp_option, flag_names, rescoring_lm_options)
 
 
 @click.command(name="nbest-rescore", cls=RnnlmCommand)
@@ -39,20 +39,10 @@ from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_opt
               show_default=True, help="with -output best: weight of the new score")
 @click.option(*flag_names("word-penalty"), "word_penalty", type=float, default=0.0,
               show_default=True, help="with -output best: added per word")
-@click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
-              help="n-gram model: interpolated with the RNN, and scores unknown words")
 @click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
               help="probabilities of another LM, one per token of the lists (words and "
                    "</s>), rnnlm's -lm-prob")
-@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1),
-              default=RescoreOptions.lam, show_default=True,
-              help="with -lm or -lm-prob: weight of the RNN")
-@click.option(*flag_names("oov-penalty"), "oov_penalty", type=float,
-              default=RescoreOptions.oov_penalty,
-              show_default=True, help="log10 score of a word unknown to the RNN (and to -lm)")
-@click.option(*flag_names("nce-unnormalized"), "unnormalised", is_flag=True,
-              help="with an NCE model (full softmax): score exp(z - lnZ) without the softmax "
-                   "sum, O(H) instead of O(V H) a word; for ranking, not probabilities")
+@rescoring_lm_options
 @click.option(*flag_names("carry-over"), "carry_over", is_flag=True,
               help="rnnlm's mode: a list starts from the state after the previous list's "
                    "first hypothesis (default: every hypothesis independently)")

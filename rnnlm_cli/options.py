@@ -151,6 +151,28 @@ def device_option(command):
              "sentences in batches and trains with the mini-batch algorithm)")(command)
 
 
+def rescoring_lm_options(command):
+    """-lm, -lambda, -oov-penalty and -nce-unnormalized: how nbest-rescore and
+    lattice-rescore score a word (rnnlm_cli.nbest.token_scores)."""
+    from .config import RescoreOptions
+    for decorate in reversed([
+            click.option(*flag_names("lm"), "lm_path", metavar="ARPA",
+                         help="n-gram model: interpolated with the RNN, and scores unknown "
+                              "words"),
+            click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1),
+                         default=RescoreOptions.lam, show_default=True,
+                         help="with -lm or -lm-prob: weight of the RNN"),
+            click.option(*flag_names("oov-penalty"), "oov_penalty", type=float,
+                         default=RescoreOptions.oov_penalty, show_default=True,
+                         help="log10 score of a word unknown to the RNN (and to -lm)"),
+            click.option(*flag_names("nce-unnormalized"), "unnormalised", is_flag=True,
+                         help="with an NCE model (full softmax): score exp(z - lnZ) without "
+                              "the softmax sum, O(H) instead of O(V H) a word; for ranking, "
+                              "not probabilities")]):
+        command = decorate(command)
+    return command
+
+
 def chosen_encoding() -> TextEncoding:
     """The text encoding the running command's --encoding/--errors chose (UTF-8 strict
     by default); the command passes it to every text reader and writer it calls."""
