@@ -8,9 +8,11 @@ import math
 import random
 
 import pytest
+from click.testing import CliRunner
 
 from layer_checks import run, source_corpus
 from rnnlm_cli.api import load
+from rnnlm_cli.cli import main
 from rnnlm_cli.formats import lattice_kaldi, lattice_slf
 from rnnlm_cli.lattice import Arc, Lattice
 
@@ -271,3 +273,20 @@ def test_exhaustive_enumeration_sees_every_path():
     found = paths(Lattice("x", 0, arcs, {2: (0.0, 0.0)}))
     assert sorted(tuple(w) for w, _, _ in found) == sorted(
         [tuple(p) for p in itertools.product("ab", "cd")] + [("e",)])
+
+
+def test_kaldi_lattices_from_stdin_need_the_words_table(trained, tmp_path):
+    model_path, words, _ = trained
+    ids = {w: i for i, w in enumerate(words, 1)}
+    table = tmp_path / "words.txt"
+    table.write_text("<eps> 0\n" + "".join(f"{w} {i}\n" for w, i in ids.items()))
+    lattice = random_lattice(words, 4, name="piped")
+    with open(tmp_path / "l.ark", "w") as handle:
+        lattice_kaldi.write(lattice, handle, ids)
+    text = (tmp_path / "l.ark").read_text()
+    done = CliRunner().invoke(main, ["lattice-rescore", "-rnnlm", str(model_path), "-lattice",
+                                     "-", "-words", str(table)], input=text)
+    assert done.exit_code == 0 and done.stdout.startswith("piped "), done.output
+    refused = CliRunner().invoke(main, ["lattice-rescore", "-rnnlm", str(model_path),
+                                        "-lattice", "-"], input=text)
+    assert refused.exit_code == 2 and "give -words words.txt" in refused.output
