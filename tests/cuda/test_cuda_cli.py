@@ -131,3 +131,18 @@ def test_minibatch_training_on_cuda_runs_end_to_end(tmp_path):
     assert "mini-batch training on cuda" in result.output
     scored = run("eval", "-rnnlm", path, "-test", str(tmp_path / "train.txt"), "-format", "json")
     assert scored.exit_code == 0 and 1 < json.loads(scored.stdout)["ppl"] < 10
+
+
+def test_an_nce_model_is_refused_on_the_gpu_in_one_line(folder):
+    """The full softmax of NCE models has no device kernels: scoring says so."""
+    path = str(folder / "nce.rnn")
+    trained = run("train", "-rnnlm", path, "-train", str(folder / "train.txt"), "-valid",
+                  str(folder / "valid.txt"), "-hidden", "4", "-nce", "3", "-independent",
+                  "-max-iter", "1", "-q")
+    assert trained.exit_code == 0, trained.output
+    for command, source in (("eval", ["-test", str(folder / "test.txt")]),
+                            ("nbest-rescore", ["-nbest", str(folder / "lists.txt")])):
+        result = run(command, "-rnnlm", path, *source, "--device", "cuda")
+        assert result.exit_code != 0, result.output
+        assert "--device cuda: the full softmax layer does not support it" in result.output
+        assert len(result.output.strip().splitlines()) == 1
