@@ -118,29 +118,47 @@ class LatticeRescorer:
             search.visit(node)
         return search.result()
 
-    def expand(self, tokens: list, h: np.ndarray, hist: np.ndarray, words: list):
+    def expand(self, tokens: list, h: np.ndarray, hist: np.ndarray, words: list,
+               cache: dict):
         """log10 scores of words[m] after tokens[m] (as nbest-rescore scores tokens) and
         the states after them: (scores, next h, next hist).  Each token's hidden step is
-        taken once (kernels/sgd.py token_forward); the output layer scores every
-        (token, word) pair in one batch (its matrix products)."""
+        taken once (kernels/sgd.py token_forward) and the output layer scores the
+        (token, word) pairs in one batch (its matrix products).  ``cache`` keeps both
+        by word history: paths through other nodes with the same words (a lattice's
+        other time alignments) are not computed again."""
         net = self.net
-        states = np.empty_like(h)
-        readouts = np.empty((h.shape[0], net.output_spec.input_width(net.output)), np.float32)
-        sgd.token_forward(h, hist, net.hidden, self.hwork, states, readouts, net.fast_exp)
-        rows = np.array([t.row for t in tokens], np.int64)
+        steps, scores = cache.setdefault("steps", {}), cache.setdefault("scores", {})
+        fresh = {}
+        for t in tokens:
+            if t.words not in steps and t.words not in fresh:
+                fresh[t.words] = t.row
+        if fresh:
+            rows = np.array(list(fresh.values()), np.int64)
+            states = np.empty((rows.size, h.shape[1]), np.float32)
+            readouts = np.empty((rows.size, net.output_spec.input_width(net.output)),
+                                np.float32)
+            sgd.token_forward(np.ascontiguousarray(h[rows]), np.ascontiguousarray(hist[rows]),
+                              net.hidden, self.hwork, states, readouts, net.fast_exp)
+            for k, history in enumerate(fresh):
+                steps[history] = (states[k], readouts[k], hist[rows[k]])
         ids = np.array([self.index.get(w, -1) if w is not None else 0 for w in words],
                        np.int32)
-        logp = np.full(ids.size, np.nan)
-        known = ids >= 0
-        if known.any():
-            logp[known] = net.output_spec.batch_log10_probs(
-                net, readouts[rows[known]], ids[known], np.ascontiguousarray(hist[rows[known]]))
-        next_hist = np.concatenate([ids[:, None], hist[rows, :-1]], axis=1)
+        pairs = [(t.words, w) for t, w in zip(tokens, words)]
+        todo = [m for m, pair in enumerate(pairs) if pair not in scores and ids[m] >= 0]
+        if todo:
+            logp = net.output_spec.batch_log10_probs(
+                net, np.stack([steps[pairs[m][0]][1] for m in todo]), ids[todo],
+                np.stack([steps[pairs[m][0]][2] for m in todo]))
+            for m, value in zip(todo, logp):
+                scores[pairs[m]] = value
+        logp = np.array([scores.get(pair, np.nan) for pair in pairs])
+        before = np.stack([steps[t.words][2] for t in tokens])
+        next_hist = np.concatenate([ids[:, None], before[:, :-1]], axis=1)
         p_other = None
         if self.options.rescore.ngram is not None:
-            p_other = _ngram_probs(self.options.rescore.ngram,
-                                   [(t.words, w) for t, w in zip(tokens, words)])
-        return token_scores(logp, p_other, self.options.rescore), states[rows], next_hist
+            p_other = _ngram_probs(self.options.rescore.ngram, pairs)
+        return (token_scores(logp, p_other, self.options.rescore),
+                np.stack([steps[t.words][0] for t in tokens]), next_hist)
 
 
 class _Search:
@@ -158,6 +176,7 @@ class _Search:
         self.states: dict = {lattice.start: [(rescorer.start_h, rescorer.start_hist)]}
         # (each part is one row: a token's row is its part's index)
         self.ended: list = []
+        self.cache: dict = {}           # LatticeRescorer.expand's, by word history
         self.expanded = Lattice(lattice.name, 0, [], {}, lattice.source,
                                 dict(lattice.header)) if expand else None
         self.expanded_ids: dict = {}
@@ -180,7 +199,8 @@ class _Search:
         if word_pairs or ends:
             scored = [t for t, _ in word_pairs] + list(ends)
             words = [arc.word for _, arc in word_pairs] + [None] * len(ends)
-            scores, next_h, next_hist = self.rescorer.expand(scored, h, hist, words)
+            scores, next_h, next_hist = self.rescorer.expand(scored, h, hist, words,
+                                                             self.cache)
             for m, (token, arc) in enumerate(word_pairs):
                 self._arrive(token, arc, float(scores[m]), next_h[m], next_hist[m])
             for m, token in enumerate(ends, start=len(word_pairs)):

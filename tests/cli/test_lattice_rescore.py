@@ -290,3 +290,28 @@ def test_kaldi_lattices_from_stdin_need_the_words_table(trained, tmp_path):
     refused = CliRunner().invoke(main, ["lattice-rescore", "-rnnlm", str(model_path),
                                         "-lattice", "-"], input=text)
     assert refused.exit_code == 2 and "give -words words.txt" in refused.output
+
+
+def test_paths_with_the_same_words_share_their_hidden_steps(trained, monkeypatch):
+    """Two alignments of the same words (nodes 1 and 2 both after 'w01'): the state
+    after 'w01' is computed once, and the best path is still the exhaustive one."""
+    model_path, words, _ = trained
+    a, b, c = words[:3]
+    lattice = Lattice("aligned", 0, [Arc(0, 1, a, -1.0, 0.0), Arc(0, 2, a, -1.5, 0.0),
+                                     Arc(1, 3, b, -2.0, 0.0), Arc(2, 3, b, -1.0, 0.0),
+                                     Arc(2, 3, c, -1.2, 0.0)], {3: (0.0, 0.0)})
+    from rnnlm_cli import lattice_search
+    stepped = []
+    original = lattice_search.sgd.token_forward
+
+    def counting(h, *rest):
+        stepped.append(h.shape[0])
+        return original(h, *rest)
+    monkeypatch.setattr(lattice_search.sgd, "token_forward", counting)
+    model = load(str(model_path))
+    result = model.rescore_lattice(lattice, ac_scale=1.0, recombination_order=0)[0]
+    assert sum(stepped) == 3          # the start, 'w01' once (4 without the cache), and
+                                      # the one token left at node 3 (order 0 merges all)
+    best_words, best_total = exhaustive_best(model, lattice, 1.0, 1.0, 0.0, 0.0)
+    assert result.hypotheses[0].words == best_words
+    assert result.hypotheses[0].total == pytest.approx(best_total, abs=1e-4)
