@@ -84,7 +84,7 @@ class Rescored:
     lattice: Optional[Lattice]  # the expanded lattice, when asked for
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     total: float
     acoustic: float
@@ -101,6 +101,8 @@ class LatticeRescorer:
         self.net = model.network
         self.index = model.vocab.index
         self.hwork = self.net.hidden_spec.scratch(self.net.hidden, 0)
+        self.output_spec = self.net.output_spec          # (a registry lookup each time)
+        self.readout_width = self.output_spec.input_width(self.net.output)
         self.start_h = sentence_start_state(self.net)[None, :].astype(np.float32)
         history = np.full(maxent.MAX_ORDER, -1 if self.net.reset_mode(True) == sgd.ZERO_RESET
                           else 0, np.int32)
@@ -135,8 +137,7 @@ class LatticeRescorer:
         if fresh:
             rows = np.array(list(fresh.values()), np.int64)
             states = np.empty((rows.size, h.shape[1]), np.float32)
-            readouts = np.empty((rows.size, net.output_spec.input_width(net.output)),
-                                np.float32)
+            readouts = np.empty((rows.size, self.readout_width), np.float32)
             sgd.token_forward(np.ascontiguousarray(h[rows]), np.ascontiguousarray(hist[rows]),
                               net.hidden, self.hwork, states, readouts, net.fast_exp)
             for k, history in enumerate(fresh):
@@ -146,7 +147,7 @@ class LatticeRescorer:
         pairs = [(t.words, w) for t, w in zip(tokens, words)]
         todo = [m for m, pair in enumerate(pairs) if pair not in scores and ids[m] >= 0]
         if todo:
-            logp = net.output_spec.batch_log10_probs(
+            logp = self.output_spec.batch_log10_probs(
                 net, np.stack([steps[pairs[m][0]][1] for m in todo]), ids[todo],
                 np.stack([steps[pairs[m][0]][2] for m in todo]))
             for m, value in zip(todo, logp):
