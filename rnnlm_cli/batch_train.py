@@ -82,7 +82,7 @@ class CpuOps:
     training_pass is written once in terms of them.
     """
 
-    def __init__(self, net: Network, streams: int):
+    def __init__(self, net: Network, streams: int = 1):
         self.net = net
         self.streams = streams          # rows of one time step in train_outputs
 

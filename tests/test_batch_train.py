@@ -52,8 +52,8 @@ def test_one_block_moves_w_and_u_by_the_gradient(count):
     assert streams.count == count
     net = network(tiny)
     U0, W0 = net.hidden.U.copy(), net.hidden.W.copy()
-    batch_train.training_pass(net, streams, batch_train.CpuOps(net), ALPHA, 0.0, 0.0, 1,
-                              streams.length, lambda done, total: None)
+    batch_train.training_pass(net, streams, batch_train.CpuOps(net, streams.count), ALPHA, 0.0,
+                              0.0, 1, streams.length, lambda done, total: None)
     scale = ALPHA / math.sqrt(count)
     U64, W64 = U0.astype(np.float64), W0.astype(np.float64)
     w_idx = [(i, j) for i in range(7) for j in (0, 3, 6)]
