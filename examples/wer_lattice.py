@@ -22,9 +22,13 @@ lattices.  Timings are the test set's, at the chosen S and P, in this process
 import argparse
 import json
 import math
+import os
 import resource
 import time
 
+# One BLAS thread, as the rnnlm command sets it: the search's many small products are
+# several times slower when BLAS wakes a second thread for each (before numpy loads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from rnnlm_cli.api import load
