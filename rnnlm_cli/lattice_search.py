@@ -157,7 +157,8 @@ class LatticeRescorer:
         next_hist = np.concatenate([ids[:, None], before[:, :-1]], axis=1)
         p_other = None
         if self.options.rescore.ngram is not None:
-            p_other = _ngram_probs(self.options.rescore.ngram, pairs)
+            p_other = _cached_ngram_probs(self.options.rescore.ngram, pairs,
+                                          cache.setdefault("ngram", {}))
         return (token_scores(logp, p_other, self.options.rescore),
                 np.stack([steps[t.words][0] for t in tokens]), next_hist)
 
@@ -308,6 +309,18 @@ class _Search:
             if "kaldi" not in lattice.header:
                 lattice.header[name] = value
         return lattice
+
+
+def _cached_ngram_probs(model, pairs: list, cache: dict) -> np.ndarray:
+    """_ngram_probs of (history, word) pairs, each n-gram context computed once."""
+    span = max(model.order - 1, 0)
+    keys = [(words[-span:] if span else (), len(words) < span or span == 0, word)
+            for words, word in pairs]
+    todo = {key: pair for key, pair in zip(keys, pairs) if key not in cache}
+    if todo:
+        for key, p in zip(todo, _ngram_probs(model, list(todo.values()))):
+            cache[key] = p
+    return np.array([cache[key] for key in keys])
 
 
 def _ngram_probs(model, contexts: list) -> np.ndarray:
