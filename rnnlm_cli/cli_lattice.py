@@ -41,8 +41,9 @@ OUTPUTS = ("best", "nbest", "lattice")
               help="tokens at a node whose last N words agree merge (the best kept)")
 @click.option(*flag_names("beam"), "beam", type=click.FloatRange(0), default=0.0,
               show_default=True, help="drop tokens this far below a node's best (0: no beam)")
-@click.option(*flag_names("max-tokens"), "max_tokens", type=click.IntRange(0), default=0,
-              show_default=True, help="keep at most this many tokens a node (0: no limit)")
+@click.option(*flag_names("max-tokens"), "max_tokens", type=click.IntRange(0), default=4,
+              show_default=True, help="keep at most this many tokens a node, the best (0: no "
+                                      "limit)")
 @click.option(*flag_names("output"), "output", type=click.Choice(OUTPUTS), default="best",
               show_default=True, help="best: 'UTT words' a lattice; nbest: JSON lines of the "
               "-nbest-size best distinct sentences; lattice: the expanded, rescored lattice "

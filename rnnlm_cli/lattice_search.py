@@ -48,7 +48,7 @@ class LatticeOptions:
     old_lm_weight: float = 0.0             # 0 replaces the lattice's LM
     recombination_order: int = 4
     beam: float = 0.0                      # 0: no beam
-    max_tokens: int = 0                    # per node; 0: no limit
+    max_tokens: int = 4                    # per node; 0: no limit
     nbest_size: int = 10
     rescore: RescoreOptions = field(default_factory=RescoreOptions)
 

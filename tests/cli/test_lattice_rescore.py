@@ -84,7 +84,8 @@ def test_best_path_equals_exhaustive_enumeration(trained, seed):
     lattice = random_lattice(words, seed)
     A, S, W, P = 0.1, 1.5, 0.5, -0.3
     result = model.rescore_lattice(lattice, ac_scale=A, lm_scale=S, old_lm_weight=W,
-                                   word_penalty=P, recombination_order=10, nbest_size=50)[0]
+                                   word_penalty=P, recombination_order=10, max_tokens=0,
+                                   nbest_size=50)[0]
     best_words, best_total = exhaustive_best(model, lattice, A, S, W, P)
     assert result.hypotheses[0].words == best_words
     assert result.hypotheses[0].total == pytest.approx(best_total, abs=1e-4)
@@ -150,7 +151,8 @@ def test_a_lattice_written_back_at_scale_0_keeps_its_paths_and_scores(trained, t
             lattice_kaldi.write(lattice, handle, ids)
     out = tmp_path / f"out.{fmt}"
     done = run("lattice-rescore", "-rnnlm", model_path, "-lattice", source, "-words", table,
-               "-output", "lattice", "-lm-scale", "0", "-old-lm-weight", "1", "-out", out)
+               "-output", "lattice", "-lm-scale", "0", "-old-lm-weight", "1", "-max-tokens", "0",
+               "-out", out)
     assert done.exit_code == 0, done.output
     symbols = {i: w for w, i in ids.items()}
     back = next(lattice_slf.read(str(out)) if fmt == "slf" else
@@ -171,7 +173,7 @@ def test_the_expanded_lattice_keeps_the_new_scores_of_its_best_path(trained, tmp
         lattice_slf.write(lattice, handle)
     model = load(str(model_path))
     result = model.rescore_lattice(str(source), expand=True, ac_scale=0.3,
-                                   recombination_order=10)[0]
+                                   recombination_order=10, max_tokens=0)[0]
     written = max(paths(result.lattice), key=lambda p: 0.3 * p[1] + p[2])
     assert written[0] == result.hypotheses[0].words
     assert 0.3 * written[1] + written[2] == pytest.approx(result.hypotheses[0].total, abs=1e-4)
@@ -181,8 +183,9 @@ def test_pruning_and_recombination_still_find_a_full_path(trained):
     model_path, words, _ = trained
     model = load(str(model_path))
     lattice = random_lattice(words, 3, slots=8)
-    exact = model.rescore_lattice(lattice, recombination_order=20)[0].hypotheses[0]
-    for options in ({"recombination_order": 1}, {"beam": 5.0}, {"max_tokens": 1}):
+    exact = model.rescore_lattice(lattice, recombination_order=20,
+                                  max_tokens=0)[0].hypotheses[0]
+    for options in ({"recombination_order": 1}, {"beam": 5.0}, {"max_tokens": 1}, {}):
         best = model.rescore_lattice(lattice, **options)[0].hypotheses[0]
         assert best.total <= exact.total + 1e-6
         assert tuple(best.words) in {tuple(w) for w, _, _ in paths(lattice)}
@@ -309,7 +312,8 @@ def test_paths_with_the_same_words_share_their_hidden_steps(trained, monkeypatch
         return original(h, *rest)
     monkeypatch.setattr(lattice_search.sgd, "token_forward", counting)
     model = load(str(model_path))
-    result = model.rescore_lattice(lattice, ac_scale=1.0, recombination_order=0)[0]
+    result = model.rescore_lattice(lattice, ac_scale=1.0, recombination_order=0,
+                                   max_tokens=0)[0]
     assert sum(stepped) == 3          # the start, 'w01' once (4 without the cache), and
                                       # the one token left at node 3 (order 0 merges all)
     best_words, best_total = exhaustive_best(model, lattice, 1.0, 1.0, 0.0, 0.0)
