@@ -73,6 +73,8 @@ def main():
                         help="RNN weights in the RNN+KN5 interpolation, chosen on dev")
     parser.add_argument("--rescore-options", default="",
                         help="more nbest-rescore options, one string (-nce-unnormalized)")
+    parser.add_argument("--systems", default="",
+                        help="comma-separated systems to run (e.g. 'RNN'); default all")
     args = parser.parse_args()
     data = {name: load(path) for name, path in (("dev", args.dev), ("test", args.test))}
     systems = {"acoustic only": None, "KN5": (args.lm, 0.0), "RNN": (None, None)}
@@ -80,6 +82,9 @@ def main():
     for lam in args.lambdas.split(","):
         systems[f"RNN+KN5 (lambda {lam})"] = (args.lm, float(lam))
         lambdas[f"RNN+KN5 (lambda {lam})"] = float(lam)
+    if args.systems:
+        systems = {name: setting for name, setting in systems.items()
+                   if name in args.systems.split(",")}
     result = {}
     for name, setting in systems.items():
         if setting is None:
@@ -98,9 +103,10 @@ def main():
                         "test_wer": round(100 * wer(*data["test"], scores["test"], weight,
                                                     weight * penalty), 2)}
     mixes = [name for name in result if name.startswith("RNN+KN5")]
-    best = min(mixes, key=lambda name: result[name]["dev_wer"])
-    result["RNN+KN5 (lambda chosen on dev)"] = dict(result[best], chosen=best,
-                                                    rnn_lambda=lambdas[best])
+    if mixes:
+        best = min(mixes, key=lambda name: result[name]["dev_wer"])
+        result["RNN+KN5 (lambda chosen on dev)"] = dict(result[best], chosen=best,
+                                                        rnn_lambda=lambdas[best])
     print(json.dumps(result, indent=1))
 
 
