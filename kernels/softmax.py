@@ -212,6 +212,20 @@ def distribution(layer, s, d, order, hist, work, out, fast):
 
 
 @kernel
+def log10_softmax_rows(Z, target, out):
+    """out[n] = log10 softmax(Z[n])[target[n]]: one pass for the maximum and one for the
+    sum of exponentials (float64) per row, instead of NumPy's float64 copies of Z."""
+    for n in range(Z.shape[0]):
+        top = Z[n, 0]
+        for v in range(1, Z.shape[1]):
+            top = max(top, Z[n, v])
+        total = 0.0
+        for v in range(Z.shape[1]):
+            total += math.exp(np.float64(Z[n, v]) - top)
+        out[n] = (np.float64(Z[n, target[n]]) - top - math.log(total)) / LN10
+
+
+@kernel
 def add_maxent_rows(Z, d, order, hist, modulus):
     """Z[n, v] += the maxent features of word v after history hist[n], for every row."""
     hashes = np.zeros(order, np.int64)

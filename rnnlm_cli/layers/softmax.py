@@ -91,9 +91,9 @@ class SoftmaxSpec(OutputSpec):
 
     def batch_log10_probs(self, net, S, target, hist):
         """log10 P(target[n] | S[n], hist[n]): the logits of a block of rows in one BLAS
-        product, the maxent features added, then log-sum-exp per row."""
+        product, the maxent features added, then log-sum-exp per row (one Numba pass)."""
         import numpy as np
-        from ..kernels.softmax import add_maxent_rows
+        from ..kernels.softmax import add_maxent_rows, log10_softmax_rows
         layer = net.output
         if self.unnormalised(layer):
             return super().batch_log10_probs(net, S, target, hist)
@@ -103,10 +103,7 @@ class SoftmaxSpec(OutputSpec):
             block = slice(first, first + rows)
             Z = S[block] @ layer.Ow.T
             add_maxent_rows(Z, net.d, net.maxent_order, hist[block], layer.hash_mod[0])
-            Z = Z.astype(np.float64)
-            top = Z.max(axis=1)
-            norm = top + np.log(np.exp(Z - top[:, None]).sum(axis=1))
-            logp[block] = (Z[np.arange(Z.shape[0]), target[block]] - norm) / np.log(10.0)
+            log10_softmax_rows(Z, np.ascontiguousarray(target[block]), logp[block])
         return logp
 
 
