@@ -208,9 +208,8 @@ class _Search:
             for m, token in enumerate(ends, start=len(word_pairs)):
                 self._end(token, final, float(scores[m]))
         for token, arc in pairs:
-            if arc.word is None:
-                row = self._state_row(arc.target, h[token.row], hist[token.row])
-                self._arrive(token, arc, 0.0, None, None, row)
+            if arc.word is None:            # no word: the state passes on unchanged
+                self._arrive(token, arc, 0.0, h[token.row], hist[token.row])
 
     def _survivors(self, node: int) -> list:
         tokens = sorted(self.waiting.pop(node, {}).values(), key=lambda t: -t.total)
@@ -237,7 +236,7 @@ class _Search:
         parts.append((h[None, :], hist[None, :]))
         return len(parts) - 1
 
-    def _arrive(self, token: _Token, arc: Arc, log10_p: float, h, hist, row: int = -1):
+    def _arrive(self, token: _Token, arc: Arc, log10_p: float, h, hist):
         """A token extended along ``arc`` reaches its end node (merged by history)."""
         has_word = arc.word is not None
         words = token.words + (arc.word,) if has_word else token.words
@@ -251,10 +250,8 @@ class _Search:
         at_node = self.waiting.setdefault(arc.target, {})
         if key in at_node and at_node[key].total >= total:
             return
-        if row < 0:
-            row = self._state_row(arc.target, h, hist)
         at_node[key] = _Token(total, token.acoustic + arc.acoustic, token.old_lm + arc.lm,
-                              token.lm + log10_p, words, row)
+                              token.lm + log10_p, words, self._state_row(arc.target, h, hist))
 
     def _end(self, token: _Token, final: tuple, log10_p: float):
         acoustic, old_lm = final
