@@ -149,6 +149,66 @@ class CpuOps:
                                            cutoff, self.streams)
 
 
+def step_resets(words: np.ndarray, independent: bool):
+    """(rows whose state restarts before this step or None, keeps): a reset row's state is
+    the sentence-start state, and no error flows back through it (keeps[row] = 0)."""
+    keeps = np.ones(words.shape[0], np.float32)
+    if not independent:
+        return None, keeps
+    resets = words == 0                 # the previous word is </s>: rnnlm's netReset
+    keeps[resets] = 0.0
+    return (resets if resets.any() else None), keeps
+
+
+class ElmanSteps:
+    """The hidden layer's part of a block on a backend's dense primitives (CpuOps on the
+    host, kernels/cuda/backend.py's CudaOps on the GPU): the Elman layer, whose states
+    of a block are one (T, B, H) array the output layer reads in place."""
+
+    def __init__(self, net: Network, ops):
+        self.net, self.ops = net, ops
+
+    def begin(self):
+        self.ops.begin()
+
+    def end(self):
+        self.ops.end()
+
+    def start_state(self, count: int):
+        return self.ops.full((count, self.net.hidden_size), EPOCH_START_HIDDEN)
+
+    def forward_block(self, state, inputs: np.ndarray, independent: bool):
+        """(steps, the readouts (T * B, H) time-major, the last state) of a block's
+        inputs (T, B); a step is (H, H_in, inputs, keeps)."""
+        ops = self.ops
+        T, count = inputs.shape
+        states = ops.empty((T, count, self.net.hidden_size))
+        steps = []
+        for t in range(T):
+            resets, keeps = step_resets(inputs[t], independent)
+            H_in = state
+            if resets is not None:
+                H_in = ops.copy(state)
+                ops.fill_rows(H_in, ops.asarray(resets), self.net.sentence_start_hidden)
+            x = ops.asarray(inputs[t])
+            ops.gemm(H_in, ops.W, states[t], trans_b=True)
+            ops.add_inputs_and_activate(states[t], x)
+            state = states[t]
+            steps.append((state, H_in, x, ops.asarray(keeps)))
+        return steps, states.reshape(T * count, -1), state
+
+    def train_outputs(self, readouts, targets, hist, alpha, l2, maxent_decay, cutoff):
+        ops = self.ops
+        return ops.train_outputs(readouts, ops.asarray(targets), ops.asarray(hist), alpha, l2,
+                                 maxent_decay, cutoff)
+
+    def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
+                 l2: float):
+        """Unfold the window's steps (oldest first) and apply the summed gradients."""
+        deltas, grad_W = _unfold(self.ops, window, errors, propagate, cutoff)
+        _apply_recurrent(self.ops, window, deltas, grad_W, scale, l2)
+
+
 def _unfold(ops, steps, errors, propagate, cutoff):
     """Backpropagate through ``steps`` (oldest first: (H, H_in, inputs, keeps) each).
 
@@ -187,14 +247,15 @@ def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
             ops.add_rows(inputs, delta, scale)
 
 
-def training_pass(net: Network, streams: Streams, ops, alpha: float, beta: float,
+def training_pass(net: Network, streams: Streams, steps, alpha: float, beta: float,
                   cutoff: float, bptt: int, block: int, on_progress) -> float:
-    """One epoch of mini-batch SGD over ``streams``; returns the sum of log10 P."""
-    ops.begin()
-    count, hidden = streams.count, net.hidden_size
+    """One epoch of mini-batch SGD over ``streams``; returns the sum of log10 P.
+    ``steps`` is the hidden layer's part: ElmanSteps, or batch_layers.LayerSteps."""
+    steps.begin()
+    count = streams.count
     scale = alpha / math.sqrt(count)
     maxent_decay = alpha * beta
-    H = ops.full((count, hidden), EPOCH_START_HIDDEN)
+    state = steps.start_state(count)
     tail: list = []                       # the bptt - 1 steps before the block
     total, done, reported = 0.0, 0, 0
     tokens_total = int(np.count_nonzero(streams.targets != PADDING))
@@ -202,37 +263,20 @@ def training_pass(net: Network, streams: Streams, ops, alpha: float, beta: float
         end = min(first + block, streams.length)
         inputs, targets, hist = streams.block(first, end)
         T = end - first
-        states = ops.empty((T, count, hidden))
-        steps = []
-        for t in range(T):
-            keeps = np.ones(count, np.float32)
-            H_in = H
-            if streams.independent:
-                resets = inputs[t] == 0
-                keeps[resets] = 0.0
-                if resets.any():
-                    H_in = ops.copy(H)
-                    ops.fill_rows(H_in, ops.asarray(resets), net.sentence_start_hidden)
-            x = ops.asarray(inputs[t])
-            ops.gemm(H_in, ops.W, states[t], trans_b=True)
-            ops.add_inputs_and_activate(states[t], x)
-            H = states[t]
-            steps.append((H, H_in, x, ops.asarray(keeps)))
-        positions = T * count
-        logp, errors = ops.train_outputs(states.reshape(positions, hidden),
-                                         ops.asarray(targets.reshape(-1)), ops.asarray(hist),
-                                         alpha, alpha * beta / 10, maxent_decay, cutoff)
+        block_steps, readouts, state = steps.forward_block(state, inputs, streams.independent)
+        logp, errors = steps.train_outputs(readouts, targets.reshape(-1), hist, alpha,
+                                           alpha * beta / 10, maxent_decay, cutoff)
         total += logp
-        window = tail + steps
+        window = tail + block_steps
         step_errors = [None] * len(tail) + [errors[t * count:(t + 1) * count] for t in range(T)]
-        deltas, grad_W = _unfold(ops, window, step_errors, bptt > 0, cutoff)
-        _apply_recurrent(ops, window, deltas, grad_W, scale, alpha * beta * positions / 10)
+        steps.backward(window, step_errors, bptt > 0, cutoff, scale,
+                       alpha * beta * T * count / 10)
         tail = window[-(bptt - 1):] if bptt > 1 else []
         done += int(np.count_nonzero(targets != PADDING))
         if done - reported >= PROGRESS_TOKENS or end == streams.length:
             on_progress(done, tokens_total)
             reported = done
-    ops.end()
+    steps.end()
     return total
 
 
@@ -245,16 +289,18 @@ def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
     state kept for scoring is the epoch start state, as after a validation pass.
     """
     cfg, config, net = model.train_config, model.config, model.network
-    if not net.hidden_spec.minibatch:
-        net.hidden_spec.not_supported("-batch and --device cuda (mini-batch training)")
     streams = Streams(tokens, cfg.batch, net.independent)
     if device == "cuda":
         from .kernels.cuda.backend import CudaOps
-        ops = CudaOps(net)
+        make_steps = lambda: ElmanSteps(net, CudaOps(net))
+    elif net.hidden_spec.cuda and not (cfg.dropout or cfg.clip_norm):
+        make_steps = lambda: ElmanSteps(net, CpuOps(net, streams.count))
     else:
-        ops = CpuOps(net, streams.count)
+        from .batch_layers import LayerSteps
+        from .training import regularisers
+        make_steps = lambda: LayerSteps(net, streams.count, **regularisers(model))
 
     def run() -> float:
-        return training_pass(net, streams, ops, model.state.alpha, cfg.beta,
+        return training_pass(net, streams, make_steps(), model.state.alpha, cfg.beta,
                              cfg.gradient_cutoff, config.bptt, config.bptt_block, on_progress)
     return run

@@ -222,14 +222,14 @@ def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
         raise ConfigError("give -valid FILE or -valid-fraction F, not both")
     hidden = layers.hidden_spec_for(model_config)
     minibatch = train_config.batch > 1 or device == "cuda"
-    if minibatch and (train_config.dropout or train_config.clip_norm):
-        raise ConfigError("-dropout and -clip-norm belong to the per-word trainer; the "
-                          "mini-batch trainer (-batch, --device cuda) has neither yet")
+    if device == "cuda" and (train_config.dropout or train_config.clip_norm):
+        raise ConfigError("-dropout and -clip-norm: the GPU trainer has neither; they train "
+                          "on the CPU (per word, or -batch B)")
     if minibatch and model_config.sentence_start != SENTENCE_STARTS[0]:
         raise ConfigError("-sentence-start zero belongs to the per-word trainer; the "
                           "mini-batch trainer (-batch, --device cuda) starts sentences as rnnlm")
-    if minibatch and not hidden.minibatch:
-        hidden.not_supported("-batch and --device cuda (mini-batch training)")
+    if device == "cuda" and not hidden.cuda:
+        hidden.not_supported("--device cuda")
     output = layers.output_spec(model_config.output)
     if device == "cuda" and not output.cuda:
         output.not_supported("--device cuda")

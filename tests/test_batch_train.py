@@ -12,7 +12,7 @@ import pytest
 
 import naive
 from conftest import TinyNet
-from rnnlm_cli import batch_train
+from rnnlm_cli import batch_layers, batch_train
 from rnnlm_cli.kernels.elman import Elman
 from rnnlm_cli.network import EPOCH_START_HIDDEN, Network
 
@@ -52,8 +52,9 @@ def test_one_block_moves_w_and_u_by_the_gradient(count):
     assert streams.count == count
     net = network(tiny)
     U0, W0 = net.hidden.U.copy(), net.hidden.W.copy()
-    batch_train.training_pass(net, streams, batch_train.CpuOps(net, streams.count), ALPHA, 0.0,
-                              0.0, 1, streams.length, lambda done, total: None)
+    steps = batch_train.ElmanSteps(net, batch_train.CpuOps(net, streams.count))
+    batch_train.training_pass(net, streams, steps, ALPHA, 0.0, 0.0, 1, streams.length,
+                              lambda done, total: None)
     scale = ALPHA / math.sqrt(count)
     U64, W64 = U0.astype(np.float64), W0.astype(np.float64)
     w_idx = [(i, j) for i in range(7) for j in (0, 3, 6)]
@@ -68,3 +69,41 @@ def test_one_block_moves_w_and_u_by_the_gradient(count):
     update_U = np.array([(net.hidden.U[i] - U0[i]) / scale for i in u_idx])
     np.testing.assert_allclose(update_U, numeric_U, rtol=2e-2, atol=2e-3)
     assert np.abs(numeric_W).max() > 0.05      # the check has something to see
+
+
+def test_carried_errors_are_clipped_by_norm_per_stream_and_cut_at_resets():
+    """-clip-norm in -batch training: each stream's carried error vector, after the
+    element-wise -gradient-cutoff, is scaled down to the norm limit; a stream whose state
+    was reset carries nothing."""
+    steps = batch_layers.LayerSteps(network(TinyNet(seed=1)), 3, clip_norm=2.0)
+    e_prev = np.array([[30.0, 0, 0, 0, 0, 0, 4.0],        # cutoff 6 -> (6, .., 4): norm 7.2
+                       [0.5, 0.5, 0, 0, 0, 0, 0],
+                       [9.0, 9.0, 9.0, 0, 0, 0, 0]], np.float32)
+    carried = steps._carried(e_prev.copy(), 6.0, np.array([1, 1, 0], np.float32))
+    expected_first = np.array([6.0, 0, 0, 0, 0, 0, 4.0]) * 2.0 / np.hypot(6.0, 4.0)
+    np.testing.assert_allclose(carried[0], expected_first, rtol=1e-6)
+    np.testing.assert_array_equal(carried[1], e_prev[1])
+    assert not carried[2].any()
+
+
+def test_dropout_masks_the_readouts_and_their_errors():
+    """-dropout in -batch training: about P of the readout units of each position are
+    dropped; the output layer sees the kept ones scaled by 1 / (1 - P), and the errors
+    flowing back are the errors of that input, masked and scaled the same way."""
+    rate, positions = 0.4, 200
+    tiny = TinyNet(seed=2, direct=0)
+    rng = np.random.default_rng(3)
+    readouts = rng.uniform(0.1, 0.9, (positions, 7)).astype(np.float32)
+    targets = rng.integers(0, 23, positions).astype(np.int32)
+    hist = np.zeros((positions, 10), np.int32)
+    steps = batch_layers.LayerSteps(network(tiny), 4, dropout=rate, mask_seed=11)
+    _, errors = steps.train_outputs(readouts, targets, hist, 0.0, 0.0, 0.0, 0.0)
+    kept = errors != 0
+    assert abs(1 - kept.mean() - rate) < 0.05
+    reference = network(tiny)
+    _, plain = reference.output_spec.train_block(reference, readouts * kept / (1 - rate),
+                                                 targets, hist, 0.0, 0.0, 0.0, 0.0, 4)
+    np.testing.assert_allclose(errors, plain * kept / (1 - rate), rtol=1e-5, atol=1e-7)
+    again = batch_layers.LayerSteps(network(tiny), 4, dropout=rate, mask_seed=11)
+    np.testing.assert_array_equal(again.train_outputs(readouts, targets, hist, 0.0, 0.0, 0.0,
+                                                      0.0)[1], errors)

@@ -8,7 +8,7 @@ from numba import njit
 import naive
 import naive_faster
 import naive_gated
-from rnnlm_cli import layers
+from rnnlm_cli import batch_layers, layers
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.kernels import hidden as hidden_kernels, regularise
 from rnnlm_cli.model import Model
@@ -280,3 +280,43 @@ def test_batched_states_equal_step_by_step(hidden, stacked):
             h = net.hidden_step(int(inputs[row, t]), h)
             np.testing.assert_allclose(states[t][row], read_out(net.hidden_spec, h),
                                        rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hidden, stacked", STACKED)
+def test_batched_unfold_is_alpha_times_the_gradient(hidden, stacked):
+    """-batch training's hidden part (batch_layers.LayerSteps through the spec's
+    batch_forward/batch_backward): three streams over four steps, readout errors at
+    some steps only, moved every weight by alpha * d J / d weight, where
+    J = sum over steps and streams of e . readout, chained by the NumPy twin."""
+    net = small_model(hidden, "class", seed=8, stacked=stacked).network
+    layer, spec, alpha = net.hidden, net.hidden_spec, 0.5
+    rng = np.random.default_rng(10)
+    words = np.array([[7, 2, 0], [-1, 7, 5], [3, 3, 11], [12, -1, 4]], np.int32)   # (T, B)
+    start = rng.uniform(0.05, 0.95, (3, net.hidden_size)).astype(np.float32)
+    width = len(read_out(spec, start[0]))
+    errors = [rng.normal(0, 1, (3, width)).astype(np.float32) if t != 2 else None
+              for t in range(len(words))]
+
+    def J(weights):
+        replaced = spec.with_weights(layer, weights)
+        total = 0.0
+        for b in range(3):
+            h = start[b].astype(np.float64)
+            for t, word in enumerate(words[:, b]):
+                h = twin(spec)(replaced, int(word), h)
+                if errors[t] is not None:
+                    total += errors[t][b] @ read_out(spec, h)
+        return total
+
+    before = {name: array.astype(np.float64) for name, array in spec.weight_arrays(layer).items()}
+    steps = batch_layers.LayerSteps(net, 3)
+    window, _, _ = steps.forward_block(start, words, independent=False)
+    steps.backward(window, errors, True, 0.0, alpha, 0.0)
+    for name, after in spec.weight_arrays(layer).items():
+        changed = np.argwhere(after != before[name])
+        assert changed.size, f"{name} was not updated"
+        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
+        numeric = naive.numeric_gradient(lambda a, name=name: J({**before, name: a}),
+                                         before[name], indices)
+        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
+        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)

@@ -15,7 +15,7 @@ from . import linalg, rnn
 class DeviceNetwork:
     """Device copies of a Network's weights; ``download`` writes them back.
 
-    The hidden layer must have the mini-batch kernels (its spec's ``minibatch``:
+    The hidden layer must have device kernels (its spec's ``cuda``:
     U rows and a recurrent matrix W); the output layer's host-side device object
     comes from its spec (``cuda_device``), which refuses a layer without them.
     """
@@ -26,7 +26,7 @@ class DeviceNetwork:
 
     def upload(self):
         net = self.net
-        if not net.hidden_spec.minibatch:
+        if not net.hidden_spec.cuda:
             net.hidden_spec.not_supported("--device cuda")
         self.U, self.W = cuda.to_device(net.hidden.U), cuda.to_device(net.hidden.W)
         # an empty maxent array is sent as two zeros (order 0 never reads them)

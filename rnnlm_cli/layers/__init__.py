@@ -30,9 +30,10 @@ Recipe for a new layer (kernels/gru.py and layers/gru.py are a worked example):
    scratch; state_size when the state is not -hidden long (SCRN's hidden +
    context units), readout_size and a readout kernel when the output layer
    reads only part of it (LSTM's h, not its cells); ``inputs`` when its input
-   rows are not in ``U``; batch_steps (the readout of each step's state from
-   given input contributions, for nbest-rescore) and minibatch only if it has
-   batched kernels (otherwise those paths refuse it in one line);
+   rows are not in ``U``; batch_forward and batch_backward (one step of many
+   rows from given input contributions, and its backpropagation, in NumPy: they
+   give it batched scoring for nbest-rescore and -batch training), and cuda only
+   if kernels/cuda has its kernels (otherwise --device cuda refuses it in one line);
 3. add ``MySpec()`` to HIDDEN_SPECS below;
 4. the NumPy twin in tests/naive.py and an entry in tests/test_layers.py's table.
 

@@ -42,7 +42,8 @@ class LayerSpec:
 class HiddenSpec(LayerSpec):
     """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
 
-    minibatch = False       # has the mini-batch trainer's and the CUDA backend's kernels
+    cuda = False            # has the CUDA backend's kernels (kernels/cuda), which the mini-batch
+                            # trainer also runs on the host (batch_train.ElmanSteps)
     inputs: tuple = ("U",)  # the weights holding the input rows (a word's, or a unit's
                             # below in a stack), side by side in the cell's input layout
 
@@ -74,30 +75,55 @@ class HiddenSpec(LayerSpec):
     def input_rows(self, layer) -> int:
         return getattr(layer, self.inputs[0]).shape[0]
 
+    def word_contributions(self, layer, words):
+        """The input contributions (n, G) of the words (n,): their rows of each input
+        weight side by side, zeros for words < 0 (OOV, or nothing to read)."""
+        import numpy as np
+        rows = np.maximum(words, 0)
+        return np.concatenate([np.where((words >= 0)[:, None], getattr(layer, name)[rows],
+                                        np.float32(0)) for name in self.inputs], axis=1)
+
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
         """The readout of a sentence layout's hidden states (rnnlm_cli/batch.py), one
         (active[t], R) matrix a step."""
-        import numpy as np
-
-        def contributions():
-            for t in range(inputs.shape[1]):
-                words = inputs[:int(active[t]), t]
-                rows = np.maximum(words, 0)
-                yield np.concatenate([np.where((words >= 0)[:, None], getattr(layer, name)[rows],
-                                               np.float32(0)) for name in self.inputs], axis=1)
-        return self.batch_steps(layer, start, contributions(), fast)
+        return self.batch_steps(layer, start, (
+            self.word_contributions(layer, inputs[:int(active[t]), t])
+            for t in range(inputs.shape[1])), fast)
 
     def dense_batch_states(self, layer, start, below: list, fast: bool) -> list:
         """batch_states of a layer stacked on another: ``below`` is the readout of the
         layer below at each step."""
+        return self.batch_steps(layer, start, (self.dense_contributions(layer, x)
+                                               for x in below), fast)
+
+    def dense_contributions(self, layer, below):
+        """The input contributions of readouts ``below`` (n, R) of a layer underneath."""
         import numpy as np
-        return self.batch_steps(layer, start, (np.concatenate(
-            [x @ getattr(layer, name) for name in self.inputs], axis=1) for x in below), fast)
+        return np.concatenate([below @ getattr(layer, name) for name in self.inputs], axis=1)
 
     def batch_steps(self, layer, start, contributions, fast: bool) -> list:
         """The readouts of rows stepping from the state ``start`` on the input
         contributions given (one (n_t, G) matrix a step, n_t not growing)."""
-        self.not_supported("batched scoring (nbest-rescore, --device cuda)")
+        state = start
+        readouts = []
+        for x in contributions:
+            state, readout, _ = self.batch_forward(layer, x, take_rows(state, x.shape[0]), fast)
+            readouts.append(readout)
+        return readouts
+
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """One step of many rows in NumPy (BLAS products for the recurrent matrices): x
+        (n, G) their input contributions, state (n, S) their states.  Returns the new
+        state, its readout and what batch_backward needs of the step."""
+        self.not_supported("batched scoring and -batch training")
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads: dict):
+        """Backpropagation of one batch_forward step (``state`` the states before it,
+        ``cache`` what it returned) given d J / d readout and d J / d new state (either
+        may be None).  Adds the step's gradients of the weights other than the input
+        rows to ``grads`` (name -> array, made when missing); returns (d J / d x,
+        d J / d state)."""
+        self.not_supported("-batch training")
 
     def to_rnnlm04(self, layer):
         raise ConfigError(f"rnnlm 0.4b's format has only sigmoid Elman hidden layers; this "
@@ -205,6 +231,27 @@ class OutputSpec(LayerSpec):
 
     def from_rnnlm04(self, syn1, vocab):
         raise NotImplementedError
+
+
+def add_gradient(grads: dict, name: str, gradient):
+    """grads[name] += gradient (the first time: grads[name] = gradient)."""
+    if name in grads:
+        grads[name] += gradient
+    else:
+        grads[name] = gradient
+
+
+def sigmoid(pre):
+    """The logistic function of pre-activations clamped to [-50, 50], as the kernels'."""
+    import numpy as np
+    return (1 / (1 + np.exp(-np.clip(pre, -50, 50)))).astype(np.float32)
+
+
+def summed_error(err_readout, err_state):
+    """The error of a state that is its own readout, from the two batch_backward gets."""
+    if err_readout is None:
+        return err_state
+    return err_readout if err_state is None else err_readout + err_state
 
 
 def take_rows(state, count: int):

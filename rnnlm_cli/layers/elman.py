@@ -7,7 +7,7 @@ the registry's names and help while it starts, before anything is computed.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .base import HiddenSpec, check_shapes, require, take_rows
+from .base import HiddenSpec, add_gradient, check_shapes, require, summed_error
 
 UNIT_TYPES = ("sigmoid", "tanh", "relu", "relu-trunc")     # kernels.rnn numbers them so
 
@@ -18,7 +18,7 @@ class ElmanSpec(HiddenSpec):
     help = "sigmoid (rnnlm's), tanh, relu, or relu-trunc (relu capped at 20)"
     weights = ("U", "W")
     hot = {"W": None}        # every BPTT block rewrites the whole recurrent matrix
-    minibatch = True         # batch_train.py's algorithm and the CUDA backend
+    cuda = True              # the CUDA backend, and batch_train.ElmanSteps on the host
 
     @property
     def layer_type(self):
@@ -70,19 +70,22 @@ class ElmanSpec(HiddenSpec):
             states.append(h)
         return states
 
-    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
-        """A layer stacked on another (dense inputs): one BLAS product per step."""
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """One BLAS product; the cache is the activations (their derivative's input)."""
         import numpy as np
         from ..kernels import batch
-        W_t = np.ascontiguousarray(layer.W.T)
-        h = start
-        states = []
-        for x in contributions:
-            h = take_rows(h, x.shape[0]) @ W_t + x
-            batch.add_inputs_and_activate(h, layer.U, np.full(x.shape[0], -1, np.int32),
-                                          layer.kind, fast)
-            states.append(h)
-        return states
+        h = state @ layer.W.T + x
+        batch.add_inputs_and_activate(h, layer.U, np.full(x.shape[0], -1, np.int32),
+                                      layer.kind, fast)
+        return h, h, h
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
+        import numpy as np
+        from ..kernels import batch
+        delta = np.array(summed_error(err_readout, err_state), np.float32)
+        batch.times_derivative(delta, cache, layer.kind)
+        add_gradient(grads, "W", delta.T @ state)
+        return delta, delta @ layer.W
 
     def to_rnnlm04(self, layer):
         """rnnlm 0.4b's input matrix syn0 (H, V + H); only sigmoid units fit its format."""

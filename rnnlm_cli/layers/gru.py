@@ -1,12 +1,13 @@
 """The GRU hidden layer: update and reset gates over a tanh candidate (kernels/gru.py).
 
 Per-word SGD with rnnlm's BPTT schedule, Hogwild threads, checkpoints, every
-output layer and maxent; batched scoring (nbest-rescore) in NumPy.  The
-mini-batch trainer and the GPU have no GRU kernels yet and refuse it in one line.
+output layer and maxent; batched scoring (nbest-rescore) and mini-batch training
+(-batch, rnnlm_cli/batch_layers.py) in NumPy with BLAS products.  The GPU has no
+GRU kernels and refuses it in one line.
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require, take_rows
+from .base import HiddenSpec, add_gradient, check_shapes, require, sigmoid, summed_error
 
 
 class GruSpec(HiddenSpec):
@@ -74,19 +75,27 @@ class GruSpec(HiddenSpec):
                 "W": np.concatenate([weights[f"{gate}_out"]
                                      for gate in ("update", "reset", "candidate")])}
 
-    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
-        """Two BLAS products per step for the rows still active."""
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """Two BLAS products: the update and reset gates, then the candidate."""
         import numpy as np
         size = layer.W.shape[1]
-        gates_t = np.ascontiguousarray(layer.W[:2 * size].T)
-        candidate_t = np.ascontiguousarray(layer.W[2 * size:].T)
-        h = start
-        states = []
-        for x in contributions:
-            h = take_rows(h, x.shape[0])
-            zr = 1 / (1 + np.exp(-np.clip(h @ gates_t + x[:, :2 * size], -50, 50)))
-            z, r = zr[:, :size], zr[:, size:]
-            c = np.tanh(np.clip((r * h) @ candidate_t + x[:, 2 * size:], -50, 50))
-            h = (h + z * (c - h)).astype(np.float32)
-            states.append(h)
-        return states
+        zr = sigmoid(state @ layer.W[:2 * size].T + x[:, :2 * size])
+        z, r = zr[:, :size], zr[:, size:]
+        rh = r * state
+        c = np.tanh(np.clip(rh @ layer.W[2 * size:].T + x[:, 2 * size:], -50, 50))
+        new = state + z * (c - state)
+        return new, new, (z, r, c, rh)
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
+        import numpy as np
+        z, r, c, rh = cache
+        size = layer.W.shape[1]
+        err = summed_error(err_readout, err_state)
+        g_c = err * z * (1 - c * c)
+        g_rh = g_c @ layer.W[2 * size:]
+        g_zr = np.concatenate([err * (c - state) * z * (1 - z), g_rh * state * r * (1 - r)],
+                              axis=1)
+        add_gradient(grads, "W", np.concatenate([g_zr.T @ state, g_c.T @ rh]))
+        e_prev = err * (1 - z) + g_rh * r + g_zr @ layer.W[:2 * size]
+        return np.concatenate([g_zr, g_c], axis=1), e_prev
+

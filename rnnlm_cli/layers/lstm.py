@@ -3,12 +3,13 @@ gate's bias starting at 1 (kernels/lstm.py).  Its state is [h, c]; the output la
 reads h.
 
 Per-word SGD with rnnlm's BPTT schedule, Hogwild threads, checkpoints, every
-output layer and maxent; batched scoring (nbest-rescore) in NumPy.  The
-mini-batch trainer and the GPU have no LSTM kernels yet and refuse it in one line.
+output layer and maxent; batched scoring (nbest-rescore) and mini-batch training
+(-batch, rnnlm_cli/batch_layers.py) in NumPy with BLAS products.  The GPU has no
+LSTM kernels and refuses it in one line.
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require, take_rows
+from .base import HiddenSpec, add_gradient, check_shapes, require, sigmoid
 
 FORGET_BIAS = 1.0
 
@@ -62,19 +63,36 @@ class LstmSpec(HiddenSpec):
                            zeros(2 * size_h), zeros(4 * size_h, size_h), zeros(4 * size_h),
                            zeros(max(bptt_steps, 1), 4 * size_h))
 
-    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
-        """The outputs h, the cells carried alongside: one BLAS product per step."""
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """One BLAS product for the four gates; the readout is h, the cells ride along."""
         import numpy as np
         size = layer.W.shape[1]
-        W_t = np.ascontiguousarray(layer.W.T)
-        state = start
-        outputs = []
-        for x in contributions:
-            state = take_rows(state, x.shape[0])
-            h, c = state[:, :size], state[:, size:]
-            pre = np.clip(h @ W_t + x + layer.b, -50, 50)
-            i, f, o = (1 / (1 + np.exp(-pre[:, k * size:(k + 1) * size])) for k in range(3))
-            c = f * c + i * np.tanh(pre[:, 3 * size:])
-            state = np.concatenate([o * np.tanh(c), c], axis=1).astype(np.float32)
-            outputs.append(state[:, :size])
-        return outputs
+        h, c = state[:, :size], state[:, size:]
+        pre = h @ layer.W.T + x + layer.b
+        gates = sigmoid(pre[:, :3 * size])
+        i, f, o = gates[:, :size], gates[:, size:2 * size], gates[:, 2 * size:]
+        g = np.tanh(np.clip(pre[:, 3 * size:], -50, 50))
+        c = f * c + i * g
+        squashed = np.tanh(c)
+        new = np.concatenate([o * squashed, c], axis=1)
+        return new, new[:, :size], (gates, g, squashed)
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
+        import numpy as np
+        gates, g, squashed = cache
+        size = layer.W.shape[1]
+        i, f, o = gates[:, :size], gates[:, size:2 * size], gates[:, 2 * size:]
+        d_h = np.zeros((x.shape[0], size), np.float32) if err_state is None \
+            else err_state[:, :size]
+        if err_readout is not None:
+            d_h = d_h + err_readout
+        d_cell = d_h * o * (1 - squashed * squashed)
+        if err_state is not None:
+            d_cell = d_cell + err_state[:, size:]
+        grads_pre = np.concatenate([d_cell * g * i * (1 - i),
+                                    d_cell * state[:, size:] * f * (1 - f),
+                                    d_h * squashed * o * (1 - o),
+                                    d_cell * i * (1 - g * g)], axis=1)
+        add_gradient(grads, "W", grads_pre.T @ state[:, :size])
+        add_gradient(grads, "b", grads_pre.sum(axis=0))
+        return grads_pre, np.concatenate([grads_pre @ layer.W, d_cell * f], axis=1)

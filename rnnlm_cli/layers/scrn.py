@@ -3,12 +3,13 @@ layer that changes slowly, c = 0.95 c_prev + 0.05 B[w]; the output reads both
 (kernels/scrn.py).  -scrn-context sets the context size (default 40).
 
 Per-word SGD with rnnlm's BPTT schedule, Hogwild threads, checkpoints, every
-output layer and maxent; batched scoring (nbest-rescore) in NumPy.  The
-mini-batch trainer and the GPU have no SCRN kernels yet and refuse it in one line.
+output layer and maxent; batched scoring (nbest-rescore) and mini-batch training
+(-batch, rnnlm_cli/batch_layers.py) in NumPy with BLAS products.  The GPU has no
+SCRN kernels and refuses it in one line.
 """
 from __future__ import annotations
 
-from .base import HiddenSpec, check_shapes, require, take_rows
+from .base import HiddenSpec, add_gradient, check_shapes, require, sigmoid, summed_error
 
 DEFAULT_CONTEXT = 40
 
@@ -69,20 +70,28 @@ class ScrnSpec(HiddenSpec):
                            zeros(size_h + size_c), zeros(size_h + size_c), zeros(size_h, size_h),
                            zeros(size_h, size_c), zeros(steps, size_h + size_c))
 
-    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
-        """States [h, c] (all of them the readout): two BLAS products per step."""
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """States [h, c] (all of them the readout): two BLAS products."""
         import numpy as np
         from ..kernels.scrn import CONTEXT_DECAY
         size_h = layer.R.shape[0]
-        R_t, P_t = np.ascontiguousarray(layer.R.T), np.ascontiguousarray(layer.P.T)
-        state = start
-        states = []
-        for x in contributions:
-            state = take_rows(state, x.shape[0])
-            context = (np.float32(CONTEXT_DECAY) * state[:, size_h:]
-                       + np.float32(1 - CONTEXT_DECAY) * x[:, size_h:])
-            pre = state[:, :size_h] @ R_t + context @ P_t + x[:, :size_h]
-            h = 1 / (1 + np.exp(-np.clip(pre, -50, 50)))
-            state = np.concatenate([h, context], axis=1).astype(np.float32)
-            states.append(state)
-        return states
+        context = (np.float32(CONTEXT_DECAY) * state[:, size_h:]
+                   + np.float32(1 - CONTEXT_DECAY) * x[:, size_h:])
+        h = sigmoid(state[:, :size_h] @ layer.R.T + context @ layer.P.T + x[:, :size_h])
+        new = np.concatenate([h, context], axis=1)
+        return new, new, new
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
+        import numpy as np
+        from ..kernels.scrn import CONTEXT_DECAY
+        size_h = layer.R.shape[0]
+        new = cache
+        err = summed_error(err_readout, err_state)
+        h, context = new[:, :size_h], new[:, size_h:]
+        delta = err[:, :size_h] * h * (1 - h)
+        d_context = err[:, size_h:] + delta @ layer.P
+        add_gradient(grads, "R", delta.T @ state[:, :size_h])
+        add_gradient(grads, "P", delta.T @ context)
+        decay = np.float32(CONTEXT_DECAY)
+        return (np.concatenate([delta, (1 - decay) * d_context], axis=1),
+                np.concatenate([delta @ layer.R, decay * d_context], axis=1))

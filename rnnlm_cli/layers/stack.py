@@ -8,8 +8,8 @@ initialised from the draws after it.  Layer k > 1 stores its arrays as NAME_k
 
 Per-word SGD with BPTT, Hogwild threads, checkpoints, every output layer and
 maxent, -dropout and -clip-norm; batched scoring (nbest-rescore) runs the layers
-one after the other with BLAS.  The mini-batch trainer, the GPU and rnnlm 0.4b's
-format refuse stacks in one line.
+one after the other with BLAS, and so does mini-batch training (-batch).  The GPU
+and rnnlm 0.4b's format refuse stacks in one line.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class StackSpec(HiddenSpec):
         self.title = f"{count}-layer {base.title}"
         self.names = base.names
         self.help = base.help
+        self.inputs = base.inputs       # the first layer's input rows keep their names
 
     @property
     def layer_type(self):
@@ -113,6 +114,52 @@ class StackSpec(HiddenSpec):
             else:
                 below = self.base.dense_batch_states(one, part, below, fast)
         return below
+
+    def word_contributions(self, layer, words):
+        return self.base.word_contributions(layer.layers[0], words)
+
+    def batch_forward(self, layer, x, state, fast: bool = False):
+        """The layers one after the other, each above reading the readout below; the
+        state is the layers' states side by side."""
+        import numpy as np
+        size = state.shape[1] // self.count
+        news, caches = [], []
+        readout = None
+        for k, one in enumerate(layer.layers):
+            below = readout
+            x_k = x if k == 0 else self.base.dense_contributions(one, below)
+            new, readout, cache = self.base.batch_forward(
+                one, x_k, state[:, k * size:(k + 1) * size], fast)
+            news.append(new)
+            caches.append((x_k, below, cache))
+        return np.concatenate(news, axis=1), readout, caches
+
+    def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
+        """Top layer first: each layer's d J / d x gives the gradient of its dense input
+        rows and the error of the readout below."""
+        import numpy as np
+        from .base import add_gradient
+        size = state.shape[1] // self.count
+        e_prevs = [None] * self.count
+        for k in range(self.count - 1, -1, -1):
+            one = layer.layers[k]
+            x_k, below, own_cache = cache[k]
+            part = slice(k * size, (k + 1) * size)
+            own: dict = {}
+            d_x, e_prevs[k] = self.base.batch_backward(
+                one, x_k, state[:, part], own_cache, err_readout,
+                None if err_state is None else err_state[:, part], own)
+            for name, gradient in own.items():
+                add_gradient(grads, self._stored_name(name, k), gradient)
+            if k == 0:
+                return d_x, np.concatenate(e_prevs, axis=1)
+            err_readout, first = 0.0, 0
+            for name in self.base.inputs:
+                rows = getattr(one, name)
+                d_part = d_x[:, first:first + rows.shape[1]]
+                add_gradient(grads, self._stored_name(name, k), below.T @ d_part)
+                err_readout = err_readout + d_part @ rows.T
+                first += rows.shape[1]
 
     def not_supported(self, what: str):
         from ..errors import ConfigError

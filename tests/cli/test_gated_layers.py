@@ -1,13 +1,16 @@
 """GRU, LSTM and SCRN models (-hidden-type gru|lstm|scrn) through the commands: training with
 BPTT, maxent, both output layers and Hogwild threads; eval, N-best rescoring and
-sampling; resume; -dropout and -clip-norm; one-line refusals where no kernels exist
-yet (-batch, rnnlm 0.4b export)."""
+sampling; resume; -dropout and -clip-norm; mini-batch training (-batch, with both
+regularisers); one-line refusals where no kernels exist (--device cuda, rnnlm 0.4b
+export)."""
+import numpy as np
 import pytest
 
 from layer_checks import (bits_per_word, check_rescoring_equals_word_by_word,
                           check_resume_is_bit_exact, run, source_corpus,
                           train_and_measure)
 from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.model import Model
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,24 @@ def test_two_threads_and_dropout_train_it(corpus, hidden, tmp_path, options, bou
     assert bits < entropy + bound
 
 
+def test_batch_training_learns_it_determined_by_its_seed(corpus, hidden, tmp_path):
+    """-batch trains each gated type (batch_layers.py), with -dropout and -clip-norm; two
+    runs of the same command write the same weights (the dropout masks come from the
+    seed: checked on one type, the masks do not depend on it)."""
+    folder, entropy = corpus
+    options = ["-hidden-type", hidden, *LAYERS[hidden], "-hidden", "16", "-bptt", "3",
+               "-batch", "8", "-dropout", "0.1", "-clip-norm", "5"]
+    bits = train_and_measure(folder, tmp_path / "a.rnn", *options)
+    assert bits < entropy + 0.3
+    if hidden != "gru":
+        return
+    train_and_measure(folder, tmp_path / "b.rnn", *options)
+    first, second = (Model.load(str(tmp_path / name)).network.weights()
+                     for name in ("a.rnn", "b.rnn"))
+    for name, array in first.items():
+        np.testing.assert_array_equal(second[name], array, err_msg=name)
+
+
 def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
     """With -dropout and -clip-norm too: the resumed run must draw the same masks."""
     folder, _ = corpus
@@ -72,14 +93,10 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
 
 def test_refusals_are_one_line(corpus, hidden, model, tmp_path):
     folder, _ = corpus
-    batch = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
-                "-hidden-type", hidden, "-batch", "8")
-    assert batch.exit_code == 2 and batch.stderr.count("\n") == 1
-    assert f"{TITLES[hidden]} layer does not support it" in batch.stderr
-    dropout = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
-                  "-hidden-type", hidden, "-batch", "8", "-dropout", "0.2")
-    assert dropout.exit_code == 2 and dropout.stderr.count("\n") == 1
-    assert "-dropout and -clip-norm belong to the per-word trainer" in dropout.stderr
+    gpu = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
+              "-hidden-type", hidden, "--device", "cuda")
+    assert gpu.exit_code == 2 and gpu.stderr.count("\n") == 1
+    assert f"--device cuda: the {TITLES[hidden]} layer does not support it" in gpu.stderr
     export = run("convert", "-rnnlm", model, "-out", tmp_path / "x.txt", "-to", "rnnlm0.4b")
     assert export.exit_code != 0 and TITLES[hidden] in export.stderr
     assert export.stderr.count("\n") == 1 and not (tmp_path / "x.txt").exists()

@@ -1,7 +1,7 @@
 """Stacked hidden layers (-layers N) through the commands: training with BPTT, maxent
 and dropout; eval, batched N-best rescoring against word-by-word scoring, sampling;
-bit-exact resume; architecture changes refused on resume; one-line refusals (-batch,
-rnnlm 0.4b export, -layers 0)."""
+bit-exact resume; mini-batch training (-batch); architecture changes refused on resume;
+one-line refusals (--device cuda, rnnlm 0.4b export, -layers 0)."""
 import pytest
 
 from layer_checks import (check_rescoring_equals_word_by_word, check_resume_is_bit_exact,
@@ -36,6 +36,13 @@ def test_the_stack_learns_the_source(corpus, trained):
     assert Model.load(str(path)).config.layers == 2
 
 
+def test_batch_training_trains_the_stack(corpus, tmp_path):
+    folder, entropy = corpus
+    bits = train_and_measure(folder, tmp_path / "b.rnn", "-layers", "2", "-hidden", "16",
+                             "-bptt", "3", "-batch", "8")
+    assert bits < entropy + 0.3
+
+
 def test_batched_rescoring_equals_word_by_word_scoring(corpus, model, tmp_path):
     folder, _ = corpus
     check_rescoring_equals_word_by_word(folder, model, tmp_path)
@@ -53,7 +60,8 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, tmp_path):
 def test_refusals_are_one_line(corpus, model, tmp_path):
     folder, _ = corpus
     for extra, says in [(["-layers", "0"], "-layers must be at least 1"),
-                        (["-layers", "2", "-batch", "8"], "stacked hidden layers (-layers)")]:
+                        (["-layers", "2", "--device", "cuda"], "stacked hidden layers (-layers)"),
+                        (["-dropout", "0.2", "--device", "cuda"], "the GPU trainer has neither")]:
         result = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
                      *extra)
         assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr

@@ -123,7 +123,8 @@ def test_minibatch_epoch_on_the_gpu_follows_the_cpu(output, independent):
     results = []
     for ops_class in (batch_train.CpuOps, cuda_backend.CudaOps):
         net = network(output, independent)
-        logp = batch_train.training_pass(net, streams, ops_class(net), 0.001, 1e-6, 15.0,
+        logp = batch_train.training_pass(net, streams, batch_train.ElmanSteps(net, ops_class(net)),
+                                         0.001, 1e-6, 15.0,
                                          bptt=2, block=3, on_progress=lambda *a: None)
         results.append((logp, net.weights()))
     (cpu_logp, cpu_w), (gpu_logp, gpu_w) = results
