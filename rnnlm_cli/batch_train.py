@@ -59,6 +59,11 @@ class Streams:
     def length(self) -> int:
         return self.targets.shape[1]
 
+    @property
+    def tokens(self) -> int:
+        """How many positions have a target."""
+        return int(np.count_nonzero(self.targets != PADDING))
+
     def block(self, first: int, end: int):
         """(inputs (T, B), targets (T, B), histories (T*B, MAX_ORDER)) of steps first:end."""
         order = maxent.MAX_ORDER
@@ -258,7 +263,7 @@ def training_pass(net: Network, streams: Streams, steps, alpha: float, beta: flo
     state = steps.start_state(count)
     tail: list = []                       # the bptt - 1 steps before the block
     total, done, reported = 0.0, 0, 0
-    tokens_total = int(np.count_nonzero(streams.targets != PADDING))
+    tokens_total = streams.tokens
     for first in range(0, streams.length, block):
         end = min(first + block, streams.length)
         inputs, targets, hist = streams.block(first, end)
@@ -285,22 +290,69 @@ def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
     TrainConfig's -batch streams) on the CPU or the GPU; training.py's epoch loop
     calls it.  ``on_progress`` may raise to stop the epoch.
 
+    With -threads N (CPU) the text is cut at sentence ends into N parts, each
+    trained by its own thread with -batch streams of its own, Hogwild on the shared
+    weights (BLAS and the kernels release the GIL).
+
     The final hidden state of a batched pass is not a single stream's, so the
     state kept for scoring is the epoch start state, as after a validation pass.
     """
     cfg, config, net = model.train_config, model.config, model.network
-    streams = Streams(tokens, cfg.batch, net.independent)
+    parts = [Streams(tokens[first:end], cfg.batch, net.independent)
+             for first, end in sentence_ranges(tokens, cfg.threads)]
     if device == "cuda":
         from .kernels.cuda.backend import CudaOps
-        make_steps = lambda: ElmanSteps(net, CudaOps(net))
+        make_steps = lambda streams, part: ElmanSteps(net, CudaOps(net))
     elif net.hidden_spec.cuda and not (cfg.dropout or cfg.clip_norm):
-        make_steps = lambda: ElmanSteps(net, CpuOps(net, streams.count))
+        make_steps = lambda streams, part: ElmanSteps(net, CpuOps(net, streams.count))
     else:
         from .batch_layers import LayerSteps
         from .training import regularisers
-        make_steps = lambda: LayerSteps(net, streams.count, **regularisers(model))
+        make_steps = lambda streams, part: LayerSteps(net, streams.count,
+                                                      **regularisers(model, part))
+
+    def train(streams: Streams, part: int, progress) -> float:
+        return training_pass(net, streams, make_steps(streams, part), model.state.alpha,
+                             cfg.beta, cfg.gradient_cutoff, config.bptt, config.bptt_block,
+                             progress)
 
     def run() -> float:
-        return training_pass(net, streams, make_steps(), model.state.alpha, cfg.beta,
-                             cfg.gradient_cutoff, config.bptt, config.bptt_block, on_progress)
+        if len(parts) == 1:
+            return train(parts[0], 0, on_progress)
+        return _in_threads(parts, train, on_progress)
     return run
+
+
+def _in_threads(parts: list, train, on_progress) -> float:
+    """Train each part of the text (Streams) in its own thread; progress is the sum of
+    the threads', reported from whichever thread moves it; when on_progress raises (the
+    run is stopped), every thread stops at its next report and that error is raised."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
+    done = [0] * len(parts)
+    total = sum(streams.tokens for streams in parts)
+    stopped: list = []
+
+    def progress_of(part: int):
+        def progress(words: int, _):
+            with lock:
+                if stopped:
+                    raise stopped[0]
+                done[part] = words
+                try:
+                    on_progress(sum(done), total)
+                except BaseException as error:
+                    stopped.append(error)
+                    raise
+        return progress
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        futures = [pool.submit(train, streams, part, progress_of(part))
+                   for part, streams in enumerate(parts)]
+        results = [future.exception() or future.result() for future in futures]
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise stopped[0] if stopped else errors[0]
+    return float(sum(results))

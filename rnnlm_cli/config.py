@@ -170,7 +170,6 @@ class TrainConfig:
         _check(self.threads >= 1, "-threads must be at least 1")
         _check(self.batch >= 1, "-batch must be at least 1")
         _check(self.checkpoint_every >= 0, "-checkpoint-every must not be negative")
-        _check(self.batch == 1 or self.threads == 1, "-batch and -threads cannot be combined")
         _check(self.rand_seed >= 0, "-rand-seed must not be negative")
 
 
@@ -222,6 +221,8 @@ def check_training_options(model_config: ModelConfig, train_config: TrainConfig,
         raise ConfigError("give -valid FILE or -valid-fraction F, not both")
     hidden = layers.hidden_spec_for(model_config)
     minibatch = train_config.batch > 1 or device == "cuda"
+    if device == "cuda" and train_config.threads > 1:
+        raise ConfigError("--device cuda trains on one thread; -threads is for the CPU")
     if device == "cuda" and (train_config.dropout or train_config.clip_norm):
         raise ConfigError("-dropout and -clip-norm: the GPU trainer has neither; they train "
                           "on the CPU (per word, or -batch B)")

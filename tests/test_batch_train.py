@@ -6,6 +6,7 @@ The output layer learns inside the block too (one SGD step per position, as rnnl
 small learning rate keeps its influence on the recurrent gradient at O(alpha).
 """
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -107,3 +108,30 @@ def test_dropout_masks_the_readouts_and_their_errors():
     again = batch_layers.LayerSteps(network(tiny), 4, dropout=rate, mask_seed=11)
     np.testing.assert_array_equal(again.train_outputs(readouts, targets, hist, 0.0, 0.0, 0.0,
                                                       0.0)[1], errors)
+
+
+def test_threads_report_their_summed_progress_and_stop_together():
+    """-batch with -threads: on_progress sees the threads' summed words; when it raises
+    (a stopped run), every thread stops at its next report and that error comes out."""
+    seen, reports = [], [0, 0]
+
+    class Stop(Exception):
+        pass
+
+    def on_progress(done, total):
+        seen.append((done, total))
+        if done >= 600:
+            raise Stop()
+
+    def train(streams, part, progress):
+        for words in range(100, 1100, 100):
+            reports[part] += 1
+            progress(words, 1000)
+        return -1.0
+
+    parts = [SimpleNamespace(tokens=1000)] * 2
+    with pytest.raises(Stop):
+        batch_train._in_threads(parts, train, on_progress)
+    assert all(total == 2000 for _, total in seen) and seen[-1][0] >= 600
+    assert sum(reports) <= 8 and all(reports)          # nobody ran to the end
+    assert batch_train._in_threads(parts, train, lambda d, t: None) == -2.0

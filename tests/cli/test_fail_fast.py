@@ -30,9 +30,9 @@ BAD_COMBINATIONS = {
     "train: -valid and -valid-fraction": (
         ["train", "-rnnlm", "{dir}/m.rnn", "-train", "{fifo}", "-valid", "{fifo}",
          "-valid-fraction", "0.1"], "give -valid FILE or -valid-fraction F, not both"),
-    "train: -threads with -batch": (
-        ["train", "-rnnlm", "{dir}/m.rnn", "-train", "{fifo}", "-threads", "2", "-batch", "8"],
-        "-batch and -threads cannot be combined"),
+    "train: -threads on the GPU": (
+        ["train", "-rnnlm", "{dir}/m.rnn", "-train", "{fifo}", "-threads", "2", "--device",
+         "cuda"], "--device cuda trains on one thread"),
     "train: output folder missing": (
         ["train", "-rnnlm", "{dir}/missing/m.rnn", "-train", "{fifo}"], "cannot write here"),
     "train: -valid-fraction out of range": (

@@ -65,12 +65,14 @@ def test_two_threads_and_dropout_train_it(corpus, hidden, tmp_path, options, bou
 
 
 def test_batch_training_learns_it_determined_by_its_seed(corpus, hidden, tmp_path):
-    """-batch trains each gated type (batch_layers.py), with -dropout and -clip-norm; two
-    runs of the same command write the same weights (the dropout masks come from the
-    seed: checked on one type, the masks do not depend on it)."""
+    """-batch trains each gated type (batch_layers.py), with -dropout and -clip-norm, on
+    one thread or two (Hogwild, each with its own streams); two one-thread runs of the
+    same command write the same weights (the dropout masks come from the seed: checked
+    on one type, the masks do not depend on it)."""
     folder, entropy = corpus
     options = ["-hidden-type", hidden, *LAYERS[hidden], "-hidden", "16", "-bptt", "3",
-               "-batch", "8", "-dropout", "0.1", "-clip-norm", "5"]
+               "-batch", "8", "-dropout", "0.1", "-clip-norm", "5",
+               "-threads", "1" if hidden == "gru" else "2"]
     bits = train_and_measure(folder, tmp_path / "a.rnn", *options)
     assert bits < entropy + 0.3
     if hidden != "gru":
