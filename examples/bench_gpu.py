@@ -3,6 +3,7 @@
 
     python examples/bench_gpu.py --ptb ../shared/data/ptb [--hidden 100 200 500]
         [--batches 32 128] [--train-words 200000] [--hyps 20000]
+        [--hidden-type sigmoid gru lstm scrn]
 
 N-best scoring: hypotheses are PTB validation sentences (rnnlm N-best format);
 an untrained model of each hidden size on the PTB vocabulary is enough to time
@@ -10,8 +11,9 @@ scoring.  `nbest-rescore` runs with --device cpu (one thread: the single-core
 CPU path) and --device cuda; hypotheses/s excludes start-up (measured on a
 one-hypothesis input).  Training: words/s of one epoch (-one-iter) on the
 first --train-words words of PTB train, per-word SGD on the CPU and -batch B
-on cpu and cuda, read from the epoch line.  cuda runs are skipped (with a
-note) when no GPU is usable.
+on cpu and cuda, read from the epoch line.  Every run is repeated for each
+--hidden-type (default: the Elman sigmoid layer only).  cuda runs are skipped
+(with a note) when no GPU is usable.
 """
 import argparse
 import json
@@ -52,36 +54,38 @@ def nbest_runs(args, folder, devices):
     with open(tiny, "w") as out:
         out.write(f"0 {' '.join(hyps[0])}\n")
     tokens = sum(len(h) + 1 for h in hyps)
-    for hidden in args.hidden:
-        model = os.path.join(folder, f"h{hidden}.rnn")
-        run(_untrained(model, args.slice, hidden))
+    for hidden_type, hidden in ((t, h) for t in args.hidden_type for h in args.hidden):
+        model = os.path.join(folder, f"{hidden_type}{hidden}.rnn")
+        run(_untrained(model, args.slice, hidden, hidden_type))
         for device in devices:
             base = ["rnnlm", "nbest-rescore", "-rnnlm", model, "-q", "--device", device]
             startup = min(run(base + ["-nbest", tiny])[0] for _ in range(2))
             seconds = run(base + ["-nbest", nbest])[0] - startup
-            emit({"bench": "nbest", "hidden": hidden, "device": device,
+            emit({"bench": "nbest", "hidden_type": hidden_type, "hidden": hidden,
+                  "device": device,
                   "hypotheses": len(hyps), "tokens": tokens, "seconds": round(seconds, 2),
                   "hyps_per_second": round(len(hyps) / seconds),
                   "tokens_per_second": round(tokens / seconds)})
 
 
-def _untrained(model, text, hidden):
+def _untrained(model, text, hidden, hidden_type):
     """A command writing a model of this size with one cheap epoch on a tiny text."""
     return ["rnnlm", "train", "-rnnlm", model, "-train", text, "-hidden", str(hidden),
-            "-independent", "-one-iter", "-alpha", "1e-9", "-q"]
+            "-hidden-type", hidden_type, "-independent", "-one-iter", "-alpha", "1e-9", "-q"]
 
 
 def training_runs(args, folder, devices):
-    for hidden in args.hidden:
+    for hidden_type, hidden in ((t, h) for t in args.hidden_type for h in args.hidden):
         configs = [("cpu", 1)] + [(device, b) for b in args.batches for device in devices]
         for device, batch in configs:
-            model = os.path.join(folder, f"t{hidden}-{device}-{batch}.rnn")
+            model = os.path.join(folder, f"t{hidden_type}{hidden}-{device}-{batch}.rnn")
             command = ["rnnlm", "train", "-rnnlm", model, "-train", args.train_slice,
-                       "-hidden", str(hidden), "-bptt", "4", "-one-iter",
-                       "--device", device, "-batch", str(batch)]
+                       "-hidden", str(hidden), "-hidden-type", hidden_type, "-bptt", "4",
+                       "-one-iter", "--device", device, "-batch", str(batch)]
             seconds, stdout = run(command)
             speed = float(re.search(r"Words/sec: ([0-9.]+)", stdout).group(1))
-            emit({"bench": "train", "hidden": hidden, "device": device, "batch": batch,
+            emit({"bench": "train", "hidden_type": hidden_type, "hidden": hidden,
+                  "device": device, "batch": batch,
                   "words": args.train_words, "words_per_second": round(speed),
                   "seconds": round(seconds, 1)})
 
@@ -93,6 +97,8 @@ def main():
     parser.add_argument("--batches", type=int, nargs="+", default=[32, 128])
     parser.add_argument("--train-words", type=int, default=200_000)
     parser.add_argument("--hyps", type=int, default=20_000)
+    parser.add_argument("--hidden-type", nargs="+", default=["sigmoid"],
+                        choices=["sigmoid", "tanh", "gru", "lstm", "scrn"])
     parser.add_argument("--skip", choices=["nbest", "train"], action="append", default=[])
     args = parser.parse_args()
     devices = ["cpu", "cuda"]

@@ -300,10 +300,12 @@ def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
     cfg, config, net = model.train_config, model.config, model.network
     parts = [Streams(tokens[first:end], cfg.batch, net.independent)
              for first, end in sentence_ranges(tokens, cfg.threads)]
+    spec = net.hidden_spec
     if device == "cuda":
-        from .kernels.cuda.backend import CudaOps
-        make_steps = lambda streams, part: ElmanSteps(net, CudaOps(net))
-    elif net.hidden_spec.cuda and not (cfg.dropout or cfg.clip_norm):
+        from .kernels.cuda.backend import CellSteps, CudaOps
+        make_steps = lambda streams, part: (ElmanSteps(net, CudaOps(net)) if spec.dense_steps
+                                            else CellSteps(net))
+    elif spec.dense_steps and not (cfg.dropout or cfg.clip_norm):
         make_steps = lambda streams, part: ElmanSteps(net, CpuOps(net, streams.count))
     else:
         from .batch_layers import LayerSteps

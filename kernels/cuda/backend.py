@@ -1,23 +1,27 @@
 """The host side of the GPU backend (--device cuda): a network's weights on the
 device, batched scoring of sentence layouts (rnnlm_cli/batch.py), and the
-primitives of the mini-batch trainer (rnnlm_cli/batch_train.py, CpuOps).
+primitives of the mini-batch trainer (rnnlm_cli/batch_train.py, CpuOps), and the
+hidden part of its steps for the layers it does not run on those primitives
+(CellSteps: the gated layers).
 
 Imported only when cuda is asked for (rnnlm_cli/device.py checks first).
 Everything is float32 with the exact exponential.  ``net`` is an
 rnnlm_cli.network.Network.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import cuda
 
-from . import linalg, rnn
+from . import cells, linalg, rnn
 
 
 class DeviceNetwork:
     """Device copies of a Network's weights; ``download`` writes them back.
 
-    The hidden layer must have device kernels (its spec's ``cuda``:
-    U rows and a recurrent matrix W); the output layer's host-side device object
-    comes from its spec (``cuda_device``), which refuses a layer without them.
+    The hidden layer's device cell (kernels/cuda/cells.py) comes from its spec
+    (``cuda_cell``), and so does the output layer's host-side device object
+    (``cuda_device``); each spec refuses a layer without device kernels.
     """
 
     def __init__(self, net):
@@ -26,17 +30,22 @@ class DeviceNetwork:
 
     def upload(self):
         net = self.net
-        if not net.hidden_spec.cuda:
-            net.hidden_spec.not_supported("--device cuda")
-        self.U, self.W = cuda.to_device(net.hidden.U), cuda.to_device(net.hidden.W)
+        self.cell = net.hidden_spec.cuda_cell(net.hidden)
         # an empty maxent array is sent as two zeros (order 0 never reads them)
         self.d = cuda.to_device(net.d if net.d.size else np.zeros(2, np.float32))
         self.output = net.output_spec.cuda_device(net.output)
 
+    @property
+    def U(self):
+        return self.cell.arrays["U"]
+
+    @property
+    def W(self):
+        return self.cell.arrays["W"]
+
     def download(self):
         net = self.net
-        self.U.copy_to_host(net.hidden.U)
-        self.W.copy_to_host(net.hidden.W)
+        self.cell.download(net.hidden)
         if net.d.size:
             self.d.copy_to_host(net.d)
         self.output.download(net.output)
@@ -50,7 +59,8 @@ class DeviceNetwork:
 
     def hidden_errors(self, targets, scratch, cutoff, keeps):
         """d ln P / d s of every position through the current (old) output weights."""
-        E = cuda.device_array((targets.shape[0], self.W.shape[0]), np.float32)
+        width = self.net.output_spec.input_width(self.net.output)
+        E = cuda.device_array((targets.shape[0], width), np.float32)
         self.output.hidden_errors(targets, scratch, cutoff, keeps, E)
         return E
 
@@ -63,22 +73,24 @@ def score_layout(net, layout, start: np.ndarray) -> np.ndarray:
     """(count, steps) log10 P of a sentence layout (batch.py), computed on the GPU.
 
     All rows advance at every step (padding included: the kernels skip targets
-    < 0), so the states of all positions are one (steps * count, H) matrix.
+    < 0), so the readouts of all positions are one (steps * count, R) matrix.
     """
     dev = _device_network(net)
-    count, steps, hidden = layout.count, layout.steps, net.hidden_size
-    states = cuda.device_array((steps, count, hidden), np.float32)
-    h = cuda.to_device(np.ascontiguousarray(np.broadcast_to(start, (count, hidden)),
-                                            np.float32))
+    count, steps = layout.count, layout.steps
+    state = cuda.to_device(np.ascontiguousarray(
+        np.broadcast_to(start, (count, start.shape[0])), np.float32))
+    width = dev.cell.readout(state).shape[1]
+    readouts = cuda.device_array((steps, count, width), np.float32)
     inputs = cuda.to_device(np.ascontiguousarray(layout.inputs.T))
     for t in range(steps):
-        linalg.gemm(h, dev.W, states[t], trans_b=True)
-        rnn.add_inputs_and_activate(states[t], dev.U, inputs[t], net.hidden.kind)
-        h = states[t]
+        new = cuda.device_array(state.shape, np.float32)
+        dev.cell.forward(inputs[t], state, new)
+        cells.copy(dev.cell.readout(new), readouts[t])
+        state = new
     positions = np.argwhere(np.ones((steps, count), bool))           # (t, row), by t
     targets = cuda.to_device(np.ascontiguousarray(layout.targets.T.reshape(-1)))
     hist = cuda.to_device(layout.histories(positions))
-    logp, _ = dev.forward_outputs(states.reshape(steps * count, hidden), targets, hist, False)
+    logp, _ = dev.forward_outputs(readouts.reshape(steps * count, width), targets, hist, False)
     return logp.copy_to_host().reshape(steps, count).T
 
 
@@ -152,3 +164,79 @@ class CudaOps:
         E = dev.hidden_errors(targets, scratch, np.float32(cutoff), keeps)
         dev.update_outputs(S, targets, hist, scratch, alpha, l2, maxent_decay)
         return float(np.nansum(logp.copy_to_host())), E
+
+
+# one step of a block on the device: the previous words, the states before and after,
+# the cell's cache, keeps (0: the state was reset, no error flows back)
+DeviceStep = namedtuple("DeviceStep", "words state new cache keeps")
+
+
+class CellSteps:
+    """batch_train.training_pass's hidden-layer steps on the device for layers trained
+    through their device cell (batch_layers.LayerSteps' algorithm on the GPU): the
+    output layer is CudaOps' (all updates of a block together)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.ops = CudaOps(net)
+
+    @property
+    def cell(self):
+        return self.ops.dev.cell
+
+    def begin(self):
+        self.ops.begin()
+
+    def end(self):
+        self.ops.end()
+
+    def start_state(self, count: int):
+        from ...network import EPOCH_START_HIDDEN
+        return self.ops.full((count, self.net.hidden_size), EPOCH_START_HIDDEN)
+
+    def forward_block(self, state, inputs: np.ndarray, independent: bool):
+        from ...batch_train import step_resets
+        cell, steps = self.cell, []
+        count = inputs.shape[1]
+        width = cell.readout(state).shape[1]
+        readouts = cuda.device_array((inputs.shape[0], count, width), np.float32)
+        for t, words in enumerate(inputs):
+            resets, keeps = step_resets(words, independent)
+            if resets is not None:
+                state = self.ops.copy(state)
+                rnn.fill_rows(state, cuda.to_device(resets), self.net.sentence_start_hidden)
+            on_device = cuda.to_device(np.ascontiguousarray(words))
+            new = cuda.device_array(state.shape, np.float32)
+            cache = cell.forward(on_device, state, new)
+            cells.copy(cell.readout(new), readouts[t])
+            steps.append(DeviceStep(on_device, state, new, cache, cuda.to_device(keeps)))
+            state = new
+        return steps, readouts.reshape(inputs.shape[0] * count, width), state
+
+    def train_outputs(self, readouts, targets, hist, alpha, l2, maxent_decay, cutoff):
+        ops = self.ops
+        return ops.train_outputs(readouts, ops.asarray(targets), ops.asarray(hist), alpha, l2,
+                                 maxent_decay, cutoff)
+
+    def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
+                 l2: float):
+        cell = self.cell
+        grads = cell.zero_grads()
+        d_inputs = [None] * len(window)
+        carried = None
+        for k in range(len(window) - 1, -1, -1):
+            step = window[k]
+            if carried is None and errors[k] is None:
+                continue
+            err = carried if carried is not None else cells.zeros(step.state.shape)
+            if errors[k] is not None:
+                readout = cell.readout(err)
+                linalg.scale_add(readout, errors[k], 1.0, 1.0)
+            d_inputs[k], e_prev = cell.backward(step.words, step.state, step.new, step.cache,
+                                                err, grads)
+            carried = None
+            if propagate and k > 0:
+                linalg.clip_mask(e_prev, cutoff, step.keeps)
+                carried = e_prev
+        cell.apply(grads, [(step.words, d_x) for step, d_x in zip(window, d_inputs)], scale,
+                   l2)

@@ -42,8 +42,9 @@ class LayerSpec:
 class HiddenSpec(LayerSpec):
     """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
 
-    cuda = False            # has the CUDA backend's kernels (kernels/cuda), which the mini-batch
-                            # trainer also runs on the host (batch_train.ElmanSteps)
+    cuda = False            # has a device cell (kernels/cuda/cells.py: cuda_cell)
+    dense_steps = False     # batch_train.ElmanSteps trains it on the backends' dense
+                            # primitives (CpuOps, CudaOps)
     inputs: tuple = ("U",)  # the weights holding the input rows (a word's, or a unit's
                             # below in a stack), side by side in the cell's input layout
 
@@ -124,6 +125,10 @@ class HiddenSpec(LayerSpec):
         rows to ``grads`` (name -> array, made when missing); returns (d J / d x,
         d J / d state)."""
         self.not_supported("-batch training")
+
+    def cuda_cell(self, layer):
+        """The layer's host-side device cell (kernels/cuda/cells.py)."""
+        self.not_supported("--device cuda")
 
     def to_rnnlm04(self, layer):
         raise ConfigError(f"rnnlm 0.4b's format has only sigmoid Elman hidden layers; this "

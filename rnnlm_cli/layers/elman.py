@@ -18,7 +18,8 @@ class ElmanSpec(HiddenSpec):
     help = "sigmoid (rnnlm's), tanh, relu, or relu-trunc (relu capped at 20)"
     weights = ("U", "W")
     hot = {"W": None}        # every BPTT block rewrites the whole recurrent matrix
-    cuda = True              # the CUDA backend, and batch_train.ElmanSteps on the host
+    cuda = True
+    dense_steps = True
 
     @property
     def layer_type(self):
@@ -69,6 +70,10 @@ class ElmanSpec(HiddenSpec):
             batch.add_inputs_and_activate(h, layer.U, inputs[:n, t], layer.kind, fast)
             states.append(h)
         return states
+
+    def cuda_cell(self, layer):
+        from ..kernels.cuda.cells import ElmanCell
+        return ElmanCell(layer)
 
     def batch_forward(self, layer, x, state, fast: bool = False):
         """One BLAS product; the cache is the activations (their derivative's input)."""

@@ -14,6 +14,7 @@ class GruSpec(HiddenSpec):
     title = "GRU"
     names = ("gru",)
     help = "gru (gated recurrent unit: update and reset gates, tanh candidate)"
+    cuda = True
     weights = ("U", "W")
     hot = {"W": None}        # every BPTT block rewrites all three recurrent matrices
 
@@ -74,6 +75,10 @@ class GruSpec(HiddenSpec):
         return {"U": np.concatenate(parts, axis=1),
                 "W": np.concatenate([weights[f"{gate}_out"]
                                      for gate in ("update", "reset", "candidate")])}
+
+    def cuda_cell(self, layer):
+        from ..kernels.cuda.cells import GruCell
+        return GruCell(layer)
 
     def batch_forward(self, layer, x, state, fast: bool = False):
         """Two BLAS products: the update and reset gates, then the candidate."""

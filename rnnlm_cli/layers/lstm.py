@@ -18,6 +18,7 @@ class LstmSpec(HiddenSpec):
     title = "LSTM"
     names = ("lstm",)
     help = "lstm (input, forget and output gates over memory cells)"
+    cuda = True
     weights = ("U", "W", "b")
     hot = {"W": None, "b": None}     # every BPTT block rewrites them all
 
@@ -62,6 +63,10 @@ class LstmSpec(HiddenSpec):
                            zeros(2 * size_h),
                            zeros(2 * size_h), zeros(4 * size_h, size_h), zeros(4 * size_h),
                            zeros(max(bptt_steps, 1), 4 * size_h))
+
+    def cuda_cell(self, layer):
+        from ..kernels.cuda.cells import LstmCell
+        return LstmCell(layer)
 
     def batch_forward(self, layer, x, state, fast: bool = False):
         """One BLAS product for the four gates; the readout is h, the cells ride along."""

@@ -23,6 +23,7 @@ class ScrnSpec(HiddenSpec):
     names = ("scrn",)
     help = "scrn (Mikolov's structurally constrained network: sigmoid units plus a slow " \
            "context layer of -scrn-context units)"
+    cuda = True
     weights = ("A", "R", "P", "B")
     inputs = ("A", "B")
     hot = {"R": None, "P": None}     # every BPTT block rewrites both matrices
@@ -69,6 +70,10 @@ class ScrnSpec(HiddenSpec):
         return ScrnScratch(zeros(size_h + size_c), zeros(size_h), zeros(size_c),
                            zeros(size_h + size_c), zeros(size_h + size_c), zeros(size_h, size_h),
                            zeros(size_h, size_c), zeros(steps, size_h + size_c))
+
+    def cuda_cell(self, layer):
+        from ..kernels.cuda.cells import ScrnCell
+        return ScrnCell(layer)
 
     def batch_forward(self, layer, x, state, fast: bool = False):
         """States [h, c] (all of them the readout): two BLAS products."""

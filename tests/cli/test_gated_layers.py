@@ -1,8 +1,7 @@
 """GRU, LSTM and SCRN models (-hidden-type gru|lstm|scrn) through the commands: training with
 BPTT, maxent, both output layers and Hogwild threads; eval, N-best rescoring and
 sampling; resume; -dropout and -clip-norm; mini-batch training (-batch, with both
-regularisers); one-line refusals where no kernels exist (--device cuda, rnnlm 0.4b
-export)."""
+regularisers); one-line refusal of rnnlm 0.4b export (tests/cuda has the GPU's)."""
 import numpy as np
 import pytest
 
@@ -95,10 +94,6 @@ def test_resume_from_a_checkpoint_is_bit_exact(corpus, hidden, tmp_path):
 
 def test_refusals_are_one_line(corpus, hidden, model, tmp_path):
     folder, _ = corpus
-    gpu = run("train", "-rnnlm", tmp_path / "b.rnn", "-train", folder / "train.txt",
-              "-hidden-type", hidden, "--device", "cuda")
-    assert gpu.exit_code == 2 and gpu.stderr.count("\n") == 1
-    assert f"--device cuda: the {TITLES[hidden]} layer does not support it" in gpu.stderr
     export = run("convert", "-rnnlm", model, "-out", tmp_path / "x.txt", "-to", "rnnlm0.4b")
     assert export.exit_code != 0 and TITLES[hidden] in export.stderr
     assert export.stderr.count("\n") == 1 and not (tmp_path / "x.txt").exists()

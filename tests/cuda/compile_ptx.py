@@ -8,7 +8,7 @@ import types
 import numba.cuda.dispatcher
 from numba import cuda, types as T
 
-from rnnlm_cli.kernels.cuda import linalg, output, rnn
+from rnnlm_cli.kernels.cuda import cells, linalg, output, rnn
 
 COMPUTE_CAPABILITY = (8, 0)
 # Calls to device functions ask the driver for the compute capability; answer for it.
@@ -18,6 +18,7 @@ numba.cuda.dispatcher.get_current_device = \
 f2, f1, f64 = T.float32[:, ::1], T.float32[::1], T.float64[::1]
 i2, i1, i8, b1 = T.int32[:, ::1], T.int32[::1], T.int8[::1], T.boolean[::1]
 f32, i64, flag = T.float32, T.int64, T.boolean
+view = T.float32[:, :]          # a column slice of a matrix (the cells' x, d_x parts)
 
 SIGNATURES = {
     linalg._gemm: (f2, f2, f2, f32, f32, flag, flag),
@@ -33,6 +34,19 @@ SIGNATURES = {
     output.tree_forward: (f2, i1, i2, f2, i1, i1, i8, f1, i64, f64, f2, flag),
     output.tree_hidden_errors: (i1, f2, i1, i1, f2, f32, f2),
     output.tree_update: (f2, i1, i2, f2, i1, i1, f1, i64, f2, f32, f32, f32),
+    cells._fill: (f2, f32),
+    cells._copy: (view, view),
+    cells._gather_rows: (f2, i1, view),
+    cells._gru_gates: (f2,) * 5,
+    cells._gru_out: (f2,) * 6,
+    cells._gru_back_candidate: (f2,) * 4,
+    cells._gru_back_gates: (f2,) * 7,
+    cells._lstm_step: (f2, f2, f1, f2, f2, f2, f2),
+    cells._lstm_back: (f2,) * 6,
+    cells._scrn_context: (f2, f2, f2, i64),
+    cells._scrn_hidden: (f2, f2, f2),
+    cells._scrn_delta: (f2, f2, f2, i64),
+    cells._scrn_context_back: (view, f2, f2, i64),
 }
 
 

@@ -146,3 +146,20 @@ def test_an_nce_model_is_refused_on_the_gpu_in_one_line(folder):
         assert result.exit_code != 0, result.output
         assert "--device cuda: the full softmax layer does not support it" in result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.slow     # CUDA simulator: each kernel launch runs its threads in Python
+def test_a_gated_model_trains_and_scores_on_the_gpu(tmp_path):
+    """An LSTM model trained on the (simulated) GPU; eval on the GPU equals the CPU's."""
+    (tmp_path / "train.txt").write_text("the cat sat\na dog ran\n" * 3)
+    path = str(tmp_path / "lstm.rnn")
+    result = run("train", "-rnnlm", path, "-train", str(tmp_path / "train.txt"), "-hidden", "4",
+                 "-class", "2", "-bptt", "2", "-bptt-block", "4", "-batch", "2", "-one-iter",
+                 "-hidden-type", "lstm", "-independent", "--device", "cuda")
+    assert result.exit_code == 0, result.output
+    assert "mini-batch training on cuda" in result.output
+    scores = [run("eval", "-rnnlm", path, "-test", str(tmp_path / "train.txt"), "-format",
+                  "json", *extra) for extra in ([], ["--device", "cuda"])]
+    assert all(s.exit_code == 0 for s in scores), [s.output for s in scores]
+    cpu, gpu = (json.loads(s.stdout)["ppl"] for s in scores)
+    assert 1 < cpu < 10 and gpu == pytest.approx(cpu, rel=1e-4)
