@@ -52,6 +52,11 @@ def _per_order_options(command):
 @click.option(*flag_names("sort"), "sort", is_flag=True,
               help="sort counts lexicographically (our count files are always sorted)")
 @click.option(*flag_names("lm"), "lm", metavar="ARPA", help="estimate a backoff LM and write it")
+@click.option(*flag_names("prune"), "prune", type=click.FloatRange(0), default=0.0,
+              help="entropy pruning of the LM: drop n-grams whose removal raises its "
+                   "perplexity by less than this fraction (SRILM's -prune; 0: none)")
+@click.option(*flag_names("minprune"), "minprune", type=click.IntRange(1), default=2,
+              show_default=True, help="with -prune: prune only n-grams of this order and up")
 @click.option(*flag_names("vocab"), "vocab", metavar="FILE",
               help="closed vocabulary: other words become the unknown word")
 @click.option(*flag_names("limit-vocab"), "limit_vocab", is_flag=True,
@@ -117,6 +122,9 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
             written = True
     if options["lm"]:
         model, notes = estimate_backoff_model(counts, SmoothingConfig(**smoothing))
+        if options["prune"]:
+            from .ngram.prune import prune
+            model = prune(model, options["prune"], options["minprune"])
         if not quiet:
             for note in notes:
                 click.echo(note, err=True)
@@ -157,3 +165,25 @@ def _smoothing_settings(options: dict) -> dict:
         if not 0.0 <= value <= 1.0:
             raise ConfigError("-cdiscount must be between 0 and 1")
     return settings
+
+
+@click.command(name="ngram-prune", cls=RnnlmCommand)
+@click.option(*flag_names("lm"), "lm", metavar="ARPA", required=True,
+              help="the backoff model to prune (ARPA; .gz; - = stdin)")
+@click.option(*flag_names("prune"), "prune", type=click.FloatRange(0, min_open=True),
+              required=True, help="drop n-grams whose removal raises the model's perplexity "
+                                  "by less than this fraction (SRILM's -prune)")
+@click.option(*flag_names("minprune"), "minprune", type=click.IntRange(1), default=2,
+              show_default=True, help="prune only n-grams of this order and up")
+@click.option(*flag_names("write-lm"), "write_lm", metavar="ARPA", default="-",
+              show_default=True, help="where to write the pruned model (.gz compresses)")
+@click.option(*flag_names("order"), "order", type=click.IntRange(0), default=0,
+              help="read n-grams up to this order only (0: all)")
+@click.option(*flag_names("unk"), "unk", is_flag=True,
+              help="open vocabulary: keep the unknown word's n-grams (SRILM's -unk)")
+@encoding_options
+def ngram_prune(**options):
+    """Entropy-prune an existing ARPA backoff model (SRILM's ngram -prune -write-lm)."""
+    from .ngram.prune import prune_file
+    prune_file(options["lm"], options["write_lm"], options["prune"], options["minprune"],
+               options["order"], options["unk"], chosen_encoding())

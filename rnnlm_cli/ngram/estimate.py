@@ -48,6 +48,24 @@ class BackoffArrays:
         return (self.found + self.acc).astype(F32)
 
 
+def backoff_weights(num, den):
+    """(log10 weights, contexts to scale) of contexts whose explicit probabilities
+    leave ``num`` = 1 - sum P(w|h) and whose backoff distribution leaves ``den`` =
+    1 - sum P_BO(w|h'), with SRILM's rules: rounding noise below PROB_EPSILON is 0;
+    a context with no backoff mass left but mass of its own has its probabilities
+    scaled to sum to 1 (weight 1); an improper one gets weight 0 (-inf)."""
+    num = np.where((num < 0) & (num > -PROB_EPSILON), 0.0, num)
+    den = np.where((den < 0) & (den > -PROB_EPSILON), 0.0, den)
+    scale = (den == 0) & (num > PROB_EPSILON)
+    num = np.where(scale, 0.0, num)
+    improper = (num < 0) | ((den <= 0) & (num > PROB_EPSILON))
+    zero = ~improper & (den <= 0) | ((num == 0) & (den == 0))
+    with np.errstate(divide="ignore", invalid="ignore"):   # the difference in double
+        bow = (np.log10(np.where(zero | improper, 1.0, num))
+               - np.log10(np.where(zero | improper, 1.0, den))).astype(F32)
+    return np.where(improper, F32(-np.inf), np.where(zero, F32(0.0), bow)), scale
+
+
 def _log10_f32(values) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log10(values).astype(F32)
@@ -179,21 +197,13 @@ class Estimator:
         denominator = 1.0 - np.bincount(parent, weights=_prob(lower), minlength=n_parent)
         nodes = np.flatnonzero(np.bincount(parent, minlength=n_parent) > 0)
         num, den = numerator[nodes], denominator[nodes]
-        num = np.where((num < 0) & (num > -PROB_EPSILON), 0.0, num)
-        den = np.where((den < 0) & (den > -PROB_EPSILON), 0.0, den)
-        scale = (den == 0) & (num > PROB_EPSILON)
+        bow, scale = backoff_weights(num, den)
         if scale.any():   # no backoff mass below: scale the explicit probabilities to sum to 1
             shift = np.zeros(n_parent, F32)
-            shift[nodes[scale]] = -_log10_f32(1.0 - num[scale])
+            shift[nodes[scale]] = -_log10_f32(1.0 - np.where((num < 0) & (
+                num > -PROB_EPSILON), 0.0, num)[scale])
             rows = np.flatnonzero(explicit)
             child.logp[rows] = (child.logp[rows] + shift[parent]).astype(F32)
-            num = np.where(scale, 0.0, num)
-        improper = (num < 0) | ((den <= 0) & (num > PROB_EPSILON))
-        zero = ~improper & (den <= 0) | ((num == 0) & (den == 0))
-        with np.errstate(divide="ignore", invalid="ignore"):   # the difference in double
-            bow = (np.log10(np.where(zero | improper, 1.0, num))
-                   - np.log10(np.where(zero | improper, 1.0, den))).astype(F32)
-        bow = np.where(improper, F32(-np.inf), np.where(zero, F32(0.0), bow))
         self.model[k - 1].bow[nodes] = bow
 
     def _distribute_unigram_mass(self, mass):

@@ -86,22 +86,31 @@ def estimate_backoff_model(counts: NgramCounts, config: SmoothingConfig):
 
 def compact(counts: NgramCounts, arrays) -> BackoffModel:
     """Keep the n-grams that have probabilities, re-indexing prefixes."""
-    tables = []
+    return BackoffModel(counts.vocab, compact_tables([
+        OrderTable(parent=table.parent, word=table.word, logp=est.logp, bow=est.bow,
+                   node=est.node & (k < counts.order))
+        for k, (table, est) in enumerate(zip(counts.tables, arrays), 1)]))
+
+
+def compact_tables(tables: list[OrderTable]) -> list[OrderTable]:
+    """The tables without the n-grams that have no probability (NaN), prefixes
+    re-indexed; unigrams all stay (dense over word ids)."""
+    kept = []
     new_index = None
-    for k, (table, est) in enumerate(zip(counts.tables, arrays), 1):
+    for k, table in enumerate(tables, 1):
         if k == 1:
             rows = np.arange(len(table))
             parent = table.parent
         else:
-            rows = np.flatnonzero(~np.isnan(est.logp))
+            rows = np.flatnonzero(~np.isnan(table.logp))
             parent = new_index[table.parent[rows]]
-        tables.append(OrderTable(parent=parent.astype(np.int64),
-                                 word=table.word[rows].astype(np.int64),
-                                 logp=est.logp[rows], bow=est.bow[rows],
-                                 node=est.node[rows] & (k < counts.order)))
+        kept.append(OrderTable(parent=parent.astype(np.int64),
+                               word=table.word[rows].astype(np.int64),
+                               logp=table.logp[rows], bow=table.bow[rows],
+                               node=table.node[rows]))
         new_index = np.full(len(table), -1, np.int64)
         new_index[rows] = np.arange(rows.size)
-    return BackoffModel(counts.vocab, tables)
+    return kept
 
 
 def _count_limit(given: dict, defaults: dict, k: int, beyond: int, unlisted: int) -> int:
