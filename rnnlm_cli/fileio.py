@@ -2,7 +2,9 @@
 
 Targets that exist but are not regular files (/dev/stdout, a named pipe) are
 written in place: renaming over them would replace the device itself.  A regular
-file is written under its writer lock (locking.py).
+file is written under its writer lock (locking.py).  A writer killed outright
+(kill -9) leaves its temp file ``.NAME.XXXXXXXX.tmp``; the next writer of NAME,
+holding the lock that no live writer of NAME can hold, removes such files first.
 """
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ import contextlib
 import gzip
 import io
 import os
+import re
 import sys
 import tempfile
 
 from .errors import RnnlmError
-from .locking import is_special, writer_lock
+from .locking import is_special, lock_path, writer_lock
 from .textio import UTF8, TextEncoding
 
 
@@ -34,6 +37,8 @@ def atomic_output(path: str):
 
 def _replace_atomically(path: str):
     directory = os.path.dirname(os.path.abspath(path))
+    if lock_path(path) is not None:
+        remove_stale_temps(directory, os.path.basename(path))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                     dir=directory)
@@ -53,6 +58,16 @@ def _replace_atomically(path: str):
     except BaseException:
         _remove_quietly(temp)
         raise
+
+
+def remove_stale_temps(directory: str, name: str):
+    """Remove the temp files a killed writer of ``name`` left in ``directory`` (the
+    caller holds the writer lock of ``name``)."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(directory):
+            if pattern.fullmatch(entry):
+                _remove_quietly(os.path.join(directory, entry))
 
 
 def _mode_for(path: str) -> int:

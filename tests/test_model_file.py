@@ -154,3 +154,31 @@ def test_a_tree_pointing_outside_the_node_rows_is_refused(tmp_path):
     model_file.write(path, meta, arrays)
     with pytest.raises(ModelFileError, match="inconsistent hierarchical softmax tree"):
         Model.load(path)
+
+
+def test_the_next_writer_removes_temp_files_a_killed_writer_left(tmp_path):
+    """kill -9 during a write leaves .NAME.XXXXXXXX.tmp beside the kept file; the next
+    write of NAME removes it (and nothing that is not such a file)."""
+    import subprocess
+    import sys
+    target = tmp_path / "lm.arpa"
+    target.write_text("old\n")
+    writer = ("import os, signal, sys\n"
+              "from rnnlm_cli.fileio import atomic_output\n"
+              "with atomic_output(sys.argv[1]) as handle:\n"
+              "    handle.write(b'x' * 100000)\n"
+              "    handle.flush()\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", writer, str(target)])
+    assert killed.returncode == -9 and target.read_text() == "old\n"
+    stale = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(stale) == 1 and stale[0].startswith(".lm.arpa.")
+    keep = [tmp_path / ".lm.arpa.notours", tmp_path / ".other.arpa.abcdefgh.tmp"]
+    for path in keep:
+        path.write_text("")
+    from rnnlm_cli.fileio import atomic_output
+    with atomic_output(str(target)) as handle:
+        handle.write(b"new\n")
+    assert target.read_text() == "new\n"
+    assert not (tmp_path / stale[0]).exists()
+    assert all(path.exists() for path in keep)
