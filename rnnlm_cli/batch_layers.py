@@ -34,6 +34,22 @@ from .network import EPOCH_START_HIDDEN
 Step = namedtuple("Step", "words x state cache keeps")
 
 
+def unfold_window(window: list, errors: list, propagate: bool, back, carry) -> list:
+    """Backpropagate through a window of steps, newest first: ``back(step, error,
+    carried)`` returns (d J / d x, d J / d state before) of a step given its output
+    error and the error carried from the step after (either may be None; a step with
+    neither is skipped); ``carry(step, e_prev)`` makes what goes to the step before
+    (when ``propagate``).  Returns each step's d J / d x (None where nothing flowed)."""
+    d_inputs = [None] * len(window)
+    carried = None
+    for k in range(len(window) - 1, -1, -1):
+        if carried is None and errors[k] is None:
+            continue
+        d_inputs[k], e_prev = back(window[k], errors[k], carried)
+        carried = carry(window[k], e_prev) if propagate and k > 0 else None
+    return d_inputs
+
+
 class LayerSteps:
     """batch_train.training_pass's hidden-layer steps through the layer spec."""
 
@@ -95,16 +111,11 @@ class LayerSteps:
         the summed gradients: W = (1 - l2) W + scale * grad for the matrices (vectors
         without the decay), input rows += scale * their step's d J / d x."""
         grads: dict = {}
-        d_inputs = [None] * len(window)
-        carried = None
-        for k in range(len(window) - 1, -1, -1):
-            step = window[k]
-            if carried is None and errors[k] is None:
-                continue
-            d_inputs[k], e_prev = self.spec.batch_backward(
-                self.layer, step.x, step.state, step.cache, errors[k], carried, grads)
-            carried = self._carried(e_prev, cutoff, step.keeps) if propagate and k > 0 \
-                else None
+        d_inputs = unfold_window(
+            window, errors, propagate,
+            lambda step, error, carried: self.spec.batch_backward(
+                self.layer, step.x, step.state, step.cache, error, carried, grads),
+            lambda step, e_prev: self._carried(e_prev, cutoff, step.keeps))
         for name, gradient in grads.items():
             weights = self.weights[name]
             if weights.ndim == 2:

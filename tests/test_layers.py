@@ -218,6 +218,19 @@ def _unfold(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, work
                                0.0, 0.0, 0.0, work)
 
 
+def assert_moved_by_the_gradient(weights, before, J, alpha, rng):
+    """Every weight array moved, and by alpha * d J / d weight at up to ten of its
+    changed entries (finite differences of J on the arrays ``before``)."""
+    for name, after in weights.items():
+        changed = np.argwhere(after != before[name])
+        assert changed.size, f"{name} was not updated"
+        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
+        numeric = naive.numeric_gradient(lambda a, name=name: J({**before, name: a}),
+                                         before[name], indices)
+        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
+        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
+
+
 @pytest.mark.parametrize("hidden, stacked", STACKED)
 def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked):
     """Four tokens unfolded at once: every weight moves by alpha * d J / d weight, where
@@ -252,14 +265,7 @@ def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked):
     before = {name: array.astype(np.float64) for name, array in spec.weight_arrays(layer).items()}
     _unfold(layer, ring_word, ring_ac, ring_er, slots - 1, steps, ring_ac[-2], alpha,
             spec.scratch(layer, steps))
-    for name, after in spec.weight_arrays(layer).items():
-        changed = np.argwhere(after != before[name])
-        assert changed.size, f"{name} was not updated"
-        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
-        numeric = naive.numeric_gradient(lambda a, name=name: J({**before, name: a}),
-                                         before[name], indices)
-        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
-        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
+    assert_moved_by_the_gradient(spec.weight_arrays(layer), before, J, alpha, rng)
     assert not ring_er.any()                        # the errors are consumed
 
 
@@ -312,11 +318,4 @@ def test_batched_unfold_is_alpha_times_the_gradient(hidden, stacked):
     steps = batch_layers.LayerSteps(net, 3)
     window, _, _ = steps.forward_block(start, words, independent=False)
     steps.backward(window, errors, True, 0.0, alpha, 0.0)
-    for name, after in spec.weight_arrays(layer).items():
-        changed = np.argwhere(after != before[name])
-        assert changed.size, f"{name} was not updated"
-        indices = [tuple(i) for i in changed[rng.permutation(len(changed))[:10]]]
-        numeric = naive.numeric_gradient(lambda a, name=name: J({**before, name: a}),
-                                         before[name], indices)
-        update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
-        np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
+    assert_moved_by_the_gradient(spec.weight_arrays(layer), before, J, alpha, rng)

@@ -13,6 +13,8 @@ from collections import namedtuple
 import numpy as np
 from numba import cuda
 
+from ...batch_layers import unfold_window
+from ...batch_train import ElmanSteps, step_resets
 from . import cells, linalg, rnn
 
 
@@ -171,31 +173,20 @@ class CudaOps:
 DeviceStep = namedtuple("DeviceStep", "words state new cache keeps")
 
 
-class CellSteps:
+class CellSteps(ElmanSteps):
     """batch_train.training_pass's hidden-layer steps on the device for layers trained
-    through their device cell (batch_layers.LayerSteps' algorithm on the GPU): the
-    output layer is CudaOps' (all updates of a block together)."""
+    through their device cell (batch_layers.LayerSteps' algorithm on the GPU); the
+    output layer, start and transfers are ElmanSteps' on CudaOps (all output updates
+    of a block together)."""
 
     def __init__(self, net):
-        self.net = net
-        self.ops = CudaOps(net)
+        super().__init__(net, CudaOps(net))
 
     @property
     def cell(self):
         return self.ops.dev.cell
 
-    def begin(self):
-        self.ops.begin()
-
-    def end(self):
-        self.ops.end()
-
-    def start_state(self, count: int):
-        from ...network import EPOCH_START_HIDDEN
-        return self.ops.full((count, self.net.hidden_size), EPOCH_START_HIDDEN)
-
     def forward_block(self, state, inputs: np.ndarray, independent: bool):
-        from ...batch_train import step_resets
         cell, steps = self.cell, []
         count = inputs.shape[1]
         width = cell.readout(state).shape[1]
@@ -213,30 +204,21 @@ class CellSteps:
             state = new
         return steps, readouts.reshape(inputs.shape[0] * count, width), state
 
-    def train_outputs(self, readouts, targets, hist, alpha, l2, maxent_decay, cutoff):
-        ops = self.ops
-        return ops.train_outputs(readouts, ops.asarray(targets), ops.asarray(hist), alpha, l2,
-                                 maxent_decay, cutoff)
-
     def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
                  l2: float):
         cell = self.cell
         grads = cell.zero_grads()
-        d_inputs = [None] * len(window)
-        carried = None
-        for k in range(len(window) - 1, -1, -1):
-            step = window[k]
-            if carried is None and errors[k] is None:
-                continue
+
+        def back(step, error, carried):
             err = carried if carried is not None else cells.zeros(step.state.shape)
-            if errors[k] is not None:
-                readout = cell.readout(err)
-                linalg.scale_add(readout, errors[k], 1.0, 1.0)
-            d_inputs[k], e_prev = cell.backward(step.words, step.state, step.new, step.cache,
-                                                err, grads)
-            carried = None
-            if propagate and k > 0:
-                linalg.clip_mask(e_prev, cutoff, step.keeps)
-                carried = e_prev
+            if error is not None:
+                linalg.scale_add(cell.readout(err), error, 1.0, 1.0)
+            return cell.backward(step.words, step.state, step.new, step.cache, err, grads)
+
+        def carry(step, e_prev):
+            linalg.clip_mask(e_prev, cutoff, step.keeps)
+            return e_prev
+
+        d_inputs = unfold_window(window, errors, propagate, back, carry)
         cell.apply(grads, [(step.words, d_x) for step, d_x in zip(window, d_inputs)], scale,
                    l2)
