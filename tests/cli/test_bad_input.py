@@ -89,8 +89,8 @@ def error_cases(d):
         ("negative checkpoint interval", ["train", "-rnnlm", new, "-train", d / "train.txt",
                                           "-checkpoint-every", "-1", "-max-iter", "1"],
          "checkpoint"),
-        ("batch with threads", ["train", "-rnnlm", new, "-train", d / "train.txt", "-batch",
-                                "4", "-threads", "2", "-max-iter", "1"], "-batch"),
+        ("threads on the GPU", ["train", "-rnnlm", new, "-train", d / "train.txt", "-threads",
+                                "2", "--device", "cuda", "-max-iter", "1"], "one thread"),
     ]
 
 
