@@ -1,5 +1,9 @@
-"""The hidden layer's part of mini-batch training (-batch B, batch_train.py) for every
-hidden type and stack, on the CPU: each step of the B streams is the layer spec's
+"""The hidden layer's part of mini-batch training (-batch B, batch_train.py): a block's
+steps forward, the output layer's errors, and the unfold with the weight updates.
+
+ElmanSteps runs the Elman layer on a backend's dense primitives (batch_train.CpuOps
+on the host, kernels/cuda/backend.py's CudaOps on the GPU).  LayerSteps runs every
+hidden type and stack on the CPU: each step of the B streams is the layer spec's
 batch_forward (NumPy, one BLAS product per recurrent matrix for all streams, e.g. an
 LSTM's (B x H)(H x 4H) gate product), and the unfold is its batch_backward.
 
@@ -16,8 +20,8 @@ trainer's regularisers carry over:
     L2 norm of C, after -gradient-cutoff's element-wise clip, as the per-word
     kernels do.
 
-The Elman layer without those options keeps batch_train.ElmanSteps, whose steps
-are the CUDA backend's too.
+The Elman layer without those options keeps ElmanSteps, whose steps are the CUDA
+backend's too.
 """
 from __future__ import annotations
 
@@ -25,13 +29,110 @@ from collections import namedtuple
 
 import numpy as np
 
-from .batch_train import step_resets
 from .kernels import batch
-from .network import EPOCH_START_HIDDEN
+from .network import EPOCH_START_HIDDEN, Network
 
 # one step of a block: the streams' previous words, the input contributions, the states
 # before the step, the spec's cache, keeps (0: the state was reset, no error flows back)
 Step = namedtuple("Step", "words x state cache keeps")
+
+
+def step_resets(words: np.ndarray, independent: bool):
+    """(rows whose state restarts before this step or None, keeps): a reset row's state is
+    the sentence-start state, and no error flows back through it (keeps[row] = 0)."""
+    keeps = np.ones(words.shape[0], np.float32)
+    if not independent:
+        return None, keeps
+    resets = words == 0                 # the previous word is </s>: rnnlm's netReset
+    keeps[resets] = 0.0
+    return (resets if resets.any() else None), keeps
+
+
+class ElmanSteps:
+    """The hidden layer's part of a block on a backend's dense primitives (CpuOps on the
+    host, kernels/cuda/backend.py's CudaOps on the GPU): the Elman layer, whose states
+    of a block are one (T, B, H) array the output layer reads in place."""
+
+    def __init__(self, net: Network, ops):
+        self.net, self.ops = net, ops
+
+    def begin(self):
+        self.ops.begin()
+
+    def end(self):
+        self.ops.end()
+
+    def start_state(self, count: int):
+        return self.ops.full((count, self.net.hidden_size), EPOCH_START_HIDDEN)
+
+    def forward_block(self, state, inputs: np.ndarray, independent: bool):
+        """(steps, the readouts (T * B, H) time-major, the last state) of a block's
+        inputs (T, B); a step is (H, H_in, inputs, keeps)."""
+        ops = self.ops
+        T, count = inputs.shape
+        states = ops.empty((T, count, self.net.hidden_size))
+        steps = []
+        for t in range(T):
+            resets, keeps = step_resets(inputs[t], independent)
+            H_in = state
+            if resets is not None:
+                H_in = ops.copy(state)
+                ops.fill_rows(H_in, ops.asarray(resets), self.net.sentence_start_hidden)
+            x = ops.asarray(inputs[t])
+            ops.gemm(H_in, ops.W, states[t], trans_b=True)
+            ops.add_inputs_and_activate(states[t], x)
+            state = states[t]
+            steps.append((state, H_in, x, ops.asarray(keeps)))
+        return steps, states.reshape(T * count, -1), state
+
+    def train_outputs(self, readouts, targets, hist, alpha, l2, maxent_decay, cutoff):
+        ops = self.ops
+        return ops.train_outputs(readouts, ops.asarray(targets), ops.asarray(hist), alpha, l2,
+                                 maxent_decay, cutoff)
+
+    def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
+                 l2: float):
+        """Unfold the window's steps (oldest first) and apply the summed gradients."""
+        deltas, grad_W = _unfold(self.ops, window, errors, propagate, cutoff)
+        _apply_recurrent(self.ops, window, deltas, grad_W, scale, l2)
+
+
+def _unfold(ops, steps, errors, propagate, cutoff):
+    """Backpropagate through ``steps`` (oldest first: (H, H_in, inputs, keeps) each).
+
+    errors[k] is the output error at step k (None: none).  Returns the input
+    gradients per step (delta, to be added to U rows; None where nothing
+    flowed) and the recurrent gradient sum_k delta_k^T H_in_k.  The error
+    carried to the step before is clipped and cut where the input was reset.
+    """
+    hidden = ops.W.shape[0]
+    grad_W = ops.full((hidden, hidden), 0.0)
+    deltas = [None] * len(steps)
+    carried = None
+    for k in range(len(steps) - 1, -1, -1):
+        H, H_in, _, keeps = steps[k]
+        if carried is None and errors[k] is None:
+            continue
+        delta = ops.copy(carried if carried is not None else errors[k])
+        if carried is not None and errors[k] is not None:
+            ops.scale_add(delta, errors[k], 1.0, 1.0)
+        ops.times_derivative(delta, H)
+        deltas[k] = delta
+        ops.gemm(delta, H_in, grad_W, beta=1.0, trans_a=True)
+        carried = None
+        if propagate and k > 0:
+            carried = ops.empty(H.shape)
+            ops.gemm(delta, ops.W, carried)
+            ops.clip_mask(carried, cutoff, keeps)
+    return deltas, grad_W
+
+
+def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
+    """W = (1 - l2) W + scale * grad_W; U[input] += scale * delta per step."""
+    ops.scale_add(ops.W, grad_W, 1.0 - l2, scale)
+    for (_, _, inputs, _), delta in zip(steps, deltas):
+        if delta is not None:
+            ops.add_rows(inputs, delta, scale)
 
 
 def unfold_window(window: list, errors: list, propagate: bool, back, carry) -> list:

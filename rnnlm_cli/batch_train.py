@@ -28,9 +28,10 @@ import math
 
 import numpy as np
 
+from .batch_layers import ElmanSteps, LayerSteps
 from .corpus import sentence_ranges
 from .kernels import batch, maxent
-from .network import EPOCH_START_HIDDEN, Network
+from .network import Network
 
 PADDING = -2        # a position after the end of a stream: nothing to predict
 PROGRESS_TOKENS = 16384
@@ -154,108 +155,11 @@ class CpuOps:
                                            cutoff, self.streams)
 
 
-def step_resets(words: np.ndarray, independent: bool):
-    """(rows whose state restarts before this step or None, keeps): a reset row's state is
-    the sentence-start state, and no error flows back through it (keeps[row] = 0)."""
-    keeps = np.ones(words.shape[0], np.float32)
-    if not independent:
-        return None, keeps
-    resets = words == 0                 # the previous word is </s>: rnnlm's netReset
-    keeps[resets] = 0.0
-    return (resets if resets.any() else None), keeps
-
-
-class ElmanSteps:
-    """The hidden layer's part of a block on a backend's dense primitives (CpuOps on the
-    host, kernels/cuda/backend.py's CudaOps on the GPU): the Elman layer, whose states
-    of a block are one (T, B, H) array the output layer reads in place."""
-
-    def __init__(self, net: Network, ops):
-        self.net, self.ops = net, ops
-
-    def begin(self):
-        self.ops.begin()
-
-    def end(self):
-        self.ops.end()
-
-    def start_state(self, count: int):
-        return self.ops.full((count, self.net.hidden_size), EPOCH_START_HIDDEN)
-
-    def forward_block(self, state, inputs: np.ndarray, independent: bool):
-        """(steps, the readouts (T * B, H) time-major, the last state) of a block's
-        inputs (T, B); a step is (H, H_in, inputs, keeps)."""
-        ops = self.ops
-        T, count = inputs.shape
-        states = ops.empty((T, count, self.net.hidden_size))
-        steps = []
-        for t in range(T):
-            resets, keeps = step_resets(inputs[t], independent)
-            H_in = state
-            if resets is not None:
-                H_in = ops.copy(state)
-                ops.fill_rows(H_in, ops.asarray(resets), self.net.sentence_start_hidden)
-            x = ops.asarray(inputs[t])
-            ops.gemm(H_in, ops.W, states[t], trans_b=True)
-            ops.add_inputs_and_activate(states[t], x)
-            state = states[t]
-            steps.append((state, H_in, x, ops.asarray(keeps)))
-        return steps, states.reshape(T * count, -1), state
-
-    def train_outputs(self, readouts, targets, hist, alpha, l2, maxent_decay, cutoff):
-        ops = self.ops
-        return ops.train_outputs(readouts, ops.asarray(targets), ops.asarray(hist), alpha, l2,
-                                 maxent_decay, cutoff)
-
-    def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
-                 l2: float):
-        """Unfold the window's steps (oldest first) and apply the summed gradients."""
-        deltas, grad_W = _unfold(self.ops, window, errors, propagate, cutoff)
-        _apply_recurrent(self.ops, window, deltas, grad_W, scale, l2)
-
-
-def _unfold(ops, steps, errors, propagate, cutoff):
-    """Backpropagate through ``steps`` (oldest first: (H, H_in, inputs, keeps) each).
-
-    errors[k] is the output error at step k (None: none).  Returns the input
-    gradients per step (delta, to be added to U rows; None where nothing
-    flowed) and the recurrent gradient sum_k delta_k^T H_in_k.  The error
-    carried to the step before is clipped and cut where the input was reset.
-    """
-    hidden = ops.W.shape[0]
-    grad_W = ops.full((hidden, hidden), 0.0)
-    deltas = [None] * len(steps)
-    carried = None
-    for k in range(len(steps) - 1, -1, -1):
-        H, H_in, _, keeps = steps[k]
-        if carried is None and errors[k] is None:
-            continue
-        delta = ops.copy(carried if carried is not None else errors[k])
-        if carried is not None and errors[k] is not None:
-            ops.scale_add(delta, errors[k], 1.0, 1.0)
-        ops.times_derivative(delta, H)
-        deltas[k] = delta
-        ops.gemm(delta, H_in, grad_W, beta=1.0, trans_a=True)
-        carried = None
-        if propagate and k > 0:
-            carried = ops.empty(H.shape)
-            ops.gemm(delta, ops.W, carried)
-            ops.clip_mask(carried, cutoff, keeps)
-    return deltas, grad_W
-
-
-def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
-    """W = (1 - l2) W + scale * grad_W; U[input] += scale * delta per step."""
-    ops.scale_add(ops.W, grad_W, 1.0 - l2, scale)
-    for (_, _, inputs, _), delta in zip(steps, deltas):
-        if delta is not None:
-            ops.add_rows(inputs, delta, scale)
-
-
 def training_pass(net: Network, streams: Streams, steps, alpha: float, beta: float,
                   cutoff: float, bptt: int, block: int, on_progress) -> float:
     """One epoch of mini-batch SGD over ``streams``; returns the sum of log10 P.
-    ``steps`` is the hidden layer's part: ElmanSteps, or batch_layers.LayerSteps."""
+    ``steps`` is the hidden layer's part (batch_layers.py: ElmanSteps or LayerSteps, or
+    the device's CellSteps)."""
     steps.begin()
     count = streams.count
     scale = alpha / math.sqrt(count)
@@ -285,10 +189,11 @@ def training_pass(net: Network, streams: Streams, steps, alpha: float, beta: flo
     return total
 
 
-def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
+def batched_epoch(model, tokens: np.ndarray, device: str, on_progress, regularisers):
     """A function running one epoch of mini-batch training of ``model`` (its
     TrainConfig's -batch streams) on the CPU or the GPU; training.py's epoch loop
-    calls it.  ``on_progress`` may raise to stop the epoch.
+    calls it.  ``on_progress`` may raise to stop the epoch; ``regularisers(part)``
+    gives LayerSteps' -clip-norm, -dropout and mask seed for a part of the text.
 
     With -threads N (CPU) the text is cut at sentence ends into N parts, each
     trained by its own thread with -batch streams of its own, Hogwild on the shared
@@ -302,16 +207,14 @@ def batched_epoch(model, tokens: np.ndarray, device: str, on_progress):
              for first, end in sentence_ranges(tokens, cfg.threads)]
     spec = net.hidden_spec
     if device == "cuda":
-        from .kernels.cuda.backend import CellSteps, CudaOps
+        from .batch_device import CellSteps
+        from .kernels.cuda.backend import CudaOps
         make_steps = lambda streams, part: (ElmanSteps(net, CudaOps(net)) if spec.dense_steps
                                             else CellSteps(net))
     elif spec.dense_steps and not (cfg.dropout or cfg.clip_norm):
         make_steps = lambda streams, part: ElmanSteps(net, CpuOps(net, streams.count))
     else:
-        from .batch_layers import LayerSteps
-        from .training import regularisers
-        make_steps = lambda streams, part: LayerSteps(net, streams.count,
-                                                      **regularisers(model, part))
+        make_steps = lambda streams, part: LayerSteps(net, streams.count, **regularisers(part))
 
     def train(streams: Streams, part: int, progress) -> float:
         return training_pass(net, streams, make_steps(streams, part), model.state.alpha,

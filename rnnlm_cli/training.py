@@ -172,7 +172,8 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
         def progress(done: int, total: int):
             _raise_if_stopped(model, supervision)
             on_progress(done, total)
-        run_pass = batched_epoch(model, tokens, device, progress)
+        run_pass = batched_epoch(model, tokens, device, progress,
+                                 lambda part: regularisers(model, part))
     else:
         def run_pass():
             nonlocal resume

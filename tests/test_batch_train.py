@@ -53,7 +53,7 @@ def test_one_block_moves_w_and_u_by_the_gradient(count):
     assert streams.count == count
     net = network(tiny)
     U0, W0 = net.hidden.U.copy(), net.hidden.W.copy()
-    steps = batch_train.ElmanSteps(net, batch_train.CpuOps(net, streams.count))
+    steps = batch_layers.ElmanSteps(net, batch_train.CpuOps(net, streams.count))
     batch_train.training_pass(net, streams, steps, ALPHA, 0.0, 0.0, 1, streams.length,
                               lambda done, total: None)
     scale = ALPHA / math.sqrt(count)

@@ -1,20 +1,14 @@
 """The host side of the GPU backend (--device cuda): a network's weights on the
 device, batched scoring of sentence layouts (rnnlm_cli/batch.py), and the
-primitives of the mini-batch trainer (rnnlm_cli/batch_train.py, CpuOps), and the
-hidden part of its steps for the layers it does not run on those primitives
-(CellSteps: the gated layers).
+primitives of the mini-batch trainer (rnnlm_cli/batch_train.py, CpuOps).
 
 Imported only when cuda is asked for (rnnlm_cli/device.py checks first).
 Everything is float32 with the exact exponential.  ``net`` is an
 rnnlm_cli.network.Network.
 """
-from collections import namedtuple
-
 import numpy as np
 from numba import cuda
 
-from ...batch_layers import unfold_window
-from ...batch_train import ElmanSteps, step_resets
 from . import cells, linalg, rnn
 
 
@@ -166,59 +160,3 @@ class CudaOps:
         E = dev.hidden_errors(targets, scratch, np.float32(cutoff), keeps)
         dev.update_outputs(S, targets, hist, scratch, alpha, l2, maxent_decay)
         return float(np.nansum(logp.copy_to_host())), E
-
-
-# one step of a block on the device: the previous words, the states before and after,
-# the cell's cache, keeps (0: the state was reset, no error flows back)
-DeviceStep = namedtuple("DeviceStep", "words state new cache keeps")
-
-
-class CellSteps(ElmanSteps):
-    """batch_train.training_pass's hidden-layer steps on the device for layers trained
-    through their device cell (batch_layers.LayerSteps' algorithm on the GPU); the
-    output layer, start and transfers are ElmanSteps' on CudaOps (all output updates
-    of a block together)."""
-
-    def __init__(self, net):
-        super().__init__(net, CudaOps(net))
-
-    @property
-    def cell(self):
-        return self.ops.dev.cell
-
-    def forward_block(self, state, inputs: np.ndarray, independent: bool):
-        cell, steps = self.cell, []
-        count = inputs.shape[1]
-        width = cell.readout(state).shape[1]
-        readouts = cuda.device_array((inputs.shape[0], count, width), np.float32)
-        for t, words in enumerate(inputs):
-            resets, keeps = step_resets(words, independent)
-            if resets is not None:
-                state = self.ops.copy(state)
-                rnn.fill_rows(state, cuda.to_device(resets), self.net.sentence_start_hidden)
-            on_device = cuda.to_device(np.ascontiguousarray(words))
-            new = cuda.device_array(state.shape, np.float32)
-            cache = cell.forward(on_device, state, new)
-            cells.copy(cell.readout(new), readouts[t])
-            steps.append(DeviceStep(on_device, state, new, cache, cuda.to_device(keeps)))
-            state = new
-        return steps, readouts.reshape(inputs.shape[0] * count, width), state
-
-    def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
-                 l2: float):
-        cell = self.cell
-        grads = cell.zero_grads()
-
-        def back(step, error, carried):
-            err = carried if carried is not None else cells.zeros(step.state.shape)
-            if error is not None:
-                linalg.scale_add(cell.readout(err), error, 1.0, 1.0)
-            return cell.backward(step.words, step.state, step.new, step.cache, err, grads)
-
-        def carry(step, e_prev):
-            linalg.clip_mask(e_prev, cutoff, step.keeps)
-            return e_prev
-
-        d_inputs = unfold_window(window, errors, propagate, back, carry)
-        cell.apply(grads, [(step.words, d_x) for step, d_x in zip(window, d_inputs)], scale,
-                   l2)

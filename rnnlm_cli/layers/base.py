@@ -43,7 +43,7 @@ class HiddenSpec(LayerSpec):
     """A hidden layer: kernels.hidden's interface, plus what the batched paths need."""
 
     cuda = False            # has a device cell (kernels/cuda/cells.py: cuda_cell)
-    dense_steps = False     # batch_train.ElmanSteps trains it on the backends' dense
+    dense_steps = False     # batch_layers.ElmanSteps trains it on the backends' dense
                             # primitives (CpuOps, CudaOps)
     inputs: tuple = ("U",)  # the weights holding the input rows (a word's, or a unit's
                             # below in a stack), side by side in the cell's input layout

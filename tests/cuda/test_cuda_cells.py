@@ -1,6 +1,6 @@
 """The hidden layers' device cells (kernels/cuda/cells.py) against their specs' NumPy
 steps (batch_forward/batch_backward), the device mini-batch trainer of the gated
-layers (backend.CellSteps) against the CPU one (batch_layers.LayerSteps), and batched
+layers (batch_device.CellSteps) against the CPU one (batch_layers.LayerSteps), and batched
 scoring of gated models on the device, in Numba's simulator unless a GPU is there."""
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from test_layers import small_model
 cuda = pytest.importorskip("numba.cuda")
 if not cuda.is_available():
     pytest.skip("no CUDA device and the simulator is off", allow_module_level=True)
-from rnnlm_cli.kernels.cuda import backend as cuda_backend  # noqa: E402
+from rnnlm_cli import batch_device  # noqa: E402
 
 TYPES = ["sigmoid", "gru", "lstm", "scrn"]
 
@@ -59,7 +59,7 @@ def test_minibatch_epoch_of_a_gated_layer_on_the_gpu_follows_the_cpu(hidden, ind
     tokens[[3, 5, 8, 11]] = 0
     streams = batch_train.Streams(tokens, 2, independent)
     results = []
-    for make in (lambda net: batch_layers.LayerSteps(net, 2), cuda_backend.CellSteps):
+    for make in (lambda net: batch_layers.LayerSteps(net, 2), batch_device.CellSteps):
         net = small_model(hidden, "class", seed=7).network
         net.independent = independent
         logp = batch_train.training_pass(net, streams, make(net), 0.001, 1e-6, 15.0, bptt=2,

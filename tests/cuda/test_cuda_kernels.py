@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import TinyNet
-from rnnlm_cli import batch, batch_train
+from rnnlm_cli import batch, batch_layers, batch_train
 from rnnlm_cli.config import ModelConfig, TrainConfig
 from rnnlm_cli.huffman import huffman_paths
 from rnnlm_cli.kernels.hsoftmax import HierarchicalSoftmax
@@ -123,7 +123,7 @@ def test_minibatch_epoch_on_the_gpu_follows_the_cpu(output, independent):
     results = []
     for ops_class in (batch_train.CpuOps, cuda_backend.CudaOps):
         net = network(output, independent)
-        logp = batch_train.training_pass(net, streams, batch_train.ElmanSteps(net, ops_class(net)),
+        logp = batch_train.training_pass(net, streams, batch_layers.ElmanSteps(net, ops_class(net)),
                                          0.001, 1e-6, 15.0,
                                          bptt=2, block=3, on_progress=lambda *a: None)
         results.append((logp, net.weights()))
