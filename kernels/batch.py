@@ -11,7 +11,7 @@ import numpy as np
 
 from ._jit import kernel
 from . import maxent, output, rnn
-from .class_softmax import log10_softmax_at, rows_dot
+from .class_softmax import log10_softmax_at, rows_dot, softmax_in_place
 
 
 @kernel
@@ -112,3 +112,53 @@ def add_rows(U, words, G, scale, l2):
         row = U[w]
         for i in range(row.shape[0]):
             row[i] += scale * G[n, i] - row[i] * l2
+
+
+@kernel
+def _draw(p, count, u):
+    """The index k < count where the cumulative sum of p first exceeds u."""
+    total = 0.0
+    for k in range(count):
+        total += p[k]
+        if u < total:
+            return k
+    return count - 1
+
+
+@kernel
+def draw_class_words(Z, S, Ow, class_start, d, order, hist, uniforms, out):
+    """out[n] = a word drawn from the class softmax at position n: its class from
+    softmax(Z[n] + maxent) (Z: the class logits S Oc^T), then the word within that class;
+    uniforms[n] holds the two uniform draws.  Only the drawn class's rows are read."""
+    n_rows, n_classes = Z.shape
+    class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
+    scratch = np.zeros(maxent.MAX_ORDER, np.int64)
+    largest = 0
+    for c in range(class_start.shape[0] - 1):
+        largest = max(largest, class_start[c + 1] - class_start[c])
+    scores = np.zeros(largest, np.float32)
+    for n in range(n_rows):
+        row = Z[n]
+        used = maxent.feature_hashes(hist[n], order, d.shape[0], 0, class_hash, word_hash)
+        if used > 0:
+            maxent.add_class_scores(d, class_hash, used, row)
+        softmax_in_place(row, n_classes, False)
+        c = _draw(row, n_classes, uniforms[n, 0])
+        first = class_start[c]
+        count = class_start[c + 1] - first
+        rows_dot(Ow, first, count, S[n], scores)
+        used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
+        if used > 0:
+            maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
+        softmax_in_place(scores, count, False)
+        out[n] = first + _draw(scores, count, uniforms[n, 1])
+
+
+@kernel
+def draw_rows(S, layer, d, order, hist, work, p, uniforms, out):
+    """out[n] = a word drawn from any output layer's full distribution at position n
+    (kernels.output.distribution into the scratch p)."""
+    for n in range(S.shape[0]):
+        output.distribution(layer, S[n], d, order, hist[n], work, p, False)
+        out[n] = _draw(p, p.shape[0], uniforms[n, 0])

@@ -38,7 +38,7 @@ def _clamp_and_max(z, count):
 
 
 @kernel
-def _softmax_in_place(z, count, fast):
+def softmax_in_place(z, count, fast):
     """Clamp, subtract the max, exponentiate and normalise z[:count].
 
     ``fast``: rnnlm 0.4b's way, fasterexp of the clamped, max-subtracted
@@ -68,7 +68,7 @@ def _softmax_in_place(z, count, fast):
 def log10_softmax_at(z, count, index, fast):
     """log10 of softmax(clamp(z[:count]))[index]; z is clamped in place.
 
-    ``fast``: rnnlm 0.4b's fasterexp softmax, as in _softmax_in_place.
+    ``fast``: rnnlm 0.4b's fasterexp softmax, as in softmax_in_place.
     """
     top = _clamp_and_max(z, count)
     if fast:
@@ -106,7 +106,7 @@ def forward(s, Oc, Ow, class_start, target_class, d, class_hash, word_hash, used
     rows_dot(Oc, 0, n_classes, s, p_class)
     if used > 0:
         add_class_scores(d, class_hash, used, p_class[:n_classes])
-    _softmax_in_place(p_class, n_classes, fast)
+    softmax_in_place(p_class, n_classes, fast)
     if target_class < 0:
         return 0
     first = class_start[target_class]
@@ -114,7 +114,7 @@ def forward(s, Oc, Ow, class_start, target_class, d, class_hash, word_hash, used
     rows_dot(Ow, first, count, s, p_word)
     if used > 0:
         add_word_scores(d, word_hash, used, scratch, p_word, count)
-    _softmax_in_place(p_word, count, fast)
+    softmax_in_place(p_word, count, fast)
     return count
 
 

@@ -187,3 +187,42 @@ def ngram_prune(**options):
     from .ngram.prune import prune_file
     prune_file(options["lm"], options["write_lm"], options["prune"], options["minprune"],
                options["order"], options["unk"], chosen_encoding())
+
+
+@click.command(name="ngram-approx", cls=RnnlmCommand)
+@click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
+              help="the RNN model to approximate")
+@click.option(*flag_names("lm"), "lm", required=True, metavar="ARPA",
+              help="where to write the n-gram model (.gz compresses)")
+@click.option(*flag_names("words"), "words", type=click.IntRange(1), required=True,
+              help="tokens to sample from the RNN (</s> included)")
+@click.option(*flag_names("order"), "order", type=click.IntRange(1), default=5,
+              show_default=True, help="n-gram order of the approximation")
+@click.option(*flag_names("prune"), "prune", type=click.FloatRange(0), default=0.0,
+              help="entropy-prune the estimated model at this threshold (0: none)")
+@click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
+              show_default=True, help="samplers running in parallel, each with its streams")
+@click.option(*flag_names("streams"), "streams", type=click.IntRange(1), default=64,
+              show_default=True, help="sentences each sampler draws together")
+@click.option(*flag_names("seed"), "seed", type=click.IntRange(0), default=1,
+              show_default=True, help="seed of the samplers")
+@click.option(*flag_names("unk"), "unk", is_flag=True,
+              help="keep the model's <unk> as a word of the n-gram model (open vocabulary)")
+@click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
+              help="where the sampled text is written while it is counted (default: the "
+                   "output's folder)")
+@encoding_options
+@click.option(*flag_names("quiet", "-q"), is_flag=True, help="no summary on stderr")
+def ngram_approx(model_path, lm, words, order, prune, threads, streams, seed, unk, temp_dir,
+                 quiet, **_):
+    """Approximate an RNN model by a backoff n-gram model: sample text from it, estimate
+    modified Kneser-Ney on the sample, optionally prune (for first-pass decoders)."""
+    import os
+    from .approx import ApproxConfig, approximate
+    if temp_dir and not os.path.isdir(temp_dir):
+        raise ConfigError(f"-temp-dir {temp_dir}: no such folder")
+    report = approximate(model_path, lm, ApproxConfig(words, order, prune, threads, streams,
+                                                      seed, unk), temp_dir, chosen_encoding())
+    if not quiet:
+        click.echo(f"sampled {report['sentences']} sentences ({words} tokens); n-grams: "
+                   + " ".join(f"{k}={n}" for k, n in enumerate(report["ngrams"], 1)), err=True)

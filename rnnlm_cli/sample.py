@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 import numpy as np
 
 from .config import SampleConfig
+from .kernels import maxent, sgd
 from .model import Model
 from .network import Workspace
 
@@ -72,3 +73,59 @@ def sample_lines(model: Model, config: SampleConfig = SampleConfig()) -> Iterato
     sampler.feed(start)
     for i, sentence in enumerate(sampler.sentences(config.count, config.max_length)):
         yield " ".join((start if i == 0 else []) + sentence)
+
+
+class StreamSampler:
+    """Many independent streams drawing text from the model together (ngram-approx):
+    each step is the hidden layer's batch_forward for all streams and one draw per
+    stream from the output layer (OutputSpec.draw_words: the class softmax reads only
+    the drawn class's rows).  Streams start and, for -independent models, restart
+    after each </s> as a scored text does; other models run on from h_init."""
+
+    def __init__(self, model: Model, streams: int, seed: int = 1, max_length: int = 1000):
+        net = self.net = model.network
+        self.words, self.max_length = model.vocab.words, max_length
+        self.rng = np.random.default_rng(seed)
+        self.mode = net.reset_mode()
+        self.start = (np.full(net.hidden_size, net.sentence_start_hidden, np.float32)
+                      if self.mode != sgd.NO_RESET else net.h_init.astype(np.float32))
+        self.state = np.repeat(self.start[None], streams, axis=0)
+        self.hist = np.zeros((streams, maxent.MAX_ORDER), np.int32)
+        self._restart(np.ones(streams, bool))
+        self.pending: list = [[] for _ in range(streams)]
+
+    def _restart(self, rows):
+        if self.mode == sgd.NO_RESET:
+            return
+        self.state[rows] = self.start
+        self.hist[rows] = 0 if self.mode == sgd.RNNLM_RESET else -1
+        self.hist[rows, 0] = 0
+
+    def step(self) -> np.ndarray:
+        """Draw one token in every stream and advance the streams on it."""
+        net = self.net
+        spec, layer = net.hidden_spec, net.hidden
+        new, readout, _ = spec.batch_forward(layer, spec.word_contributions(layer, self.hist[:, 0]),
+                                             self.state)
+        words = net.output_spec.draw_words(net, np.ascontiguousarray(readout), self.hist,
+                                           self.rng.random((readout.shape[0], 2)))
+        self.state = new
+        self.hist[:, 1:] = self.hist[:, :-1]
+        self.hist[:, 0] = words
+        self._restart(words == 0)
+        return words
+
+    def sentences(self, tokens: int) -> Iterator[str]:
+        """Sentences (text lines) holding about ``tokens`` tokens, </s> included; a sentence
+        reaching max_length words is cut there (and its stream restarted)."""
+        drawn = 0
+        while drawn < tokens:
+            words = self.step()
+            drawn += words.shape[0]
+            for row, word in enumerate(words.tolist()):
+                pending = self.pending[row]
+                if word != 0:
+                    pending.append(self.words[word])
+                if word == 0 or len(pending) >= self.max_length:
+                    yield " ".join(pending)
+                    pending.clear()

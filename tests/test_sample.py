@@ -80,3 +80,37 @@ def test_sample_command(tiny_model, tmp_path):
     assert prefixed.startswith("w1 w2")
     tokens = run(main, ["sample", "-rnnlm", path, "-words", "50"]).stdout
     assert sum(len(line.split()) for line in tokens.splitlines()) + tokens.count("\n") >= 50
+
+
+def first_token_frequencies(model, streams, seed):
+    """How often each word is the first token of ``streams`` streams of one StreamSampler
+    step, and the per-word sampler's distribution at that same start."""
+    from rnnlm_cli.sample import StreamSampler
+    words = StreamSampler(model, streams, seed=seed).step()
+    reference = Sampler(model, seed=0)
+    p = model.network.distribution(reference.ws).astype(np.float64)
+    return np.bincount(words, minlength=p.size), p
+
+
+@pytest.mark.parametrize("output", ["class", "hs"])
+def test_stream_sampler_draws_from_the_model(tiny_model, output):
+    """ngram-approx's sampler: the class softmax's fast draw (class, then word in class)
+    and the full-distribution draw of other output layers (here an LSTM's tree)."""
+    if output == "class":
+        model = tiny_model
+    else:
+        from test_layers import small_model
+        model = small_model("lstm", "hs", seed=6)
+    n = 20000
+    counts, p = first_token_frequencies(model, n, seed=5)
+    seen = p * n > 5
+    chi2 = np.sum((counts[seen] - n * p[seen]) ** 2 / (n * p[seen]))
+    assert chi2 < 2 * seen.sum() + 20     # about the degrees of freedom for a correct one
+    assert counts[~seen].sum() < 5 * max(1, (~seen).sum())
+
+
+def test_stream_sampler_is_determined_by_its_seed_and_writes_sentences(tiny_model):
+    from rnnlm_cli.sample import StreamSampler
+    runs = [list(StreamSampler(tiny_model, 8, seed=3).sentences(400)) for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0]) > 5
+    assert all(set(line.split()) <= set(WORDS[1:]) for line in runs[0])

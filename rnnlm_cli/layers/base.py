@@ -213,6 +213,17 @@ class OutputSpec(LayerSpec):
                                self.scratch(net.output), logp, net.fast_exp)
         return logp
 
+    def draw_words(self, net, S, hist, uniforms):
+        """A word drawn at each position n from the layer's distribution given S[n] and
+        hist[n] (uniforms (n, 2): the random numbers): from the full distribution row
+        by row unless the layer has a faster form."""
+        import numpy as np
+        from ..kernels import batch
+        out = np.empty(S.shape[0], np.int32)
+        batch.draw_rows(S, net.output, net.d, net.maxent_order, hist, self.scratch(net.output),
+                        np.empty(self.vocab_size(net.output), np.float32), uniforms, out)
+        return out
+
     def train_block(self, net, S, targets, hist, alpha, l2, maxent_decay, cutoff,
                     streams: int):
         """Output-layer SGD on a mini-batch block (batch_train.py): S holds T steps of

@@ -63,6 +63,17 @@ class ClassSoftmaxSpec(OutputSpec):
 
     cuda = True
 
+    def draw_words(self, net, S, hist, uniforms):
+        """The class from one BLAS product for all positions, then the word from the drawn
+        class's rows only (kernels/batch.py draw_class_words)."""
+        import numpy as np
+        from ..kernels import batch
+        layer = net.output
+        out = np.empty(S.shape[0], np.int32)
+        batch.draw_class_words(S @ layer.Oc.T, S, layer.Ow, layer.class_start, net.d,
+                               net.maxent_order, hist, uniforms, out)
+        return out
+
     def cuda_device(self, layer):
         from ..kernels.cuda.class_softmax import ClassSoftmaxDevice
         return ClassSoftmaxDevice(layer)

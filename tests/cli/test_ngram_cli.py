@@ -104,3 +104,45 @@ def test_vocabulary_options(tmp_path):
     out = run("ngram-count", "-read", str(counts), "-order", "2", "-vocab", str(vocab),
               "-limit-vocab").stdout
     assert "the cat\t3" in out and "dog" not in out and "<unk>" not in out
+
+
+@pytest.fixture(scope="module")
+def rnn_model(tmp_path_factory):
+    """A small RNN trained on a text of known structure (rnnlm_cli.synthetic)."""
+    from rnnlm_cli.synthetic import write_corpus
+    folder = tmp_path_factory.mktemp("approx")
+    write_corpus(str(folder), tokens=20000, seed=3)
+    path = folder / "m.rnn"
+    result = run("train", "-rnnlm", str(path), "-train", str(folder / "train.txt"), "-valid",
+                 str(folder / "valid.txt"), "-hidden", "16", "-class", "8", "-q")
+    assert result.exit_code == 0, result.output
+    return folder, path
+
+
+def ppl(arpa, text):
+    result = run("eval", "-lm", str(arpa), "-ppl", str(text), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    import json
+    return json.loads(result.stdout)["ppl"]
+
+
+def test_ngram_approx_turns_the_rnn_into_an_arpa_model(rnn_model, tmp_path):
+    """A trigram estimated on text sampled from the RNN models held-out text of the RNN's
+    source nearly as well as a trigram estimated on that source's own training text
+    (the same number of tokens); pruning shrinks it; two threads work."""
+    folder, model = rnn_model
+    approx = tmp_path / "approx.arpa"
+    result = run("ngram-approx", "-rnnlm", str(model), "-words", "20000", "-order", "3",
+                 "-lm", str(approx), "-threads", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "sampled" in result.stderr
+    direct = tmp_path / "direct.arpa"
+    assert run("ngram-count", "-text", str(folder / "train.txt"), "-order", "3",
+               "-kndiscount", "-interpolate", "-discount-fallback", "-lm", str(direct),
+               "-q").exit_code == 0
+    assert ppl(approx, folder / "test.txt") < 1.15 * ppl(direct, folder / "test.txt")
+    pruned = tmp_path / "pruned.arpa"
+    assert run("ngram-approx", "-rnnlm", str(model), "-words", "20000", "-order", "3",
+               "-prune", "1e-3", "-lm", str(pruned), "-q").exit_code == 0
+    assert pruned.stat().st_size < 0.8 * approx.stat().st_size
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ngram-approx.")]

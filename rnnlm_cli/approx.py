@@ -1,0 +1,86 @@
+"""An RNN model approximated by a backoff n-gram model, for first-pass decoders that
+read only ARPA files (Deoras et al. 2011's variational approximation): sample a
+large text from the RNN, estimate a modified Kneser-Ney model on it, prune it.
+
+Estimation is ngram-count's -kndiscount -interpolate with its default cut-offs and
+-discount-fallback (a small vocabulary's sample can lack the count-of-counts the
+discounts need).  The sampled text is written as it is drawn to a temporary file (never held in
+memory); -threads N runs N samplers of their own streams and seeds, each into its
+own file, and the files are counted in thread order.  Counting and estimation are
+ngram-count's (rnnlm_cli.ngram), so the count tables, not the text, bound memory.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .textio import UTF8, TextEncoding
+
+
+@dataclass
+class ApproxConfig:
+    tokens: int                 # tokens to sample, </s> included
+    order: int = 5
+    prune: float = 0.0          # entropy-pruning threshold (0: none)
+    threads: int = 1
+    streams: int = 64           # streams per sampler, drawn together
+    seed: int = 1
+    unk: bool = False           # keep the literal <unk> of a model's vocabulary as a word
+
+
+def approximate(model_path: str, lm_path: str, config: ApproxConfig,
+                temp_dir: str | None = None, encoding: TextEncoding = UTF8) -> dict:
+    """Sample ``config.tokens`` tokens from the RNN model at ``model_path`` and write the
+    n-gram model estimated on them to ``lm_path`` (ARPA, atomically); returns the
+    n-gram counts per order and the sampled sentences' number."""
+    from .api import load
+    from .fileio import text_output
+    from .ngram.arpa import write_arpa
+    from .ngram.counts import count_text
+    from .ngram.pipeline import SmoothingConfig, estimate_backoff_model
+    from .ngram.prune import prune
+    from .ngram.vocab import NgramVocab
+
+    model = load(model_path)
+    folder = temp_dir or os.path.dirname(os.path.abspath(lm_path))
+    with tempfile.TemporaryDirectory(prefix=".ngram-approx.", dir=folder) as work:
+        text = os.path.join(work, "sampled.txt")
+        sentences = _sample_to(text, model, config, work, encoding)
+        counts = count_text(text, NgramVocab(unk_is_word=config.unk), config.order, encoding)
+    lm, _ = estimate_backoff_model(counts, SmoothingConfig(
+        kndiscount={0: True}, interpolate={0: True}, discount_fallback=True))
+    if config.prune > 0:
+        lm = prune(lm, config.prune)
+    with text_output(lm_path, encoding) as handle:
+        write_arpa(lm, handle)
+    return {"sentences": sentences, "ngrams": lm.counts()}
+
+
+def _sample_to(text: str, model, config: ApproxConfig, work: str, encoding) -> int:
+    """Sample into ``text`` (one file per thread, joined in thread order); the number of
+    sentences."""
+    from .sample import StreamSampler
+
+    shares = [config.tokens // config.threads + (k < config.tokens % config.threads)
+              for k in range(config.threads)]
+
+    def sample(part: int) -> int:
+        sampler = StreamSampler(model, config.streams, seed=config.seed + 7919 * part)
+        count = 0
+        with open(os.path.join(work, f"part{part}.txt"), "w", encoding=encoding.encoding,
+                  errors=encoding.errors) as out:
+            for line in sampler.sentences(shares[part]):
+                out.write(line + "\n")
+                count += 1
+        return count
+
+    with ThreadPoolExecutor(config.threads) as pool:
+        counts = list(pool.map(sample, range(config.threads)))
+    with open(text, "wb") as joined:
+        for part in range(config.threads):
+            with open(os.path.join(work, f"part{part}.txt"), "rb") as piece:
+                shutil.copyfileobj(piece, joined)
+    return sum(counts)
