@@ -4,7 +4,8 @@ large text from the RNN, estimate a modified Kneser-Ney model on it, prune it.
 
 Estimation is ngram-count's -kndiscount -interpolate with its default cut-offs and
 -discount-fallback (a small vocabulary's sample can lack the count-of-counts the
-discounts need).  The sampled text is written as it is drawn to a temporary file (never held in
+discounts need), over the RNN's whole vocabulary (words the sample missed keep a
+share of the unigram mass instead of being scored as the unknown word).  The sampled text is written as it is drawn to a temporary file (never held in
 memory); -threads N runs N samplers of their own streams and seeds, each into its
 own file, and the files are counted in thread order.  Counting and estimation are
 ngram-count's (rnnlm_cli.ngram), so the count tables, not the text, bound memory.
@@ -49,7 +50,10 @@ def approximate(model_path: str, lm_path: str, config: ApproxConfig,
     with tempfile.TemporaryDirectory(prefix=".ngram-approx.", dir=folder) as work:
         text = os.path.join(work, "sampled.txt")
         sentences = _sample_to(text, model, config, work, encoding)
-        counts = count_text(text, NgramVocab(unk_is_word=config.unk), config.order, encoding)
+        vocab = NgramVocab(unk_is_word=config.unk)
+        for word in model.vocab.words:      # the RNN's words, sampled or not (SRILM's -vocab)
+            vocab.add(word)
+        counts = count_text(text, vocab, config.order, encoding)
     lm, _ = estimate_backoff_model(counts, SmoothingConfig(
         kndiscount={0: True}, interpolate={0: True}, discount_fallback=True))
     if config.prune > 0:
