@@ -30,24 +30,34 @@ def class_log10_probs(Z, d, order, hist, target_class, out, fast):
 
 
 @kernel
-def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out, fast):
-    """out[n] = log10 P(targets[n] | its class, position n)."""
-    n_rows = S.shape[0]
-    class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
-    word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
-    scratch = np.zeros(maxent.MAX_ORDER, np.int64)
+def _largest_class(class_start):
     largest = 0
     for c in range(class_start.shape[0] - 1):
         largest = max(largest, class_start[c + 1] - class_start[c])
-    scores = np.zeros(largest, np.float32)
-    for n in range(n_rows):
-        c = target_class[n]
-        first = class_start[c]
-        count = class_start[c + 1] - first
-        rows_dot(Ow, first, count, S[n], scores)
-        used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
-        if used > 0:
-            maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
+    return largest
+
+
+@kernel
+def _class_word_scores(s, Ow, class_start, c, d, order, hist, hashes, scores):
+    """scores[:count] = the scores of class c's words at one position (their rows . s
+    plus maxent); returns (first word, count).  hashes: three MAX_ORDER scratch rows."""
+    first = class_start[c]
+    count = class_start[c + 1] - first
+    rows_dot(Ow, first, count, s, scores)
+    used = maxent.feature_hashes(hist, order, d.shape[0], c, hashes[0], hashes[1])
+    if used > 0:
+        maxent.add_word_scores(d, hashes[1], used, hashes[2], scores, count)
+    return first, count
+
+
+@kernel
+def word_log10_probs(S, Ow, class_start, targets, target_class, d, order, hist, out, fast):
+    """out[n] = log10 P(targets[n] | its class, position n)."""
+    hashes = np.zeros((3, maxent.MAX_ORDER), np.int64)
+    scores = np.zeros(_largest_class(class_start), np.float32)
+    for n in range(S.shape[0]):
+        first, count = _class_word_scores(S[n], Ow, class_start, target_class[n], d, order,
+                                          hist[n], hashes, scores)
         out[n] = log10_softmax_at(scores, count, targets[n] - first, fast)
 
 
@@ -131,26 +141,17 @@ def draw_class_words(Z, S, Ow, class_start, d, order, hist, uniforms, out):
     softmax(Z[n] + maxent) (Z: the class logits S Oc^T), then the word within that class;
     uniforms[n] holds the two uniform draws.  Only the drawn class's rows are read."""
     n_rows, n_classes = Z.shape
-    class_hash = np.zeros(maxent.MAX_ORDER, np.int64)
-    word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
-    scratch = np.zeros(maxent.MAX_ORDER, np.int64)
-    largest = 0
-    for c in range(class_start.shape[0] - 1):
-        largest = max(largest, class_start[c + 1] - class_start[c])
-    scores = np.zeros(largest, np.float32)
+    hashes = np.zeros((3, maxent.MAX_ORDER), np.int64)
+    scores = np.zeros(_largest_class(class_start), np.float32)
     for n in range(n_rows):
         row = Z[n]
-        used = maxent.feature_hashes(hist[n], order, d.shape[0], 0, class_hash, word_hash)
+        used = maxent.feature_hashes(hist[n], order, d.shape[0], 0, hashes[0], hashes[1])
         if used > 0:
-            maxent.add_class_scores(d, class_hash, used, row)
+            maxent.add_class_scores(d, hashes[0], used, row)
         softmax_in_place(row, n_classes, False)
         c = _draw(row, n_classes, uniforms[n, 0])
-        first = class_start[c]
-        count = class_start[c + 1] - first
-        rows_dot(Ow, first, count, S[n], scores)
-        used = maxent.feature_hashes(hist[n], order, d.shape[0], c, class_hash, word_hash)
-        if used > 0:
-            maxent.add_word_scores(d, word_hash, used, scratch, scores, count)
+        first, count = _class_word_scores(S[n], Ow, class_start, c, d, order, hist[n], hashes,
+                                          scores)
         softmax_in_place(scores, count, False)
         out[n] = first + _draw(scores, count, uniforms[n, 1])
 
