@@ -18,6 +18,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .errors import RnnlmError
 from .textio import UTF8, TextEncoding
 
 
@@ -45,9 +46,14 @@ def approximate(model_path: str, lm_path: str, config: ApproxConfig,
     from .ngram.prune import prune
     from .ngram.vocab import NgramVocab
 
-    model = load(model_path)
     folder = temp_dir or os.path.dirname(os.path.abspath(lm_path))
-    with tempfile.TemporaryDirectory(prefix=".ngram-approx.", dir=folder) as work:
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix=".ngram-approx.", dir=folder)
+    except OSError as exc:
+        raise RnnlmError(f"{folder}: cannot write the sampled text here "
+                         f"({exc.strerror or exc})") from None
+    model = load(model_path)
+    with scratch as work:
         text = os.path.join(work, "sampled.txt")
         sentences = _sample_to(text, model, config, work, encoding)
         vocab = NgramVocab(unk_is_word=config.unk)
@@ -65,8 +71,10 @@ def approximate(model_path: str, lm_path: str, config: ApproxConfig,
 
 def _sample_to(text: str, model, config: ApproxConfig, work: str, encoding) -> int:
     """Sample into ``text`` (one file per thread, joined in thread order); the number of
-    sentences."""
+    sentences.  An interrupt (Ctrl-C) stops every sampler at its next sentence."""
+    import threading
     from .sample import StreamSampler
+    stop = threading.Event()
 
     shares = [config.tokens // config.threads + (k < config.tokens % config.threads)
               for k in range(config.threads)]
@@ -77,12 +85,18 @@ def _sample_to(text: str, model, config: ApproxConfig, work: str, encoding) -> i
         with open(os.path.join(work, f"part{part}.txt"), "w", encoding=encoding.encoding,
                   errors=encoding.errors) as out:
             for line in sampler.sentences(shares[part]):
+                if stop.is_set():
+                    break
                 out.write(line + "\n")
                 count += 1
         return count
 
     with ThreadPoolExecutor(config.threads) as pool:
-        counts = list(pool.map(sample, range(config.threads)))
+        try:
+            counts = list(pool.map(sample, range(config.threads)))
+        except BaseException:
+            stop.set()
+            raise
     with open(text, "wb") as joined:
         for part in range(config.threads):
             with open(os.path.join(work, f"part{part}.txt"), "rb") as piece:
