@@ -136,15 +136,16 @@ class _Pruning:
         rows, context, prob, lower, num, den = self._sums(k)
         proper = (num >= 0) & (den > 0)       # SRILM skips contexts it cannot weigh
         n_num, n_den = num[context], den[context]
-        with np.errstate(divide="ignore"):
+        # weights of -inf (a context with no mass left) make NaN changes: never pruned
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new_bow = (np.log10(n_num + prob) - np.log10(n_den + np.power(
                 10.0, lower.astype(np.float64)))).astype(F32)
-        logp = table.logp[rows]
-        old_bow = self.tables[k - 2].bow[context]
-        change = (lower + new_bow - logp).astype(F32)
-        delta = (-np.power(10.0, self.context_logp[k - 2][context].astype(np.float64))
-                 * (prob * change + n_num * (new_bow - old_bow).astype(F32))).astype(F32)
-        perplexity_change = np.power(10.0, delta.astype(np.float64)) - 1.0
+            logp = table.logp[rows]
+            old_bow = self.tables[k - 2].bow[context]
+            change = (lower + new_bow - logp).astype(F32)
+            delta = (-np.power(10.0, self.context_logp[k - 2][context].astype(np.float64))
+                     * (prob * change + n_num * (new_bow - old_bow).astype(F32))).astype(F32)
+            perplexity_change = np.power(10.0, delta.astype(np.float64)) - 1.0
         pruned = proper[context] & (perplexity_change < threshold) & ~table.node[rows]
         table.logp[rows[pruned]] = np.nan
         self._drop_unused_contexts(k)
