@@ -92,39 +92,30 @@ class ElmanSteps:
 
     def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
                  l2: float):
-        """Unfold the window's steps (oldest first) and apply the summed gradients."""
-        deltas, grad_W = _unfold(self.ops, window, errors, propagate, cutoff)
-        _apply_recurrent(self.ops, window, deltas, grad_W, scale, l2)
+        """Unfold the window's steps (oldest first; a step is (H, H_in, inputs, keeps))
+        and apply the summed gradients.  A step's delta is its error times f'(H); the
+        recurrent gradient sums delta^T H_in; the error carried to the step before is
+        delta W, clipped and cut where the state was reset."""
+        ops = self.ops
+        grad_W = ops.full(ops.W.shape, 0.0)
 
+        def back(step, error, carried):
+            H, H_in, _, _ = step
+            delta = ops.copy(carried if carried is not None else error)
+            if carried is not None and error is not None:
+                ops.scale_add(delta, error, 1.0, 1.0)
+            ops.times_derivative(delta, H)
+            ops.gemm(delta, H_in, grad_W, beta=1.0, trans_a=True)
+            return delta, delta         # carry turns delta into the error before
 
-def _unfold(ops, steps, errors, propagate, cutoff):
-    """Backpropagate through ``steps`` (oldest first: (H, H_in, inputs, keeps) each).
-
-    errors[k] is the output error at step k (None: none).  Returns the input
-    gradients per step (delta, to be added to U rows; None where nothing
-    flowed) and the recurrent gradient sum_k delta_k^T H_in_k.  The error
-    carried to the step before is clipped and cut where the input was reset.
-    """
-    hidden = ops.W.shape[0]
-    grad_W = ops.full((hidden, hidden), 0.0)
-    deltas = [None] * len(steps)
-    carried = None
-    for k in range(len(steps) - 1, -1, -1):
-        H, H_in, _, keeps = steps[k]
-        if carried is None and errors[k] is None:
-            continue
-        delta = ops.copy(carried if carried is not None else errors[k])
-        if carried is not None and errors[k] is not None:
-            ops.scale_add(delta, errors[k], 1.0, 1.0)
-        ops.times_derivative(delta, H)
-        deltas[k] = delta
-        ops.gemm(delta, H_in, grad_W, beta=1.0, trans_a=True)
-        carried = None
-        if propagate and k > 0:
-            carried = ops.empty(H.shape)
+        def carry(step, delta):
+            carried = ops.empty(delta.shape)
             ops.gemm(delta, ops.W, carried)
-            ops.clip_mask(carried, cutoff, keeps)
-    return deltas, grad_W
+            ops.clip_mask(carried, cutoff, step[3])
+            return carried
+
+        deltas = unfold_window(window, errors, propagate, back, carry)
+        _apply_recurrent(ops, window, deltas, grad_W, scale, l2)
 
 
 def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
@@ -137,10 +128,11 @@ def _apply_recurrent(ops, steps, deltas, grad_W, scale, l2):
 
 def unfold_window(window: list, errors: list, propagate: bool, back, carry) -> list:
     """Backpropagate through a window of steps, newest first: ``back(step, error,
-    carried)`` returns (d J / d x, d J / d state before) of a step given its output
-    error and the error carried from the step after (either may be None; a step with
-    neither is skipped); ``carry(step, e_prev)`` makes what goes to the step before
-    (when ``propagate``).  Returns each step's d J / d x (None where nothing flowed)."""
+    carried)`` returns (d J / d x, e_prev) of a step given its output error and the
+    error carried from the step after (either may be None; a step with neither is
+    skipped); ``carry(step, e_prev)`` makes the error carried to the step before (only
+    when ``propagate``, and not from the oldest step), so e_prev may be anything it
+    needs.  Returns each step's d J / d x (None where nothing flowed)."""
     d_inputs = [None] * len(window)
     carried = None
     for k in range(len(window) - 1, -1, -1):

@@ -23,10 +23,9 @@ import numpy as np
 from numba import cuda, float32
 
 from ..rnn import PRE_ACTIVATION_LIMIT
+from ..scrn import CONTEXT_DECAY
 from .linalg import clamp, gemm, grid_1d, scale_add
 from .rnn import add_inputs_and_activate, add_rows, times_derivative
-
-CONTEXT_DECAY = 0.95      # kernels/scrn.py's
 
 
 @cuda.jit(device=True)
@@ -283,6 +282,10 @@ class LstmCell(DeviceCell):
 
     recurrent = ("W", "b")
 
+    def __init__(self, layer):
+        super().__init__(layer)
+        self.ones = None
+
     def forward(self, words, state, new):
         W = self.arrays["W"]
         rows, size = state.shape[0], W.shape[1]
@@ -303,12 +306,18 @@ class LstmCell(DeviceCell):
         _launch(_lstm_back, rows, size, err, state, gates, squashed, grads_pre, e_prev)
         gemm(grads_pre, W, e_prev[:, :size])
         gemm(grads_pre, state[:, :size], grads["W"], beta=1.0, trans_a=True)
-        ones = cuda.to_device(np.ones((1, rows), np.float32))
-        gemm(ones, grads_pre, grads["b"], beta=1.0)
+        gemm(self._ones(rows), grads_pre, grads["b"], beta=1.0)
         return grads_pre, e_prev
 
     def readout(self, new):
         return new[:, :self.arrays["W"].shape[1]]
+
+    def _ones(self, rows: int):
+        """A (1, rows) row of ones on the device (the bias gradient sums the rows), made
+        once per batch size."""
+        if self.ones is None or self.ones.shape[1] != rows:
+            self.ones = cuda.to_device(np.ones((1, rows), np.float32))
+        return self.ones
 
 
 @cuda.jit

@@ -2,8 +2,8 @@
 
 Per-word SGD with rnnlm's BPTT schedule, Hogwild threads, checkpoints, every
 output layer and maxent; batched scoring (nbest-rescore) and mini-batch training
-(-batch, rnnlm_cli/batch_layers.py) in NumPy with BLAS products.  The GPU has no
-GRU kernels and refuses it in one line.
+(-batch, rnnlm_cli/batch_layers.py) in NumPy with BLAS products; on the GPU
+(--device cuda) through its device cell, kernels/cuda/cells.py.
 """
 from __future__ import annotations
 
