@@ -29,7 +29,7 @@ A cell's scratch has at least xin (G,), err and e_prev (state size) and grad_U
 import numpy as np
 from numba.extending import overload
 
-from . import hidden
+from . import hidden, regularise
 from ._jit import JIT_OPTIONS, kernel
 from .dispatch import LayerKernels
 from .recurrent_sgd import apply_row, carry_error
@@ -53,8 +53,9 @@ class CellKernels(LayerKernels):
         built on them (``readout``: the hidden interface's readout of its state)."""
         self[layer_type] = implementations
         hidden.KERNELS[layer_type] = hidden.Implementations(
-            forward=forward.py_func, update_direct=update_direct.py_func,
-            update_bptt=update_bptt.py_func, readout=readout)
+            forward=forward.py_func, train_forward=train_forward.py_func,
+            update_direct=update_direct.py_func, update_bptt=update_bptt.py_func,
+            readout=readout)
 
 
 CELLS = CellKernels("cell", "add_input input_dot apply_input step back clear apply")
@@ -159,26 +160,40 @@ def word_input(layer, word, xin):
 
 
 @kernel
+def dropped_word_input(layer, word, xin, key, rate):
+    """word_input with the step's input dropout (its "embedding" units)."""
+    word_input(layer, word, xin)
+    regularise.drop_in_place(xin, key, regularise.INPUT, rate)
+
+
+@kernel
 def forward(layer, prev_word, h_prev, s, work, fast):
     word_input(layer, prev_word, work.xin)
     step(layer, work.xin, h_prev, s, work, fast)
 
 
 @kernel
-def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
+def train_forward(layer, prev_word, h_prev, s, work, fast, key, rate):
+    dropped_word_input(layer, prev_word, work.xin, key, rate)
+    step(layer, work.xin, h_prev, s, work, fast)
+
+
+@kernel
+def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2, key, rate):
     clear_sums(layer, work)
-    word_input(layer, prev_word, work.xin)
+    dropped_word_input(layer, prev_word, work.xin, key, rate)
     back(layer, work.xin, h_prev, s, e_hidden, work, work.grad_U[0])
+    regularise.drop_in_place(work.grad_U[0], key, regularise.INPUT, rate)
     apply(layer, work, alpha, l2)
     apply_input(layer, prev_word, work.grad_U[0], alpha, l2)
 
 
 @kernel
-def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                clip, work):
+def update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
+                cutoff, clip, rate, work):
     """Unfold ``steps`` steps back from ``head`` (step 0 reads h_prev, step k the state in
     slot head-k-1) with the weights fixed, then apply the summed gradients: the
-    recurrent weights, then each step's input row."""
+    recurrent weights, then each step's input row (through the step's dropout mask)."""
     slots = ring_ac.shape[0]
     err = work.err
     clear_sums(layer, work)
@@ -187,8 +202,9 @@ def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, 
         now = (head - k) % slots
         before = (head - k - 1) % slots
         s_prev = h_prev if k == 0 else ring_ac[before]
-        word_input(layer, ring_word[now], work.xin)
+        dropped_word_input(layer, ring_word[now], work.xin, ring_key[now], rate)
         back(layer, work.xin, s_prev, ring_ac[now], err, work, work.grad_U[k])
+        regularise.drop_in_place(work.grad_U[k], ring_key[now], regularise.INPUT, rate)
         carry_error(err, work.e_prev, ring_er[before], cutoff, clip)
     apply(layer, work, alpha, l2)
     for k in range(steps):

@@ -1,5 +1,6 @@
 """The Elman layer (rnnlm 0.4b's hidden layer) behind the hidden-layer interface
-(kernels.hidden): the arithmetic is kernels.rnn's.
+(kernels.hidden): the arithmetic is kernels.rnn's, except in training with
+-dropout, which goes through the cell form (kernels.cell) to drop the input rows.
 
 ``Elman(U, W, kind)``: U (V, H) input-word rows, W (H, H) recurrent matrix,
 kind the unit type (rnn.SIGMOID, TANH, RELU, RELU_TRUNC).  Its scratch is an
@@ -23,18 +24,42 @@ from .recurrent_sgd import apply_matrix
 Elman = namedtuple("Elman", "U W kind")
 ElmanScratch = namedtuple("ElmanScratch", "grad_U delta e_prev err xin grad_W")
 
-hidden.KERNELS[Elman] = hidden.Implementations(
-    forward=lambda layer, prev_word, h_prev, s, work, fast: rnn.forward(
-        layer.U, layer.W, prev_word, h_prev, s, layer.kind, fast),
-    update_direct=lambda layer, prev_word, h_prev, s, e_hidden, work, alpha, l2:
+
+def _forward(layer, prev_word, h_prev, s, work, fast):
+    rnn.forward(layer.U, layer.W, prev_word, h_prev, s, layer.kind, fast)
+
+
+def _train_forward(layer, prev_word, h_prev, s, work, fast, key, rate):
+    if rate > 0.0:
+        cell.train_forward(layer, prev_word, h_prev, s, work, fast, key, rate)
+    else:
+        rnn.forward(layer.U, layer.W, prev_word, h_prev, s, layer.kind, fast)
+
+
+def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2, key, rate):
+    if rate > 0.0:
+        cell.update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2, key, rate)
+    else:
         rnn.update_direct(layer.U, layer.W, prev_word, h_prev, s, e_hidden, alpha, l2,
-                          layer.kind),
-    update_bptt=lambda layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
-        cutoff, clip, work: rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er,
-                                            head, steps, h_prev, alpha, l2, cutoff, clip,
-                                            work.grad_U, work.delta, work.e_prev, work.err,
-                                            layer.kind),
-    readout=lambda layer, s: s)
+                          layer.kind)
+
+
+def _update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
+                 cutoff, clip, rate, work):
+    if rate > 0.0:
+        cell.update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev,
+                         alpha, l2, cutoff, clip, rate, work)
+    else:
+        rnn.update_bptt(layer.U, layer.W, ring_word, ring_ac, ring_er, head, steps, h_prev,
+                        alpha, l2, cutoff, clip, work.grad_U, work.delta, work.e_prev,
+                        work.err, layer.kind)
+
+
+# Without dropout the word-level kernels are rnnlm's (kernels.rnn, bit for bit); with
+# input dropout they are the cell form's (kernels.cell), which masks the input rows.
+hidden.KERNELS[Elman] = hidden.Implementations(
+    forward=_forward, train_forward=_train_forward, update_direct=_update_direct,
+    update_bptt=_update_bptt, readout=lambda layer, s: s)
 
 
 @kernel

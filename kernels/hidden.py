@@ -13,7 +13,13 @@ layer's own kernel when it compiles the span kernel for that layer type.
 makes it for a BPTT depth).  The BPTT history is a ring buffer of ``slots`` time
 steps kept by the span kernel: ``ring_ac`` (slots, H) hidden activations,
 ``ring_er`` (slots, H) output-derived hidden errors, ``ring_word`` (slots,) the
-input word of each step; ``head`` is the newest slot.
+input word of each step, ``ring_key`` (slots,) its dropout mask key; ``head`` is the
+newest slot.
+
+Training takes -dropout's ``rate`` and mask keys (kernels.regularise): the input
+contributions of the first layer, and in a stack the readout each layer reads from
+the one below, are dropped with the step's key (rate 0: nothing is dropped, and the
+arithmetic is exactly that of scoring's forward).
 """
 from numba.extending import overload
 
@@ -21,7 +27,7 @@ from ._jit import JIT_OPTIONS
 from .dispatch import LayerKernels
 
 # layer type -> its Implementations; each layer's kernel module adds itself
-KERNELS = LayerKernels("hidden", "forward update_direct update_bptt readout")
+KERNELS = LayerKernels("hidden", "forward train_forward update_direct update_bptt readout")
 Implementations = KERNELS.Implementations
 
 
@@ -32,16 +38,22 @@ def forward(layer, prev_word, h_prev, s, work, fast):
     """
 
 
-def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
-    """One-step backprop of the hidden errors e_hidden (d ln P / d s); no BPTT.
+def train_forward(layer, prev_word, h_prev, s, work, fast, key, rate):
+    """forward with the step's dropout masks (mask key ``key``, a fraction ``rate``)."""
+
+
+def update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2, key, rate):
+    """One-step backprop of the hidden errors e_hidden (d ln P / d s) of a train_forward
+    step; no BPTT.
 
     e_hidden may be overwritten.
     """
 
 
-def update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                clip, work):
-    """Unfold ``steps`` steps back from ``head``, apply the update, clear ring_er.
+def update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
+                cutoff, clip, rate, work):
+    """Unfold ``steps`` train_forward steps back from ``head``, apply the update, clear
+    ring_er.
 
     The error carried to the step before is clipped to +-cutoff element-wise, then
     to an L2 norm of ``clip`` (each 0: no clipping).
@@ -58,8 +70,13 @@ def _forward(layer, prev_word, h_prev, s, work, fast):
     return KERNELS.of(layer).forward
 
 
+@overload(train_forward, jit_options=JIT_OPTIONS)
+def _train_forward(layer, prev_word, h_prev, s, work, fast, key, rate):
+    return KERNELS.of(layer).train_forward
+
+
 @overload(update_direct, jit_options=JIT_OPTIONS)
-def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2):
+def _update_direct(layer, prev_word, h_prev, s, e_hidden, work, alpha, l2, key, rate):
     return KERNELS.of(layer).update_direct
 
 
@@ -69,6 +86,6 @@ def _readout(layer, s):
 
 
 @overload(update_bptt, jit_options=JIT_OPTIONS)
-def _update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l2, cutoff,
-                 clip, work):
+def _update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev, alpha, l2,
+                 cutoff, clip, rate, work):
     return KERNELS.of(layer).update_bptt

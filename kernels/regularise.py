@@ -1,5 +1,11 @@
 """Training-only regularisers of the per-word trainer (kernels.sgd), shared by every
-hidden and output layer: dropout before the output layer and error clipping by norm.
+hidden and output layer: dropout on the non-recurrent connections and error clipping
+by norm.
+
+Dropout has three placements, each with its own masks: the readout the output
+layer reads (OUTPUT), the input contribution of the previous word to the first
+hidden layer (its "embedding", INPUT), and the readout of layer k that layer k + 1
+of a stack reads (placement INPUT + k).
 
 Dropout masks are not drawn from a generator but hashed from a key (the stream's
 word counter plus a seed for the epoch and stream) and the unit's index (a
@@ -7,8 +13,9 @@ SplitMix64 finaliser): the same token of the same epoch always gets the same
 mask, so a resumed run drops exactly the units the uninterrupted run would have
 dropped (bit-exact resume needs no generator state in the checkpoint), and a
 test can recompute the mask of any step (``keeps``).
+A placement's units hash as indices placement * UNITS_PER_PLACEMENT + unit.
 Kept units are scaled by 1 / (1 - rate) ("inverted" dropout), so the expected
-input of the output layer is unchanged and scoring needs no rescaling.
+input of every layer is unchanged and scoring needs no rescaling.
 """
 import math
 
@@ -20,6 +27,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 _UNIFORM_SCALE = 1.0 / float(1 << 53)
+
+OUTPUT, INPUT = 0, 1
+UNITS_PER_PLACEMENT = 1 << 24
 
 
 @kernel
@@ -33,28 +43,30 @@ def uniform(key, index):
 
 
 @kernel
-def keeps(key, unit, rate):
-    """Whether unit ``unit`` is kept at the token of mask key ``key`` when a fraction
-    ``rate`` of units is dropped."""
-    return uniform(key, unit) >= rate
+def keeps(key, unit, rate, placement=OUTPUT):
+    """Whether unit ``unit`` of a placement is kept at the token of mask key ``key``
+    when a fraction ``rate`` of units is dropped."""
+    return uniform(key, placement * UNITS_PER_PLACEMENT + unit) >= rate
 
 
 @kernel
-def drop_units(source, dropped, key, rate):
+def drop_units(source, dropped, key, placement, rate):
     """dropped = source with this token's dropped units zeroed and the kept ones scaled
-    by 1 / (1 - rate)."""
+    by 1 / (1 - rate) (at rate 0: source as it is)."""
+    if rate <= 0.0:
+        dropped[:] = source
+        return
     scale = np.float32(1.0 / (1.0 - rate))
     for k in range(source.shape[0]):
-        dropped[k] = source[k] * scale if keeps(key, k, rate) else np.float32(0.0)
+        dropped[k] = source[k] * scale if keeps(key, k, rate, placement) else np.float32(0.0)
 
 
 @kernel
-def mask_errors(errors, key, rate):
-    """The error of the dropped vector carried back to the undropped one (the same
-    mask and scale as drop_units)."""
-    scale = np.float32(1.0 / (1.0 - rate))
-    for k in range(errors.shape[0]):
-        errors[k] = errors[k] * scale if keeps(key, k, rate) else np.float32(0.0)
+def drop_in_place(values, key, placement, rate):
+    """drop_units onto itself: also the error of a dropped vector carried back to the
+    undropped one (the same mask and scale).  Nothing at rate 0."""
+    if rate > 0.0:
+        drop_units(values, values, key, placement, rate)
 
 
 @kernel

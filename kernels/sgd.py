@@ -102,7 +102,7 @@ def stream_readouts(tokens, hidden, independent, s, h_prev, hist, hwork, readout
 @kernel
 def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff, clip, dropout,
                mask_seed, bptt_steps, bptt_block, s, h_prev, hist, counters, hwork, work, e_hidden,
-               dropped, ring_word, ring_ac, ring_er, out, fast):
+               dropped, ring_word, ring_key, ring_ac, ring_er, out, fast):
     """One SGD step per token (rnnlm 0.4b's trainNet); returns sum of log10 P.
 
     ``fast``: forward passes with rnnlm 0.4b's approximate exponential.
@@ -116,9 +116,11 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
     alpha*beta is applied to the output/recurrent weights on every 10th token
     and to the maxent weights on every token, as rnnlm does.
 
-    ``dropout`` > 0 drops that fraction of the units the output layer reads (a mask
-    per token, kernels.regularise, keyed by the word counter + ``mask_seed``;
-    ``dropped`` is the scratch for the dropped state);
+    ``dropout`` > 0 drops that fraction of the units the output layer reads, of the
+    previous word's input contribution and of the readouts between stacked layers
+    (masks per token and placement, kernels.regularise, keyed by the word counter +
+    ``mask_seed``, which the BPTT ring keeps in ``ring_key``; ``dropped`` is the scratch
+    for the dropped state);
     ``clip`` > 0 caps the L2 norm of every hidden error vector, the output layer's
     and the one carried back through time (after the element-wise ``cutoff``).
     """
@@ -131,35 +133,38 @@ def train_span(tokens, hidden, layer, d, order, independent, alpha, beta, cutoff
         counter = counters[0]
         l2 = alpha * beta if counter % 10 == 0 else 0.0
         prev_word = hist[0]
-        hidden_layer.forward(hidden, prev_word, h_prev, s, hwork, fast)
+        key = counter + mask_seed
+        hidden_layer.train_forward(hidden, prev_word, h_prev, s, hwork, fast, key, dropout)
         if word >= 0:
             errors = hidden_layer.readout(hidden, e_hidden)
             seen = hidden_layer.readout(hidden, s)
-            key = counter + mask_seed
             if dropout > 0.0:
-                regularise.drop_units(seen, hidden_layer.readout(hidden, dropped), key, dropout)
+                regularise.drop_units(seen, hidden_layer.readout(hidden, dropped), key,
+                                        regularise.OUTPUT, dropout)
                 seen = hidden_layer.readout(hidden, dropped)
             logp = output.train_word(layer, word, seen, d, order, hist, work, alpha, l2,
                                      maxent_decay, cutoff, errors, fast)
             if dropout > 0.0:
-                regularise.mask_errors(errors, key, dropout)
+                regularise.drop_in_place(errors, key, regularise.OUTPUT, dropout)
             if clip > 0.0:
                 regularise.clip_norm(errors, clip)
             total += logp
             if out.shape[0] > 0:
                 out[t] = logp
             if bptt_steps == 0:
-                hidden_layer.update_direct(hidden, prev_word, h_prev, s, e_hidden, hwork, alpha, l2)
+                hidden_layer.update_direct(hidden, prev_word, h_prev, s, e_hidden, hwork, alpha, l2,
+                                           key, dropout)
             else:
                 head = (counters[1] + 1) % slots
                 counters[1] = head
                 ring_word[head] = prev_word
+                ring_key[head] = key
                 ring_ac[head] = s
                 ring_er[head] = e_hidden
                 if counter % bptt_block == 0 or (independent and word == 0):
-                    hidden_layer.update_bptt(hidden, ring_word, ring_ac, ring_er, head,
-                                             bptt_steps, h_prev, alpha, l2, cutoff, clip,
-                                             hwork)
+                    hidden_layer.update_bptt(hidden, ring_word, ring_key, ring_ac, ring_er,
+                                             head, bptt_steps, h_prev, alpha, l2, cutoff, clip,
+                                             dropout, hwork)
         elif out.shape[0] > 0:
             out[t] = 0.0
         h_prev[:] = s

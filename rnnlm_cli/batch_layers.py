@@ -12,10 +12,11 @@ output-layer SGD and unfold over bptt + block - 1 steps, one update of the
 recurrent weights and input rows per block at -alpha / sqrt(B).  The per-word
 trainer's regularisers carry over:
 
-  * -dropout P drops a fraction P of the readout units the output layer reads at
-    each position, the kept ones scaled by 1 / (1 - P) (scoring needs no change);
-    the masks come from a generator seeded by the epoch's mask seed and the block,
-    so a run is determined by its seed;
+  * -dropout P drops a fraction P of the units on the non-recurrent connections at
+    each position, the kept ones scaled by 1 / (1 - P) (scoring needs no change):
+    the previous word's input contributions, the readouts between stacked layers
+    and the readout the output layer reads; the masks come from a generator seeded
+    by the epoch's mask seed and the block, so a run is determined by its seed;
   * -clip-norm C scales each stream's error carried to the step before down to an
     L2 norm of C, after -gradient-cutoff's element-wise clip, as the per-word
     kernels do.
@@ -32,9 +33,10 @@ import numpy as np
 from .kernels import batch
 from .network import EPOCH_START_HIDDEN, Network
 
-# one step of a block: the streams' previous words, the input contributions, the states
-# before the step, the spec's cache, keeps (0: the state was reset, no error flows back)
-Step = namedtuple("Step", "words x state cache keeps")
+# one step of a block: the streams' previous words, the (dropped) input contributions, the
+# states before the step, the spec's cache, keeps (0: the state was reset, no error flows
+# back), the input contributions' dropout mask (None without -dropout)
+Step = namedtuple("Step", "words x state cache keeps mask")
 
 
 def step_resets(words: np.ndarray, independent: bool):
@@ -153,6 +155,7 @@ class LayerSteps:
         self.clip_norm, self.dropout, self.mask_seed = clip_norm, dropout, mask_seed
         self.weights = self.spec.weight_arrays(self.layer)
         self.blocks = 0
+        self._masks, self._masks_block = None, -1   # the mask generator, and its block
 
     def begin(self):
         """Nothing to move: the weights are the network's."""
@@ -165,6 +168,7 @@ class LayerSteps:
 
     def forward_block(self, state, inputs: np.ndarray, independent: bool):
         """(steps, the readouts (T * B, R) time-major, the last state)."""
+        drop = self._dropout_mask if self.dropout else None
         steps, readouts = [], []
         for words in inputs:
             resets, keeps = step_resets(words, independent)
@@ -172,8 +176,11 @@ class LayerSteps:
                 state = state.copy()
                 state[resets] = self.net.sentence_start_hidden
             x = self.spec.word_contributions(self.layer, words)
-            new, readout, cache = self.spec.batch_forward(self.layer, x, state)
-            steps.append(Step(words, x, state, cache, keeps))
+            mask = drop(x.shape) if drop else None
+            if mask is not None:
+                x = x * mask
+            new, readout, cache = self.spec.batch_forward(self.layer, x, state, drop=drop)
+            steps.append(Step(words, x, state, cache, keeps, mask))
             readouts.append(readout)
             state = new
         return steps, np.concatenate(readouts), state
@@ -182,20 +189,22 @@ class LayerSteps:
         """The output layer's SGD on the (dropped-out) readouts; the errors of the
         readouts before dropout."""
         net = self.net
-        masks = self._dropout_masks(readouts.shape) if self.dropout else None
-        if masks is not None:
-            readouts = readouts * masks
+        mask = self._dropout_mask(readouts.shape) if self.dropout else None
+        if mask is not None:
+            readouts = readouts * mask
         logp, errors = net.output_spec.train_block(net, readouts, targets, hist, alpha, l2,
                                                    maxent_decay, cutoff, self.streams)
-        if masks is not None:
-            errors *= masks
+        if mask is not None:
+            errors *= mask
         self.blocks += 1
         return logp, errors
 
-    def _dropout_masks(self, shape):
-        """0 for a dropped unit, 1 / (1 - P) for a kept one."""
-        rng = np.random.default_rng([self.mask_seed, self.blocks])
-        kept = rng.random(shape, np.float32) >= self.dropout
+    def _dropout_mask(self, shape):
+        """0 for a dropped unit, 1 / (1 - P) for a kept one: the block's next mask."""
+        if self._masks_block != self.blocks:
+            self._masks = np.random.default_rng([self.mask_seed, self.blocks])
+            self._masks_block = self.blocks
+        kept = self._masks.random(shape, np.float32) >= self.dropout
         return kept.astype(np.float32) / np.float32(1.0 - self.dropout)
 
     def backward(self, window, errors, propagate: bool, cutoff: float, scale: float,
@@ -216,7 +225,8 @@ class LayerSteps:
             weights += np.float32(scale) * gradient
         for step, d_x in zip(window, d_inputs):
             if d_x is not None:
-                self._apply_input_rows(step.words, d_x, scale)
+                self._apply_input_rows(step.words, d_x if step.mask is None else d_x * step.mask,
+                                       scale)
 
     def _carried(self, e_prev, cutoff: float, keeps):
         """The error carried to the step before: clipped to +-cutoff, then to an L2 norm

@@ -211,7 +211,7 @@ class Network:
                               self.reset_mode(independent), alpha, beta, cutoff, clip_norm,
                               dropout, mask_seed, ws.bptt_steps,
                               bptt_block, ws.s, ws.h_prev, ws.hist, ws.counters, ws.hwork,
-                              ws.work, ws.e_hidden, ws.dropped, ws.ring_word, ws.ring_ac,
+                              ws.work, ws.e_hidden, ws.dropped, ws.ring_word, ws.ring_key, ws.ring_ac,
                               ws.ring_er, _NO_OUTPUT if out is None else out, self.fast_exp)
 
     def distribution(self, ws: "Workspace") -> np.ndarray:
@@ -246,10 +246,11 @@ class Workspace:
         self.work = net.output_spec.scratch(net.output)
         self.hwork = net.hidden_spec.scratch(net.hidden, bptt_steps)
         self.ring_word = np.zeros(slots, np.int32)
+        self.ring_key = np.zeros(slots, np.int64)
         self.ring_ac = np.zeros((slots, size_h), np.float32)
         self.ring_er = np.zeros((slots, size_h), np.float32)
 
-    STATE = ("s", "h_prev", "hist", "counters", "ring_word", "ring_ac", "ring_er")
+    STATE = ("s", "h_prev", "hist", "counters", "ring_word", "ring_key", "ring_ac", "ring_er")
 
     def state(self) -> dict[str, np.ndarray]:
         """Copies of what the kernels carry from one token to the next (the rest is
@@ -258,7 +259,12 @@ class Workspace:
 
     def set_state(self, state: dict[str, np.ndarray]):
         for name in self.STATE:
-            getattr(self, name)[...] = state[name]
+            if name == "ring_key" and name not in state:
+                # checkpoints written before input dropout have no mask keys, which only
+                # a -dropout run reads (and its masks changed with that version anyway)
+                self.ring_key[:] = 0
+            else:
+                getattr(self, name)[...] = state[name]
 
     def start(self, hidden):
         """Begin a pass: recurrent input = ``hidden`` (array or scalar), no history."""
@@ -267,5 +273,6 @@ class Workspace:
         self.hist[:] = 0
         self.counters[:] = 0
         self.ring_word[:] = 0
+        self.ring_key[:] = 0
         self.ring_ac[:] = 0.0
         self.ring_er[:] = 0.0

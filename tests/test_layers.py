@@ -52,17 +52,56 @@ def faster_tree_twin(layer, s, target, d, hist, order):
 def stack_twin(layer, prev_word, h_prev):
     """-layers N: the first layer's twin on the word, each above on the readout below
     (its input rows times that readout stand in for one word's row)."""
-    base = layers.spec_of(layer.layers[0])
-    size = len(h_prev) // len(layer.layers)
+    return layered_twin(layers.spec_of(layer.layers[0]), layer.layers, prev_word, h_prev)
+
+
+def layered_twin(base, stacked, prev_word, h_prev, masks=None):
+    """The twin of layers ``stacked`` of spec ``base``, one on the other; ``masks``, when
+    given, makes the dropout masks (placement, size) -> (size,) of the word's input
+    contribution (regularise.INPUT) and of the readout layer k reads (INPUT + k)."""
+    size = len(h_prev) // len(stacked)
     states = []
-    for k, one in enumerate(layer.layers):
+    for k, one in enumerate(stacked):
+        word = prev_word if k == 0 else 0
         if k > 0:
             below = read_out(base, states[-1])
-            one = one._replace(**{name: (below @ getattr(one, name).astype(np.float64))[None]
-                                  for name in base.inputs})
-        states.append(twin(base)(one, prev_word if k == 0 else 0,
-                                 h_prev[k * size:(k + 1) * size]))
+            if masks:
+                below = below * masks(regularise.INPUT + k, len(below))
+            one = with_input_row(base, one, {name: below @ getattr(one, name).astype(np.float64)
+                                             for name in base.inputs})
+        elif masks and prev_word >= 0:
+            one = with_input_row(base, one, {name: getattr(one, name)[prev_word]
+                                             for name in base.inputs},
+                                 masks(regularise.INPUT, input_width(base, one)))
+            word = 0
+        states.append(twin(base)(one, word, h_prev[k * size:(k + 1) * size]))
     return np.concatenate(states)
+
+
+def input_width(spec, layer):
+    return sum(getattr(layer, name).shape[1] for name in spec.inputs)
+
+
+def with_input_row(spec, layer, rows, mask=1.0):
+    """The layer with one input row (word 0): ``rows`` (name -> values) times ``mask``,
+    which spans the input weights side by side (the cells' input layout)."""
+    mask = np.broadcast_to(mask, input_width(spec, layer))
+    first, replaced = 0, {}
+    for name in spec.inputs:
+        width = getattr(layer, name).shape[1]
+        replaced[name] = (rows[name] * mask[first:first + width])[None].astype(np.float64)
+        first += width
+    return layer._replace(**replaced)
+
+
+def train_twin(spec, layer, prev_word, h_prev, key, rate):
+    """The twin of a training step with -dropout ``rate``'s masks of mask key ``key``."""
+    if rate == 0:
+        return twin(spec)(layer, prev_word, h_prev)
+    stacked = type(spec).__name__ == "StackSpec"
+    return layered_twin(spec.base if stacked else spec, layer.layers if stacked else (layer,),
+                        prev_word, h_prev,
+                        lambda placement, size: dropout_mask(key, rate, size, placement))
 
 
 def read_stack(spec, state):
@@ -113,14 +152,15 @@ def small_model(hidden, output, seed=3, stacked=1):
     return model
 
 
-def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None, mask=1.0):
+def twin_log10_prob(net, prev_word, h_prev, target, hist, weights=None, key=0, rate=0.0):
     """log10 P(target) after prev_word from h_prev, by the twins (weights: overrides;
-    mask: what the output layer's input is multiplied by, a dropout mask)."""
+    key, rate: the token's -dropout masks, kernels.regularise)."""
     weights = weights or {}
     spec = net.hidden_spec
     hidden = spec.with_weights(net.hidden, {k: v for k, v in weights.items() if k in spec.weights})
     output = net.output._replace(**{k: v for k, v in weights.items() if k in net.output._fields})
-    s = read_out(net.hidden_spec, twin(net.hidden_spec)(hidden, prev_word, h_prev)) * mask
+    s = read_out(spec, train_twin(spec, hidden, prev_word, h_prev, key, rate))
+    s = s * (dropout_mask(key, rate, len(s)) if rate else 1.0)
     return twin(net.output_spec)(output, s, target, weights.get("d", net.d), hist,
                                  net.maxent_order)
 
@@ -154,9 +194,10 @@ def test_next_word_probabilities_sum_to_one(hidden, output, stacked):
     assert p.sum() == pytest.approx(1.0, abs=1e-5)
 
 
-def dropout_mask(key, rate, size):
-    """The kept units of a token with mask key ``key``, scaled by 1 / (1 - rate)."""
-    kept = np.array([regularise.keeps(key, unit, rate) for unit in range(size)])
+def dropout_mask(key, rate, size, placement=regularise.OUTPUT):
+    """The kept units of a placement at a token with mask key ``key``, scaled by
+    1 / (1 - rate)."""
+    kept = np.array([regularise.keeps(key, unit, rate, placement) for unit in range(size)])
     assert rate == 0 or 0 < kept.sum() < size, "a mask that tests nothing"
     return kept / (1.0 - rate)
 
@@ -171,12 +212,12 @@ def dropout_mask(key, rate, size):
 def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, stacked, rate):
     """One token of training (no BPTT, no L2, no clipping) moves every weight by
     alpha * d ln P / d weight, the derivative taken by finite differences of the twins;
-    with -dropout, of ln P through that token's mask (fixed: the first token of a
-    pass has mask key 1 + the pass's seed)."""
+    with -dropout, of ln P through that token's masks (fixed: the first token of a
+    pass has mask key 1 + the pass's seed): the word's input contribution, between
+    stacked layers and before the output layer."""
     alpha, prev_word, target, seed = 0.5, 4, 11, 7 << 40
     net = small_model(hidden, output, seed=5, stacked=stacked).network
     ws, h_prev, hist = stream_start(net, prev_word, np.random.default_rng(3))
-    mask = dropout_mask(1 + seed, rate, len(read_out(net.hidden_spec, h_prev)))
     before = {name: array.astype(np.float64) for name, array in net.weights().items()}
     net.train(np.array([target], np.int32), ws, alpha, 0.0, 0.0, 10, dropout=rate,
               mask_seed=seed)
@@ -190,7 +231,8 @@ def test_one_sgd_step_is_alpha_times_the_gradient(hidden, output, stacked, rate)
 
         def ln_p(array, name=name):
             weights = {**before, name: array}       # the point the step started from
-            return LN10 * twin_log10_prob(net, prev_word, h_prev, target, hist, weights, mask)
+            return LN10 * twin_log10_prob(net, prev_word, h_prev, target, hist, weights,
+                                          1 + seed, rate)
         numeric = naive.numeric_gradient(ln_p, before[name], indices)
         update = np.array([(after[i] - before[name][i]) / alpha for i in indices])
         np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
@@ -213,9 +255,10 @@ def test_save_and_load_keep_every_array_and_score(tmp_path, hidden, output, stac
 
 
 @njit
-def _unfold(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, work):
-    hidden_kernels.update_bptt(layer, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha,
-                               0.0, 0.0, 0.0, work)
+def _unfold(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev, alpha, rate,
+            work):
+    hidden_kernels.update_bptt(layer, ring_word, ring_key, ring_ac, ring_er, head, steps, h_prev,
+                               alpha, 0.0, 0.0, 0.0, rate, work)
 
 
 def assert_moved_by_the_gradient(weights, before, J, alpha, rng):
@@ -231,12 +274,14 @@ def assert_moved_by_the_gradient(weights, before, J, alpha, rng):
         np.testing.assert_allclose(update, numeric, rtol=2e-3, atol=2e-4, err_msg=name)
 
 
+@pytest.mark.parametrize("rate", [0.0, 0.4])
 @pytest.mark.parametrize("hidden, stacked", STACKED)
-def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked):
+def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked, rate):
     """Four tokens unfolded at once: every weight moves by alpha * d J / d weight, where
     J = sum_k e_k . h_k over the window, h_k chained by the NumPy twin from the state
     before it, e_k the output errors the ring holds (finite differences).  Stacked,
-    the errors sit on the top layer's readout, as the output layer leaves them."""
+    the errors sit on the top layer's readout, as the output layer leaves them.  With
+    -dropout each step's input masks are those of its mask key in the ring."""
     net = small_model(hidden, "class", seed=8, stacked=stacked).network
     layer, spec, steps, alpha = net.hidden, net.hidden_spec, 4, 0.5
     rng = np.random.default_rng(9)
@@ -246,25 +291,27 @@ def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked):
     top[-net.hidden_size // stacked:] = True
     errors = [rng.normal(0, 1, net.hidden_size) * (top if stacked > 1 else 1) for _ in words]
 
+    keys = [(5 << 32) + t for t in range(len(words))]
+
     def J(weights):
         replaced = spec.with_weights(layer, weights)
         total, h = 0.0, h0
-        for word, error in zip(words, errors):
-            h = twin(spec)(replaced, word, h)
+        for word, key, error in zip(words, keys, errors):
+            h = train_twin(spec, replaced, word, h, key, rate)
             total += error @ h
         return total
 
     states, h = [h0], h0
-    for word in words:
-        h = twin(spec)(layer, word, h)
+    for word, key in zip(words, keys):
+        h = train_twin(spec, layer, word, h, key, rate)
         states.append(h)
     slots = steps + 1                               # slot t holds token t; slot 0 the start
     ring_word = np.array([0, *words], np.int32)
     ring_ac = np.array(states, np.float32)
     ring_er = np.array([np.zeros(net.hidden_size), *errors], np.float32)
     before = {name: array.astype(np.float64) for name, array in spec.weight_arrays(layer).items()}
-    _unfold(layer, ring_word, ring_ac, ring_er, slots - 1, steps, ring_ac[-2], alpha,
-            spec.scratch(layer, steps))
+    _unfold(layer, ring_word, np.array([0, *keys], np.int64), ring_ac, ring_er, slots - 1, steps,
+            ring_ac[-2], alpha, rate, spec.scratch(layer, steps))
     assert_moved_by_the_gradient(spec.weight_arrays(layer), before, J, alpha, rng)
     assert not ring_er.any()                        # the errors are consumed
 
@@ -288,12 +335,15 @@ def test_batched_states_equal_step_by_step(hidden, stacked):
                                        rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("rate", [0.0, 0.4])
 @pytest.mark.parametrize("hidden, stacked", STACKED)
-def test_batched_unfold_is_alpha_times_the_gradient(hidden, stacked):
+def test_batched_unfold_is_alpha_times_the_gradient(hidden, stacked, rate):
     """-batch training's hidden part (batch_layers.LayerSteps through the spec's
     batch_forward/batch_backward): three streams over four steps, readout errors at
     some steps only, moved every weight by alpha * d J / d weight, where
-    J = sum over steps and streams of e . readout, chained by the NumPy twin."""
+    J = sum over steps and streams of e . readout, chained by the NumPy twin.  With
+    -dropout, through the masks the steps drew (recorded in the order drawn: each
+    step's input contributions', then each upper layer's)."""
     net = small_model(hidden, "class", seed=8, stacked=stacked).network
     layer, spec, alpha = net.hidden, net.hidden_spec, 0.5
     rng = np.random.default_rng(10)
@@ -303,19 +353,31 @@ def test_batched_unfold_is_alpha_times_the_gradient(hidden, stacked):
     errors = [rng.normal(0, 1, (3, width)).astype(np.float32) if t != 2 else None
               for t in range(len(words))]
 
+    steps = batch_layers.LayerSteps(net, 3, dropout=rate, mask_seed=6)
+    drawn = []
+
+    def recorded(shape, draw=steps._dropout_mask):
+        drawn.append(draw(shape))
+        return drawn[-1]
+    steps._dropout_mask = recorded
+    base = spec.base if stacked > 1 else spec
+
     def J(weights):
         replaced = spec.with_weights(layer, weights)
+        replaced_layers = replaced.layers if stacked > 1 else (replaced,)
         total = 0.0
         for b in range(3):
             h = start[b].astype(np.float64)
             for t, word in enumerate(words[:, b]):
-                h = twin(spec)(replaced, int(word), h)
+                step_masks = drawn[t * stacked:(t + 1) * stacked]
+                masks = (lambda placement, size: step_masks[placement - 1][b]) if rate else None
+                h = layered_twin(base, replaced_layers, int(word), h, masks)
                 if errors[t] is not None:
                     total += errors[t][b] @ read_out(spec, h)
         return total
 
     before = {name: array.astype(np.float64) for name, array in spec.weight_arrays(layer).items()}
-    steps = batch_layers.LayerSteps(net, 3)
     window, _, _ = steps.forward_block(start, words, independent=False)
+    assert len(drawn) == (len(words) * stacked if rate else 0)
     steps.backward(window, errors, True, 0.0, alpha, 0.0)
     assert_moved_by_the_gradient(spec.weight_arrays(layer), before, J, alpha, rng)

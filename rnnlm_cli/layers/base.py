@@ -112,10 +112,12 @@ class HiddenSpec(LayerSpec):
             readouts.append(readout)
         return readouts
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
         """One step of many rows in NumPy (BLAS products for the recurrent matrices): x
         (n, G) their input contributions, state (n, S) their states.  Returns the new
-        state, its readout and what batch_backward needs of the step."""
+        state, its readout and what batch_backward needs of the step.  ``drop`` (training
+        with -dropout) makes a dropout mask of a shape: a stack drops the readouts
+        between its layers with it; a single layer has none to drop."""
         self.not_supported("batched scoring and -batch training")
 
     def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads: dict):

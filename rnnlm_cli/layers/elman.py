@@ -75,7 +75,7 @@ class ElmanSpec(HiddenSpec):
         from ..kernels.cuda.cells import ElmanCell
         return ElmanCell(layer)
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
         """One BLAS product; the cache is the activations (their derivative's input)."""
         import numpy as np
         from ..kernels import batch

@@ -80,7 +80,7 @@ class GruSpec(HiddenSpec):
         from ..kernels.cuda.cells import GruCell
         return GruCell(layer)
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
         """Two BLAS products: the update and reset gates, then the candidate."""
         import numpy as np
         size = layer.W.shape[1]

@@ -68,7 +68,7 @@ class LstmSpec(HiddenSpec):
         from ..kernels.cuda.cells import LstmCell
         return LstmCell(layer)
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
         """One BLAS product for the four gates; the readout is h, the cells ride along."""
         import numpy as np
         size = layer.W.shape[1]

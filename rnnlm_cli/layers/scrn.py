@@ -75,7 +75,7 @@ class ScrnSpec(HiddenSpec):
         from ..kernels.cuda.cells import ScrnCell
         return ScrnCell(layer)
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
         """States [h, c] (all of them the readout): two BLAS products."""
         import numpy as np
         from ..kernels.scrn import CONTEXT_DECAY

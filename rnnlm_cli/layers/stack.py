@@ -99,8 +99,9 @@ class StackSpec(HiddenSpec):
         state = works[0].err.shape[0] * self.count
         upper_rows = self.base.input_rows(layer.layers[1])
         return StackScratch(works, np.zeros((self.count - 1, upper_rows, width), np.float32),
-                            np.zeros(2, np.int32), np.zeros((2, state), np.float32),
-                            np.zeros((2, state), np.float32))
+                            np.zeros(upper_rows, np.float32), np.zeros(upper_rows, np.float32),
+                            np.zeros(2, np.int32), np.zeros(2, np.int64),
+                            np.zeros((2, state), np.float32), np.zeros((2, state), np.float32))
 
     def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
         """The top layer's readout at each step of a sentence layout, the layers run one
@@ -118,32 +119,35 @@ class StackSpec(HiddenSpec):
     def word_contributions(self, layer, words):
         return self.base.word_contributions(layer.layers[0], words)
 
-    def batch_forward(self, layer, x, state, fast: bool = False):
-        """The layers one after the other, each above reading the readout below; the
-        state is the layers' states side by side."""
+    def batch_forward(self, layer, x, state, fast: bool = False, drop=None):
+        """The layers one after the other, each above reading the readout below (times
+        a ``drop`` mask in training); the state is the layers' states side by side."""
         import numpy as np
         size = state.shape[1] // self.count
         news, caches = [], []
         readout = None
         for k, one in enumerate(layer.layers):
-            below = readout
+            below, mask = readout, None
+            if k > 0 and drop is not None:
+                mask = drop(below.shape)
+                below = below * mask
             x_k = x if k == 0 else self.base.dense_contributions(one, below)
             new, readout, cache = self.base.batch_forward(
                 one, x_k, state[:, k * size:(k + 1) * size], fast)
             news.append(new)
-            caches.append((x_k, below, cache))
+            caches.append((x_k, below, mask, cache))
         return np.concatenate(news, axis=1), readout, caches
 
     def batch_backward(self, layer, x, state, cache, err_readout, err_state, grads):
         """Top layer first: each layer's d J / d x gives the gradient of its dense input
-        rows and the error of the readout below."""
+        rows and the error of the readout below (through its dropout mask)."""
         import numpy as np
         from .base import add_gradient
         size = state.shape[1] // self.count
         e_prevs = [None] * self.count
         for k in range(self.count - 1, -1, -1):
             one = layer.layers[k]
-            x_k, below, own_cache = cache[k]
+            x_k, below, mask, own_cache = cache[k]
             part = slice(k * size, (k + 1) * size)
             own: dict = {}
             d_x, e_prevs[k] = self.base.batch_backward(
@@ -160,6 +164,8 @@ class StackSpec(HiddenSpec):
                 add_gradient(grads, self._stored_name(name, k), below.T @ d_part)
                 err_readout = err_readout + d_part @ rows.T
                 first += rows.shape[1]
+            if mask is not None:
+                err_readout = err_readout * mask
 
     def not_supported(self, what: str):
         from ..errors import ConfigError
