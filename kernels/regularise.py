@@ -33,13 +33,19 @@ UNITS_PER_PLACEMENT = 1 << 24
 
 
 @kernel
-def uniform(key, index):
-    """A uniform number in [0, 1) hashed from (key, index): no generator state."""
+def _hashed(key, index):
+    """53 random bits hashed from (key, index): no generator state."""
     x = np.uint64(key) * _GOLDEN + np.uint64(index + 1) * _MIX_1
     x = (x ^ (x >> np.uint64(30))) * _MIX_1
     x = (x ^ (x >> np.uint64(27))) * _MIX_2
     x = x ^ (x >> np.uint64(31))
-    return float(x >> np.uint64(11)) * _UNIFORM_SCALE
+    return x >> np.uint64(11)
+
+
+@kernel
+def uniform(key, index):
+    """A uniform number in [0, 1) hashed from (key, index)."""
+    return float(_hashed(key, index)) * _UNIFORM_SCALE
 
 
 @kernel
@@ -50,23 +56,42 @@ def keeps(key, unit, rate, placement=OUTPUT):
 
 
 @kernel
+def _kept_scale(key, index, threshold, scale):
+    """keeps as a factor: ``scale`` or 0, with the comparison done on the hashed bits
+    (uniform >= rate exactly when the bits reach ``threshold``, _threshold's), and
+    without a branch, which the random masks would mispredict."""
+    return scale if _hashed(key, index) >= threshold else np.float32(0.0)
+
+
+@kernel
+def _threshold(rate):
+    return np.uint64(math.ceil(rate * float(1 << 53)))
+
+
+@kernel
 def drop_units(source, dropped, key, placement, rate):
     """dropped = source with this token's dropped units zeroed and the kept ones scaled
-    by 1 / (1 - rate) (at rate 0: source as it is)."""
+    by 1 / (1 - rate) (at rate 0: source as it is).  ``dropped`` must not be ``source``
+    (drop_in_place is for that)."""
     if rate <= 0.0:
         dropped[:] = source
         return
-    scale = np.float32(1.0 / (1.0 - rate))
+    scale, threshold = np.float32(1.0 / (1.0 - rate)), _threshold(rate)
+    first = placement * UNITS_PER_PLACEMENT
     for k in range(source.shape[0]):
-        dropped[k] = source[k] * scale if keeps(key, k, rate, placement) else np.float32(0.0)
+        dropped[k] = source[k] * _kept_scale(key, first + k, threshold, scale)
 
 
 @kernel
 def drop_in_place(values, key, placement, rate):
     """drop_units onto itself: also the error of a dropped vector carried back to the
     undropped one (the same mask and scale).  Nothing at rate 0."""
-    if rate > 0.0:
-        drop_units(values, values, key, placement, rate)
+    if rate <= 0.0:
+        return
+    scale, threshold = np.float32(1.0 / (1.0 - rate)), _threshold(rate)
+    first = placement * UNITS_PER_PLACEMENT
+    for k in range(values.shape[0]):
+        values[k] *= _kept_scale(key, first + k, threshold, scale)
 
 
 @kernel

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""This toolkit and its peers side by side on the same data, one job at a time; one
+JSON line per job.
+
+    python examples/bench_peers.py --data ../shared/data/ptb \
+        --rnnlm04 /tmp/peers/rnnlm04/rnnlm --faster-rnnlm /tmp/peers/faster/faster-rnnlm/rnnlm
+
+The peers are built from source outside this repository (README, "Measured against
+the peers", gives the commands and flags).  Jobs (--jobs picks some, in this order):
+
+  nbest    rescoring 20-best lists of the test sentences (make_nbest.py; every
+           hypothesis its own id, scored on its own: Kaldi's use) with an h100 class
+           model trained here with -independent; the peer (rnnlm 0.4b -nbest
+           -independent) reads it converted to its text format.  Ours runs on 1 and 2
+           threads; --nbest-repeat R adds the list R times over.  Hypotheses/s are
+           whole-command walls, start-up included; the scores of both on the converted
+           model are compared (but the first line's, which rnnlm 0.4b starts from
+           another state).
+  class    one epoch (-one-iter) of a class RNN h100 c100 -bptt 4 -bptt-block 10 on the
+           training text, the whole command's wall (reading and writing included).
+  hs       hierarchical softmax h100 trained to convergence on 1 and 2 threads: our
+           `-hs` against faster-rnnlm's defaults; walls of training and test PPLs.
+  scaling  ours at hidden 200, one epoch of hs and of class, 2 threads against 1.
+  startup  warm start of eval, nbest-rescore and drop-in -nbest on a one-line input.
+
+Runs alternate between the tools, --rounds times each for the jobs shorter than a
+minute (the best wall counts).  A job whose peer is not given prints "skipped".
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench_train import corpus_files
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLASS_OPTIONS = ["-hidden", "100", "-class", "100", "-bptt", "4", "-bptt-block", "10"]
+
+
+def timed(command, stdout=subprocess.DEVNULL, cwd=None):
+    """(wall seconds, completed process) of a command that must succeed."""
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"bench_peers: {' '.join(command[:3])} ... failed: {done.stderr.strip()[-400:]}")
+    return wall, done
+
+
+def best_of(rounds, runs):
+    """The best wall of each named command over ``rounds`` alternating rounds: runs is
+    name -> a function doing one run and returning its wall."""
+    walls = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            walls[name].append(run())
+    return {name: round(min(values), 2) for name, values in walls.items()}
+
+
+def remove(*paths):
+    for path in paths:
+        for candidate in (path, path + ".nnet"):
+            if os.path.exists(candidate):
+                os.unlink(candidate)
+
+
+def emit(record):
+    record["machine"] = f"{platform.machine()}, {os.cpu_count()} cores"
+    print(json.dumps(record), flush=True)
+
+
+def our_ppl(model, test):
+    _, done = timed(["rnnlm", "eval", "-rnnlm", model, "-test", test, "--format", "json", "-q"],
+                    stdout=subprocess.PIPE)
+    return round(json.loads(done.stdout)["ppl"], 2)
+
+
+def nbest_lists(work, test, train, repeat):
+    """The 20-best lists (every hypothesis its own id) and the list ``repeat`` times over."""
+    base = os.path.join(work, "test")
+    timed([sys.executable, os.path.join(HERE, "make_nbest.py"), "--text", test, "--vocab-from",
+           train, "--n", "20", "--out", base + ".nbest"])
+    with open(base + ".nbest", encoding="utf-8") as lists:
+        hyps = [line.split(maxsplit=1)[1] for line in lists]
+    paths = {}
+    for times in sorted({1, repeat}):
+        path = f"{base}.x{times}.txt"
+        with open(path, "w", encoding="utf-8") as out:
+            for k in range(times * len(hyps)):
+                out.write(f"h{k} {hyps[k % len(hyps)]}")
+        paths[times * len(hyps)] = path
+    return paths
+
+
+def job_nbest(args, work, train, valid, test):
+    if not args.rnnlm04:
+        return emit({"job": "nbest", "skipped": "no --rnnlm04"})
+    model, peer_model = os.path.join(work, "nbest.rnn"), os.path.join(work, "nbest.rnn04")
+    remove(model, peer_model)
+    timed(["rnnlm", "train", "-rnnlm", model, "-train", train, "-valid", valid, *CLASS_OPTIONS,
+           "-independent", "-max-iter", str(args.nbest_epochs), "-q"])
+    timed(["rnnlm", "convert", "-rnnlm", model, "-out", peer_model, "-to", "rnnlm0.4b"])
+    for hyps, path in nbest_lists(work, test, train, args.nbest_repeat).items():
+        peer = [args.rnnlm04, "-rnnlm", peer_model, "-test", path, "-nbest", "-independent",
+                "-debug", "0"]
+        ours = ["rnnlm", "nbest-rescore", "-rnnlm", model, "-nbest", path, "-q"]
+        rounds = args.rounds if hyps < 200_000 else 1
+        walls = best_of(rounds, {
+            "peer": lambda: timed(peer)[0],
+            "ours_1_thread": lambda: timed(ours)[0],
+            "ours_2_threads": lambda: timed(ours + ["-threads", "2"])[0]})
+        peer_scores = [float(v) for v in timed(peer, stdout=subprocess.PIPE)[1].stdout.split()]
+        same_model = timed(["rnnlm", "nbest-rescore", "-rnnlm", peer_model, "-nbest", path, "-q"],
+                           stdout=subprocess.PIPE)[1].stdout.split()
+        # rnnlm 0.4b scores the first line from another state than the rest (INTERFACES
+        # 2.11), which nbest-rescore does not copy: compare the others
+        difference = max(abs(a - float(b)) for a, b in zip(peer_scores[1:], same_model[1:]))
+        emit({"job": "nbest", "hypotheses": hyps, "peer": "rnnlm 0.4b",
+              "peer_wall_s": walls["peer"], "peer_hyps_per_s": round(hyps / walls["peer"]),
+              **{f"{name}_wall_s": walls[name] for name in ("ours_1_thread", "ours_2_threads")},
+              **{f"{name}_hyps_per_s": round(hyps / walls[name])
+                 for name in ("ours_1_thread", "ours_2_threads")},
+              "ratio_1_thread": round(walls["peer"] / walls["ours_1_thread"], 2),
+              "ratio_2_threads": round(walls["peer"] / walls["ours_2_threads"], 2),
+              "max_score_difference_same_model": round(difference, 6),
+              "scored_lines": len(peer_scores)})
+
+
+def job_class(args, work, train, valid, test):
+    if not args.rnnlm04:
+        return emit({"job": "class", "skipped": "no --rnnlm04"})
+    ours_model, peer_model = os.path.join(work, "class.rnn"), os.path.join(work, "class.rnn04")
+
+    def peer():
+        remove(peer_model)
+        return timed([args.rnnlm04, "-rnnlm", peer_model, "-train", train, *CLASS_OPTIONS,
+                      "-one-iter", "-debug", "0"], cwd=work)[0]
+
+    def ours():
+        remove(ours_model)
+        return timed(["rnnlm", "train", "-rnnlm", ours_model, "-train", train, *CLASS_OPTIONS,
+                      "-one-iter", "-q"])[0]
+
+    walls = best_of(args.rounds, {"peer": peer, "ours": ours})
+    emit({"job": "class", "what": "one epoch, h100 c100 -bptt 4 -bptt-block 10",
+          "peer": "rnnlm 0.4b", "peer_wall_s": walls["peer"], "ours_wall_s": walls["ours"],
+          "ratio": round(walls["peer"] / walls["ours"], 2)})
+
+
+def faster_train(args, model, train, valid, test, threads):
+    """(training wall, test PPL) of faster-rnnlm at its defaults, hidden 100."""
+    remove(model)
+    wall, _ = timed([args.faster_rnnlm, "-rnnlm", model, "-train", train, "-valid", valid,
+                     "-hidden", "100", "-threads", str(threads), "-show-progress", "0"])
+    _, tested = timed([args.faster_rnnlm, "-rnnlm", model, "-test", test])
+    entropy = re.search(r"Test entropy ([\d.]+)", tested.stderr)
+    return round(wall, 1), round(2 ** float(entropy.group(1)), 2)
+
+
+def job_hs(args, work, train, valid, test):
+    if not args.faster_rnnlm:
+        return emit({"job": "hs", "skipped": "no --faster-rnnlm"})
+    for threads in (1, 2):
+        peer_wall, peer_ppl = faster_train(args, os.path.join(work, "faster"), train, valid,
+                                           test, threads)
+        model = os.path.join(work, "hs.rnn")
+        remove(model)
+        ours_wall, _ = timed(["rnnlm", "train", "-rnnlm", model, "-train", train, "-valid", valid,
+                              "-hs", "-hidden", "100", "-threads", str(threads), "-q"])
+        emit({"job": "hs", "what": "hidden 100 to convergence; ours -hs, the peer's defaults",
+              "threads": threads, "peer": "faster-rnnlm", "peer_wall_s": peer_wall,
+              "ours_wall_s": round(ours_wall, 1), "ratio": round(peer_wall / ours_wall, 2),
+              "peer_test_ppl": peer_ppl, "ours_test_ppl": our_ppl(model, test)})
+
+
+def job_scaling(args, work, train, valid, test):
+    model = os.path.join(work, "scaling.rnn")
+    for name, options in (("hs", ["-hs"]), ("class", ["-class", "100"])):
+        walls = {}
+        for threads in (1, 2):
+            remove(model)
+            walls[threads] = timed(["rnnlm", "train", "-rnnlm", model, "-train", train,
+                                    "-hidden", "200", *options, "-bptt", "4", "-bptt-block", "10",
+                                    "-one-iter", "-threads", str(threads), "-q"])[0]
+        emit({"job": "scaling", "what": f"{name} h200, one epoch", "wall_1_thread_s":
+              round(walls[1], 1), "wall_2_threads_s": round(walls[2], 1),
+              "speedup": round(walls[1] / walls[2], 2)})
+
+
+def job_startup(args, work, train, valid, test):
+    model = os.path.join(work, "startup.rnn")
+    if not os.path.exists(model):
+        remove(model)
+        timed(["rnnlm", "train", "-rnnlm", model, "-train", valid, *CLASS_OPTIONS, "-one-iter",
+               "-q"])
+    with open(test, encoding="utf-8") as text:
+        sentence = text.readline()
+    line = os.path.join(work, "one.txt")
+    listed = os.path.join(work, "one.nbest")
+    with open(line, "w", encoding="utf-8") as out:
+        out.write(sentence)
+    with open(listed, "w", encoding="utf-8") as out:
+        out.write("u1 " + sentence)
+    commands = {"eval": ["rnnlm", "eval", "-rnnlm", model, "-test", line, "-q"],
+                "nbest-rescore": ["rnnlm", "nbest-rescore", "-rnnlm", model, "-nbest", listed,
+                                  "-q"],
+                "drop-in -nbest": ["rnnlm", "-rnnlm", model, "-test", listed, "-nbest",
+                                   "-debug", "0"]}
+    for command in commands.values():
+        timed(command)                                  # warm the Numba cache
+    walls = best_of(5, {name: (lambda c=command: timed(c)[0]) for name, command in commands.items()})
+    emit({"job": "startup", "what": "warm start on a one-line input, best of 5",
+          **{f"{name}_s": wall for name, wall in walls.items()}})
+
+
+JOBS = {"nbest": job_nbest, "class": job_class, "hs": job_hs, "scaling": job_scaling,
+        "startup": job_startup}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="folder with train/valid/test text")
+    parser.add_argument("--rnnlm04", help="rnnlm 0.4b's rnnlm executable")
+    parser.add_argument("--faster-rnnlm", help="faster-rnnlm's rnnlm executable")
+    parser.add_argument("--jobs", default=",".join(JOBS), help="comma-separated: " + ", ".join(JOBS))
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each short job per tool")
+    parser.add_argument("--nbest-repeat", type=int, default=10,
+                        help="also rescore the lists this many times over (1: not)")
+    parser.add_argument("--nbest-epochs", type=int, default=3,
+                        help="epochs of the N-best model (its scores' quality is not measured)")
+    parser.add_argument("--work", help="folder for models and lists (default: a temporary one)")
+    args = parser.parse_args()
+    unknown = set(args.jobs.split(",")) - set(JOBS)
+    if unknown:
+        sys.exit(f"bench_peers: unknown jobs: {', '.join(sorted(unknown))}")
+    train, valid, test = corpus_files(args.data)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = args.work or scratch
+        os.makedirs(work, exist_ok=True)
+        for name in JOBS:
+            if name in args.jobs.split(","):
+                JOBS[name](args, work, train, valid, test)
+
+
+if __name__ == "__main__":
+    main()
