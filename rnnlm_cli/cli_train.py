@@ -7,7 +7,8 @@ from dataclasses import fields
 
 import click
 
-from .config import ModelConfig, TrainConfig, check_training_options, with_nce_defaults
+from .config import (ModelConfig, TrainConfig, check_training_options, with_hs_defaults,
+                     with_nce_defaults)
 from .device import require_cuda
 from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options, device_option,
                       encoding_options, flag_names, layer_shortcut_options, take_config,
@@ -38,9 +39,11 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     # writer fails at once (train_file takes it again, re-entrantly).
     click.get_current_context().with_resource(writer_lock(model_path, "-rnnlm"))
     model_config = take_layer_shortcuts(take_config(ModelConfig, options), options)
-    given = _given()
+    typed = _typed()
+    given = _given(typed)
     model_config = with_nce_defaults(model_config, bptt_given="bptt" in given)
-    train_config = take_config(TrainConfig, options)
+    model_config, train_config = with_hs_defaults(model_config, take_config(TrainConfig, options),
+                                                  typed)
     check_training_options(model_config, train_config, valid_path, device, exp == "rnnlm")
     if device == "cuda":
         require_cuda()
@@ -97,11 +100,15 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     say(f"model written to {model_path}")
 
 
-def _given() -> frozenset:
-    """The ModelConfig fields typed on the command line (a shortcut flag sets output)."""
+def _typed() -> frozenset:
+    """The names of the parameters typed on the command line."""
     ctx = click.get_current_context()
-    typed = {name for name, value in ctx.params.items()
-             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    return frozenset(name for name in ctx.params
+                     if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE)
+
+
+def _given(typed: frozenset) -> frozenset:
+    """The ModelConfig fields typed on the command line (a shortcut flag sets output)."""
     names = {spec.name for spec in fields(ModelConfig) if spec.name in typed}
     if any(name.startswith("shortcut_") for name in typed):
         names.add("output")
