@@ -26,7 +26,7 @@ import numpy as np
 
 from . import model as stored
 from .config import (EvalConfig, ModelConfig, RescoreOptions, SampleConfig, TrainConfig,
-                     option_names)
+                     option_names, with_implied_defaults)
 from .corpus import read_text
 from .errors import ConfigError
 from .evaluation import ArpaProbabilities, Evaluation, FileProbabilities, evaluate
@@ -155,7 +155,8 @@ def train(train: str, valid: Optional[str] = None, model: Optional[str] = None, 
     does); without it the model is trained in a temporary file and only
     returned.  ``on_epoch`` receives each epoch's report (training.EpochReport).
     Without ``valid`` part of the training text validates, as the command holds it
-    out (valid_fraction=F sets how much; max_iter=N instead fixes the epochs).
+    out (valid_fraction=F sets how much; max_iter=N instead fixes the epochs).  What
+    -nce and -hs imply for the options not given applies here as well.
     """
     model_config, train_config, given = _configs(options)
     events = TrainingEvents(epoch_done=on_epoch or (lambda report: None))
@@ -188,8 +189,10 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig, frozenset]:
             raise ConfigError(f"unknown training option {name!r}")
         config_class, field_name = names[name]
         values[config_class][field_name] = value
-    return (ModelConfig(**values[ModelConfig]), TrainConfig(**values[TrainConfig]),
-            frozenset(values[ModelConfig]))
+    model_config, train_config = with_implied_defaults(
+        ModelConfig(**values[ModelConfig]), TrainConfig(**values[TrainConfig]),
+        frozenset(values[ModelConfig]) | frozenset(values[TrainConfig]))
+    return model_config, train_config, frozenset(values[ModelConfig])
 
 
 @contextlib.contextmanager

@@ -7,8 +7,7 @@ from dataclasses import fields
 
 import click
 
-from .config import (ModelConfig, TrainConfig, check_training_options, with_hs_defaults,
-                     with_nce_defaults)
+from .config import ModelConfig, TrainConfig, check_training_options, with_implied_defaults
 from .device import require_cuda
 from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, config_options, device_option,
                       encoding_options, flag_names, layer_shortcut_options, take_config,
@@ -41,9 +40,8 @@ def train(model_path, train_path, valid_path, exp, device, quiet, **options):
     model_config = take_layer_shortcuts(take_config(ModelConfig, options), options)
     typed = _typed()
     given = _given(typed)
-    model_config = with_nce_defaults(model_config, bptt_given="bptt" in given)
-    model_config, train_config = with_hs_defaults(model_config, take_config(TrainConfig, options),
-                                                  typed)
+    model_config, train_config = with_implied_defaults(
+        model_config, take_config(TrainConfig, options), typed)
     check_training_options(model_config, train_config, valid_path, device, exp == "rnnlm")
     if device == "cuda":
         require_cuda()

@@ -251,6 +251,14 @@ def with_nce_defaults(config: ModelConfig, bptt_given: bool) -> ModelConfig:
     return config
 
 
+def with_implied_defaults(model_config: ModelConfig, train_config: TrainConfig,
+                          typed: frozenset) -> tuple[ModelConfig, TrainConfig]:
+    """The configs with what -nce and -hs imply for the options not ``typed`` (the
+    config field names the caller set): the command's and the Python API's."""
+    model_config = with_nce_defaults(model_config, bptt_given="bptt" in typed)
+    return with_hs_defaults(model_config, train_config, typed)
+
+
 def with_hs_defaults(model_config: ModelConfig, train_config: TrainConfig,
                      typed: frozenset) -> tuple[ModelConfig, TrainConfig]:
     """--output hs (-hs) trains with its own defaults for the options not ``typed``
