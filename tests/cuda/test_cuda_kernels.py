@@ -62,7 +62,8 @@ def test_gemm_matches_numpy(trans_a, trans_b):
 
 
 @pytest.mark.parametrize("output", ["class", "hs"])
-@pytest.mark.parametrize("direct", [0, 4000])
+# without maxent only with -m slow: the maxent runs cover the same kernels and more
+@pytest.mark.parametrize("direct", [pytest.param(0, marks=pytest.mark.slow), 4000])
 def test_batched_scores_match_the_cpu(output, direct):
     net = network(output, direct=direct)
     sents = sentences(1, count=3, longest=4)
