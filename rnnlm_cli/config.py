@@ -42,8 +42,11 @@ class ModelConfig:
     hidden: int = option(30, "hidden layer size", unit="units")
     output: str = option(layers.DEFAULT_OUTPUT, "output layer: " + " or ".join(
         spec.help for spec in layers.OUTPUT_SPECS) + "".join(
-        f"; -{flag} is short for --output {name}" for flag, name in layers.shortcuts().items()),
-        choices=OUTPUT_LAYERS)
+        f"; -{flag} is short for --output {name}" for flag, name in layers.shortcuts().items())
+        + "; hs implies " + " ".join(
+            f"-{name.replace('_', '-')} {value}"
+            for name, value in {**HS_MODEL_DEFAULTS, **HS_TRAIN_DEFAULTS}.items())
+        + " for those not given", choices=OUTPUT_LAYERS)
     classes: int = option(100, "number of output classes of the class softmax (capped at the "
                           "classes the frequency binning fills)", flag="class")
     old_classes: bool = option(False, "assign classes by linear frequency share "
