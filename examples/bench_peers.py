@@ -5,7 +5,7 @@ JSON line per job.
     python examples/bench_peers.py --data ../shared/data/ptb \
         --rnnlm04 /tmp/peers/rnnlm04/rnnlm --faster-rnnlm /tmp/peers/faster/faster-rnnlm/rnnlm
 
-The peers are built from source outside this repository (README, "Measured against
+The peers are built from source outside this repository (README, "Side by side with
 the peers", gives the commands and flags).  Jobs (--jobs picks some, in this order):
 
   nbest    rescoring 20-best lists of the test sentences (make_nbest.py; every
@@ -105,8 +105,8 @@ def job_nbest(args, work, train, valid, test):
     timed(["rnnlm", "train", "-rnnlm", model, "-train", train, "-valid", valid, *CLASS_OPTIONS,
            "-independent", "-max-iter", str(args.nbest_epochs), "-q"])
     timed(["rnnlm", "convert", "-rnnlm", model, "-out", peer_model, "-to", "rnnlm0.4b"])
-    paths_done = []
-    for hyps, path in nbest_lists(work, test, train, args.nbest_repeat).items():
+    for index, (hyps, path) in enumerate(nbest_lists(work, test, train,
+                                                     args.nbest_repeat).items()):
         peer = [args.rnnlm04, "-rnnlm", peer_model, "-test", path, "-nbest", "-independent",
                 "-debug", "0"]
         ours = ["rnnlm", "nbest-rescore", "-rnnlm", model, "-nbest", path, "-q"]
@@ -116,7 +116,7 @@ def job_nbest(args, work, train, valid, test):
             "ours_1_thread": lambda: timed(ours)[0],
             "ours_2_threads": lambda: timed(ours + ["-threads", "2"])[0]})
         record = {}
-        if not paths_done:
+        if index == 0:                      # the scores are compared on the first list
             peer_scores = timed(peer, stdout=subprocess.PIPE)[1].stdout.split()
             same_model = timed(["rnnlm", "nbest-rescore", "-rnnlm", peer_model, "-nbest", path,
                                 "-q"], stdout=subprocess.PIPE)[1].stdout.split()
@@ -125,7 +125,6 @@ def job_nbest(args, work, train, valid, test):
             record = {"max_score_difference_same_model": round(max(
                 abs(float(a) - float(b)) for a, b in zip(peer_scores[1:], same_model[1:])), 6),
                 "scored_lines": len(peer_scores)}
-        paths_done.append(path)
         emit({"job": "nbest", "hypotheses": hyps, "peer": "rnnlm 0.4b",
               "peer_wall_s": walls["peer"], "peer_hyps_per_s": round(hyps / walls["peer"]),
               **{f"{name}_wall_s": walls[name] for name in ("ours_1_thread", "ours_2_threads")},
@@ -200,7 +199,6 @@ def job_scaling(args, work, train, valid, test):
 def job_startup(args, work, train, valid, test):
     model = os.path.join(work, "startup.rnn")
     if not os.path.exists(model):
-        remove(model)
         timed(["rnnlm", "train", "-rnnlm", model, "-train", valid, *CLASS_OPTIONS, "-one-iter",
                "-q"])
     with open(test, encoding="utf-8") as text:

@@ -9,8 +9,9 @@
 # version; default ../shared/data/ptb).  The model is an LSTM with hashed maxent
 # n-gram features (README, "PTB with gated layers", has the runs behind each choice),
 # trained in mini-batches of 32 streams on one thread, so that a re-run gives the same
-# model: per-word SGD (BATCH=1) ends about 1.5 PPL lower alone and 3 lower
-# interpolated, but takes twice the time, 20-35 minutes here depending on the day
+# model: per-word SGD (BATCH=1) ended 1.4 PPL lower alone and 3.3 lower interpolated
+# (measured when -dropout dropped only the output layer's input), but takes about
+# twice the time: 20 minutes here on a fast day, an estimated 33 on a slow one
 # (THREADS=2 takes about two thirds of that, but Hogwild's run-to-run spread reaches
 # 13 PPL on PTB).  HIDDEN, DIRECT (millions), ORDER, DROPOUT, MAX_ITER, THREADS and
 # BATCH override it, and

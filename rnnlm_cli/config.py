@@ -270,7 +270,7 @@ def with_hs_defaults(model_config: ModelConfig, train_config: TrainConfig,
     rnnlm's defaults (no BPTT, rate 0.1, halving below a 0.3% gain) suit the class
     softmax; the tree stops early under them (PTB hidden 100: test PPL 185.8; with
     BPTT 172.6).  With these it reaches 165.58 in 20 epochs; rate 0.1 with the same
-    rule stops after 15 at 169.56 (README, *Class vs hierarchical softmax*)."""
+    rule stops after 15 at 169.56 (README, *Train*)."""
     if model_config.output != "hs":
         return model_config, train_config
     return (replace(model_config, **{name: value for name, value in HS_MODEL_DEFAULTS.items()
