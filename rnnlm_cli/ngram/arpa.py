@@ -35,27 +35,54 @@ def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
 
 def write_arpa(model: BackoffModel, handle):
     """Write ``model`` to a text handle in SRILM's ARPA layout."""
-    vocab = model.vocab
-    names = np.array(vocab.words, dtype=object)
-    ranks = np.argsort(np.argsort(names)).astype(np.int64)
-    encoded = [w.encode("utf-8") for w in vocab.words]
-    word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    word_start = np.concatenate([[0], np.cumsum([len(b) for b in encoded])]).astype(np.int64)
+    text = ArpaText(model.vocab.words)
     present = [np.flatnonzero(~np.isnan(t.logp)) for t in model.tables]
-    handle.write("\n\\data\\\n" + "".join(f"ngram {k}={rows.size}\n"
-                                         for k, rows in enumerate(present, 1)))
+    handle.write(arpa_header([rows.size for rows in present]))
     for k, rows in enumerate(present, 1):
         table = model.tables[k - 1]
         words = words_matrix(model, k, rows)
-        order = np.lexsort([ranks[words[:, -1]]] + [ranks[words[:, j]] for j in range(k - 1)])
+        order = text.section_order(words)
         rows, words = rows[order], words[order]
-        has_bow = table.node[rows] & (k < model.order)
         handle.write(f"\n\\{k}-grams:\n")
-        for start in range(0, rows.size, 200_000):     # bounded memory per chunk
-            part = slice(start, start + 200_000)
-            handle.write(_lines(table.logp[rows[part]], table.bow[rows[part]], has_bow[part],
-                                words[part], word_bytes, word_start))
-    handle.write("\n\\end\\\n")
+        text.write_lines(handle, table.logp[rows], table.bow[rows],
+                         table.node[rows] & (k < model.order), words)
+    handle.write(ARPA_END)
+
+
+ARPA_END = "\n\\end\\\n"
+
+
+def arpa_header(counts: list[int]) -> str:
+    """The leading blank line and the ``\\data\\`` section with the n-gram counts."""
+    return "\n\\data\\\n" + "".join(f"ngram {k}={n}\n" for k, n in enumerate(counts, 1))
+
+
+class ArpaText:
+    """The vocabulary as the line writer needs it: UTF-8 bytes and byte-order ranks."""
+
+    CHUNK = 200_000      # lines formatted at once: bounded memory per chunk
+
+    def __init__(self, words: list[str]):
+        names = np.array(words, dtype=object)
+        self.ranks = np.argsort(np.argsort(names)).astype(np.int64)
+        encoded = [w.encode("utf-8") for w in words]
+        self.word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        self.word_start = np.concatenate([[0], np.cumsum([len(b) for b in encoded])]).astype(
+            np.int64)
+
+    def section_order(self, words: np.ndarray) -> np.ndarray:
+        """SRILM's order of a section's (n, k) word rows: by the context read from the
+        most recent word backwards, then by the word (byte order)."""
+        k = words.shape[1]
+        return np.lexsort([self.ranks[words[:, -1]]]
+                          + [self.ranks[words[:, j]] for j in range(k - 1)])
+
+    def write_lines(self, handle, logp, bow, has_bow, words):
+        """``log10p<TAB>words[<TAB>log10bow]`` lines of rows already in section order."""
+        for start in range(0, words.shape[0], self.CHUNK):
+            part = slice(start, start + self.CHUNK)
+            handle.write(_lines(logp[part], bow[part], has_bow[part], words[part],
+                                self.word_bytes, self.word_start))
 
 
 def _lines(probs, bows, has_bow, words, word_bytes, word_start) -> str:

@@ -51,6 +51,13 @@ class NgramCounts:
     def order(self) -> int:
         return len(self.tables)
 
+    def rows_containing(self, word: int) -> list:
+        """Per order, which n-grams contain ``word`` (found along the prefix links)."""
+        found = [self.tables[0].word == word]
+        for table in self.tables[1:]:
+            found.append(found[-1][table.parent] | (table.word == word))
+        return found
+
     def words_of(self, k: int) -> np.ndarray:
         """(n, k) word ids of every n-gram of order k, oldest word first."""
         table = self.tables[k - 1]
@@ -91,9 +98,14 @@ def count_text(path: str, vocab: NgramVocab, order: int,
     words, starts = sentences_to_ids(path, vocab, add_words=True, encoding=encoding)
     if words.size == 0:
         raise InputError(f"{path}: no sentences to count")
+    return NgramCounts(vocab, count_ids(words, starts, len(vocab), order))
+
+
+def count_ids(words: np.ndarray, starts: np.ndarray, size_v: int, order: int) -> list:
+    """The count tables of orders 1..order of sentences given as token ids (int32) and
+    the offsets where sentences start."""
     lengths = np.diff(np.append(starts, words.size))
     sentence_start = np.repeat(starts, lengths)
-    size_v = len(vocab)
     unigram_counts = np.bincount(words, minlength=size_v).astype(np.int64)
     tables = [_unigram_table(unigram_counts, unigram_counts > 0)]
     ids = words.astype(np.int64)
@@ -110,7 +122,7 @@ def count_text(path: str, vocab: NgramVocab, order: int,
         tables.append(OrderTable(parent=unique // size_v, word=(unique % size_v).astype(np.int32),
                                  count=counts, suffix=ids[first_position]))
         ids = next_ids
-    return NgramCounts(vocab, tables)
+    return tables
 
 
 def _unigram_table(counts: np.ndarray, counted: np.ndarray) -> OrderTable:

@@ -36,8 +36,18 @@ class Discount:
     def __init__(self):
         self.notes: list[str] = []
 
+    def counts_of_counts_needed(self) -> int:
+        """The largest count c whose count-of-counts n[c] the estimate reads (0: none)."""
+        return 0
+
     def estimate(self, counts: np.ndarray, events: np.ndarray, order: int):
         """Estimate the parameters from the order's counts (events: last word is an event)."""
+        self.estimate_from(counts_of_counts(counts, events, self.counts_of_counts_needed()),
+                           order)
+
+    def estimate_from(self, n: np.ndarray, order: int):
+        """Estimate the parameters from the order's counts-of-counts n[0..needed]
+        (partitioned estimation sums them over the partitions first)."""
 
     def nodiscount(self) -> bool:
         return False
@@ -68,8 +78,11 @@ class GoodTuring(Discount):
         self.min_count, self.max_count = min_count, max_count
         self.coefficients = np.ones(max(max_count, 0) + 1)
 
-    def estimate(self, counts, events, order):
-        n = counts_of_counts(counts, events, self.max_count + 1).astype(np.float64)
+    def counts_of_counts_needed(self):
+        return self.max_count + 1
+
+    def estimate_from(self, n, order):
+        n = n.astype(np.float64)
         if n[1] == 0:
             self.notes.append(f"warning: no singleton counts for order {order}")
             self.max_count = 0
@@ -144,8 +157,10 @@ class KneserNey(Discount):
         self.min_count, self.fallback = min_count, fallback
         self.d1 = 0.0
 
-    def estimate(self, counts, events, order):
-        n = counts_of_counts(counts, events, 2)
+    def counts_of_counts_needed(self):
+        return 2
+
+    def estimate_from(self, n, order):
         if n[1] == 0 or n[2] == 0:
             self._fail(order, "one of required KneserNey count-of-counts is zero", n[1:3])
             self.d1 = FALLBACK_DISCOUNTS[0]
@@ -176,8 +191,11 @@ class ModifiedKneserNey(KneserNey):
         super().__init__(min_count, fallback)
         self.d2 = self.d3 = 0.0
 
-    def estimate(self, counts, events, order):
-        n = counts_of_counts(counts, events, 4).astype(np.float64)
+    def counts_of_counts_needed(self):
+        return 4
+
+    def estimate_from(self, n, order):
+        n = n.astype(np.float64)
         if np.any(n[1:5] == 0):
             self._fail(order, "one of required modified KneserNey count-of-counts is zero",
                        n[1:5])

@@ -84,15 +84,18 @@ class Estimator:
         self.end, self.unk = vocab.END, vocab.UNK
         self.unk_closed = not vocab.unk_is_word
         self.model = [BackoffArrays.empty(len(t)) for t in counts.tables]
-        self.has_unk = []
+        self.has_unk = counts.rows_containing(self.unk)
 
-    def run(self) -> list[BackoffArrays]:
+    def run(self, fixup: bool = True) -> list[BackoffArrays]:
+        """Estimate every order; ``fixup=False`` leaves out the last step, giving every
+        context a probability (partitioned estimation does it across partitions)."""
         self.model[0].logp[self.counts.vocab.START] = -np.inf
         for i in range(1, self.counts.order + 1):
             self._estimate_order(i)
             self._compute_bows(i - 1)
             self._backoff_path(i)
-        self._fixup_contexts()
+        if fixup:
+            self._fixup_contexts()
         return self.model
 
     # -- one order ---------------------------------------------------------
@@ -100,10 +103,8 @@ class Estimator:
         """(context index of every i-gram, validity of each context, number of contexts)."""
         table = self.counts.tables[i - 1]
         if i == 1:
-            self.has_unk.append(table.word == self.unk)
             return np.zeros(len(table), np.int64), np.ones(1, bool), 1
         lower = self.counts.tables[i - 2]
-        self.has_unk.append(self.has_unk[i - 2][table.parent] | (table.word == self.unk))
         valid = lower.word != self.end
         if self.unk_closed:
             valid &= ~self.has_unk[i - 2]

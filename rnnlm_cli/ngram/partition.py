@@ -1,0 +1,332 @@
+"""Backoff estimation in partitions: one at a time in bounded memory (``-memory``) or
+on many machines (``-dask``), with output identical to the in-memory estimate.
+
+Partition p owns a range of word ranks (byte order of the words).  An n-gram
+w1..wk (k >= 2) is *predicted* in the partition of w(k-1), the word before the
+predicted one, and is a *context* in the partition of wk.  Everything the
+estimate of a predicted n-gram reads is then in its partition: its siblings
+(same context), its suffixes w2..wk (same word before the predicted one), the
+backoff weight of its context (whose children are all predicted there) and the
+continuation counts from the (k+1)-grams a w1..wk.  So each partition runs the
+ordinary ``Estimator`` over its predicted and context rows; a context whose own
+prefix is elsewhere points at a *sink* row (all ``</s>``, never a valid context),
+which keeps the wrong numbers of such rows away from the predicted ones.
+
+Global are only the unigrams and the statistics summed over partitions: the
+unigram continuation counts and each order's counts-of-counts (the discounts).
+Two things cross partitions after the estimate, in one round per order from the
+highest down: the backoff weight of an n-gram (computed where it is a context)
+joins its probability (computed where it is predicted), and SRILM's rule that
+every context has a probability of its own, which can make that context's
+prefix a context too.  ARPA sections list n-grams by the word before the
+predicted one first, so the partitions' sections are concatenated in order.
+
+Stages read and write a ``Store``; ``run(function, arguments)`` maps a stage over
+the partitions (a loop, or Dask).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .adjust import continuation_counts
+from .arpa import ARPA_END, ArpaText, arpa_header
+from .counts import NgramCounts, OrderTable, _unigram_table
+from .discount import counts_of_counts
+from .estimate import F32, Estimator
+from .rows import find_rows, row_keys, sum_duplicate_rows
+from .vocab import NgramVocab
+
+
+@dataclass
+class Partitioning:
+    """Contiguous ranges of word ranks: partition p holds ranks [bounds[p], bounds[p+1])."""
+
+    ranks: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def balanced(cls, words: list[str], weights: np.ndarray, parts: int) -> "Partitioning":
+        """``parts`` ranges holding about equal shares of ``weights`` (per word id)."""
+        ranks = np.argsort(np.argsort(np.array(words, dtype=object))).astype(np.int64)
+        cumulative = np.cumsum(np.asarray(weights, np.float64)[np.argsort(ranks)])
+        cuts = np.searchsorted(cumulative, cumulative[-1] * np.arange(1, parts) / parts,
+                               side="right")
+        bounds = np.unique(np.concatenate([[0], cuts, [len(words)]]))
+        return cls(ranks, bounds.astype(np.int64))
+
+    @property
+    def parts(self) -> int:
+        return self.bounds.size - 1
+
+    def part_of(self, word_ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.bounds, self.ranks[word_ids], side="right") - 1
+
+    def split(self, words: np.ndarray, counts: np.ndarray) -> list:
+        """Per partition, the rows (order >= 2) predicted or context there."""
+        predicted, context = self.part_of(words[:, -2]), self.part_of(words[:, -1])
+        pieces = []
+        for p in range(self.parts):
+            mine = (predicted == p) | (context == p)
+            pieces.append((words[mine], counts[mine]))
+        return pieces
+
+
+@dataclass
+class PartitionJob:
+    """What every stage of one partitioned estimate shares."""
+
+    vocab: NgramVocab
+    order: int
+    partitioning: Partitioning
+    config: object          # pipeline.SmoothingConfig
+    store: object           # rows.Store
+
+
+class PartitionCounts(NgramCounts):
+    """Count tables of one partition, with the true words of every row (prefix links
+    of context-only rows may point at the sink)."""
+
+    def __init__(self, vocab, tables, words, predicted, context):
+        super().__init__(vocab, tables)
+        self.words, self.predicted, self.context = words, predicted, context
+
+    def words_of(self, k: int) -> np.ndarray:
+        return self.words[k - 1]
+
+    def rows_containing(self, word: int) -> list:
+        return [(w == word).any(axis=1) for w in self.words]
+
+
+def rows_name(part: int) -> str:
+    return f"rows{part}"
+
+
+def build_partition(job: PartitionJob, part: int, unigram_counts, counted) -> PartitionCounts:
+    """The partition's tables from its merged rows (``rows_name(part)`` in the store)."""
+    size_v = len(job.vocab)
+    rows = job.store.get(rows_name(part))
+    end = job.vocab.END
+    tables = [_unigram_table(unigram_counts.copy(), counted)]
+    words = [np.arange(size_v, dtype=np.int32)[:, None]]
+    in_part = job.partitioning.part_of(np.arange(size_v)) == part
+    predicted, context = [np.ones(size_v, bool)], [in_part]
+    lower_keys, sink = None, end
+    for k in range(2, job.order + 1):
+        w = rows[f"words{k}"]
+        if k == 2:
+            parent, suffix = w[:, 0].astype(np.int64), w[:, 1].astype(np.int64)
+        else:
+            parent = find_rows(lower_keys, row_keys(w[:, :-1]))
+            parent[parent < 0] = sink
+            suffix = find_rows(lower_keys, row_keys(w[:, 1:]))
+            if np.any(suffix < 0):
+                raise RuntimeError(f"partition {part}: a {k}-gram's suffix is missing")
+        n = w.shape[0]
+        tables.append(OrderTable(parent=np.append(parent, sink),
+                                 word=np.append(w[:, -1], end).astype(np.int32),
+                                 count=np.append(rows[f"counts{k}"], 0).astype(np.int64),
+                                 suffix=np.append(suffix, sink)))
+        words.append(np.concatenate([w, np.full((1, k), end, np.int32)]))
+        parts_before, parts_last = job.partitioning.part_of(w[:, -2]), in_part[w[:, -1]]
+        predicted.append(np.append(parts_before == part, False))
+        context.append(np.append(parts_last, False))
+        lower_keys, sink = row_keys(w), n
+    return PartitionCounts(job.vocab, tables, words, predicted, context)
+
+
+def adjust(job: PartitionJob, counts: PartitionCounts) -> PartitionCounts:
+    """Kneser-Ney continuation counts for orders >= 2 (the unigrams' are global)."""
+    for k in range(2, job.order):
+        if getattr(job.config.discount_for(k), "uses_continuation_counts", False):
+            continuation_counts(counts, k)
+    return counts
+
+
+def load_partition(job: PartitionJob, part: int) -> PartitionCounts:
+    unigrams = job.store.get("unigrams")
+    return build_partition(job, part, unigrams["counts"], unigrams["counted"])
+
+
+def partition_statistics(job: PartitionJob, part: int) -> dict:
+    """What the global discounts need from this partition: its share of the unigrams'
+    continuation counts (distinct words before each word, from the raw bigram
+    counts) and per order >= 2 the counts-of-counts of its predicted n-grams."""
+    counts = load_partition(job, part)
+    size_v = len(job.vocab)
+    result = {"before": np.zeros(size_v, np.int64)}
+    if job.order > 1:
+        bigrams = counts.tables[1]
+        seen = counts.predicted[1] & (bigrams.count > 0)
+        result["before"] = np.bincount(bigrams.word[seen], minlength=size_v)
+    adjust(job, counts)
+    events = ~job.vocab.nonevent_mask()
+    for k in range(2, job.order + 1):
+        table, mine = counts.tables[k - 1], counts.predicted[k - 1]
+        needed = job.config.discount_for(k).counts_of_counts_needed()
+        result[k] = counts_of_counts(table.count[mine], events[table.word[mine]], needed)
+    return result
+
+
+def global_discounts(job: PartitionJob, statistics: list[dict]):
+    """Unigram counts (continuation counts where Kneser-Ney) and every order's
+    discount, from the partitions' statistics; (discounts, warnings)."""
+    unigrams = job.store.get("unigrams")
+    nonevent = job.vocab.nonevent_mask()
+    count = unigrams["counts"]
+    method = job.config.discount_for(1)
+    if job.order > 1 and getattr(method, "uses_continuation_counts", False):
+        before = np.sum([s["before"] for s in statistics], axis=0)
+        count = np.where(nonevent, count, before).astype(np.int64)
+    job.store.put("unigram_adjusted", counts=count)
+    method.estimate(count, ~nonevent, 1)
+    discounts = [method]
+    for k in range(2, job.order + 1):
+        method = job.config.discount_for(k)
+        method.estimate_from(np.sum([s[k] for s in statistics], axis=0), k)
+        discounts.append(method)
+    return discounts, [note for d in discounts for note in d.notes]
+
+
+def estimate_partition(job: PartitionJob, part: int, discounts: list):
+    """Estimate the partition; keep its predicted rows (probabilities and backoff
+    paths) and its context rows (backoff weights) per order, and the unigrams."""
+    counts = adjust(job, load_partition(job, part))
+    counts.tables[0].count = job.store.get("unigram_adjusted")["counts"].copy()
+    model = Estimator(counts, discounts).run(fixup=False)
+    for k in range(1, job.order + 1):
+        arrays, words = model[k - 1], counts.words[k - 1]
+        if k > 1:
+            mine = counts.predicted[k - 1]
+            job.store.put(f"pred{part}_{k}", words=words[mine], logp=arrays.logp[mine],
+                          backoff=arrays.backoff_logp()[mine])
+        if k < job.order:
+            mine = counts.context[k - 1]
+            job.store.put(f"ctx{part}_{k}", words=words[mine], node=arrays.node[mine],
+                          bow=arrays.bow[mine])
+    if part == 0:
+        job.store.put("unigram_model", logp=model[0].logp, backoff=model[0].backoff_logp())
+
+
+def send_contexts(job: PartitionJob, part: int, k: int):
+    """Post this partition's order-k backoff contexts to the partitions predicting them."""
+    ctx = job.store.get(f"ctx{part}_{k}")
+    nodes = np.flatnonzero(ctx["node"])
+    words = ctx["words"][nodes]
+    dest = job.partitioning.part_of(words[:, -2])
+    for p in range(job.partitioning.parts):
+        mine = dest == p
+        job.store.put(f"mail{k}_{part}_{p}", words=words[mine], bow=ctx["bow"][nodes][mine])
+
+
+def finish_order(job: PartitionJob, part: int, k: int) -> int:
+    """Join the order-k contexts posted to this partition with its predicted n-grams,
+    give each context without a probability its backoff one (making its prefix a
+    context), and write the partition's part of the order-k section; returns its size."""
+    pred = job.store.get(f"pred{part}_{k}")
+    words, logp = pred["words"], pred["logp"].copy()
+    node = np.zeros(words.shape[0], bool)
+    bow = np.zeros(words.shape[0], F32)
+    if k < job.order:
+        keys = row_keys(words)
+        for sender in range(job.partitioning.parts):
+            mail = job.store.get(f"mail{k}_{sender}_{part}")
+            at = find_rows(keys, row_keys(mail["words"]))
+            if np.any(at < 0):
+                raise RuntimeError(f"partition {part}: a {k}-gram context is not predicted")
+            node[at], bow[at] = True, mail["bow"]
+            job.store.drop(f"mail{k}_{sender}_{part}")
+        missing = node & np.isnan(logp)
+        logp[missing] = pred["backoff"][missing]
+        if missing.any():
+            mark_contexts(job, part, k - 1, np.unique(words[missing, :-1], axis=0))
+    present = np.flatnonzero(~np.isnan(logp))
+    text = ArpaText(job.vocab.words)
+    rows = present[text.section_order(words[present])]
+    with job.store.text_writer(f"section{k}_{part}") as handle:
+        text.write_lines(handle, logp[rows], bow[rows], node[rows], words[rows])
+    job.store.drop(f"pred{part}_{k}")
+    return int(present.size)
+
+
+def mark_contexts(job: PartitionJob, part: int, k: int, words: np.ndarray):
+    """Make these k-grams contexts, and, as SRILM's trie does, their suffixes; the
+    ones new to it keep weight 0 (their order's weights are already computed)."""
+    while k >= 1 and words.shape[0]:
+        ctx = job.store.get(f"ctx{part}_{k}")
+        at = find_rows(row_keys(ctx["words"]), row_keys(words))
+        if np.any(at < 0):
+            raise RuntimeError(f"partition {part}: a {k}-gram context is missing")
+        new = at[~ctx["node"][at]]
+        if new.size == 0:
+            return
+        node, bow = ctx["node"].copy(), ctx["bow"].copy()
+        node[new], bow[new] = True, 0.0
+        job.store.put(f"ctx{part}_{k}", words=ctx["words"], node=node, bow=bow)
+        words = np.unique(ctx["words"][new][:, 1:], axis=0)
+        k -= 1
+
+
+def finish_unigrams(job: PartitionJob) -> int:
+    """The unigram section: global probabilities, each word's weight from its partition."""
+    model = job.store.get("unigram_model")
+    logp = model["logp"].copy()
+    node = np.zeros(logp.size, bool)
+    bow = np.zeros(logp.size, F32)
+    if job.order > 1:
+        for part in range(job.partitioning.parts):
+            ctx = job.store.get(f"ctx{part}_1")
+            ids = ctx["words"][:, 0]
+            node[ids], bow[ids] = ctx["node"], ctx["bow"]
+        missing = node & np.isnan(logp)
+        logp[missing] = model["backoff"][missing]
+    text = ArpaText(job.vocab.words)
+    present = np.flatnonzero(~np.isnan(logp))
+    rows = present[np.argsort(text.ranks[present])]
+    with job.store.text_writer("section1") as handle:
+        text.write_lines(handle, logp[rows], bow[rows], node[rows], rows[:, None])
+    return int(present.size)
+
+
+def sequential(function, arguments: list) -> list:
+    """Run a stage over its arguments one after another (bounded memory)."""
+    return [function(*a) for a in arguments]
+
+
+def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[str]:
+    """Estimate from the merged rows of every partition and write the ARPA file to
+    ``handle``; returns the discount warnings."""
+    parts = range(job.partitioning.parts)
+    statistics = run(partition_statistics, [(job, p) for p in parts])
+    discounts, notes = global_discounts(job, statistics)
+    run(estimate_partition, [(job, p, discounts) for p in parts])
+    sizes = {}
+    for k in range(job.order, 1, -1):
+        if k < job.order:
+            run(send_contexts, [(job, p, k) for p in parts])
+        sizes[k] = sum(run(finish_order, [(job, p, k) for p in parts]))
+    sizes[1] = finish_unigrams(job)
+    handle.write(arpa_header([sizes[k] for k in range(1, job.order + 1)]))
+    for k in range(1, job.order + 1):
+        handle.write(f"\n\\{k}-grams:\n")
+        for name in ["section1"] if k == 1 else [f"section{k}_{p}" for p in parts]:
+            job.store.copy_text(name, handle)
+    handle.write(ARPA_END)
+    return notes
+
+
+def merge_rows(job: PartitionJob, part: int, pieces: list[str]):
+    """Sum the routed pieces of this partition into its sorted rows."""
+    merged = {}
+    for k in range(2, job.order + 1):
+        words, counts = [], []
+        for name in pieces:
+            piece = job.store.get(name)
+            words.append(piece[f"words{k}"])
+            counts.append(piece[f"counts{k}"])
+        w, c = sum_duplicate_rows(np.concatenate(words), np.concatenate(counts))
+        merged[f"words{k}"], merged[f"counts{k}"] = w, c
+    job.store.put(rows_name(part), **merged)
+    for name in pieces:
+        job.store.drop(name)
