@@ -44,8 +44,8 @@ def _per_order_options(command):
               help="maximal n-gram order")
 @click.option(*flag_names("text"), "text", metavar="TEXT",
               help="count n-grams in this text (one sentence per line; - = stdin; .gz)")
-@click.option(*flag_names("read"), "read", metavar="COUNTS",
-              help="read an SRILM count file instead of text")
+@click.option(*flag_names("read"), "read", metavar="COUNTS", multiple=True,
+              help="read an SRILM count file instead of text (repeat to merge several)")
 @click.option(*flag_names("write"), "write", metavar="FILE", help="write all counts")
 @click.option(*flag_names("write-order"), "write_order", type=click.IntRange(0), default=0,
               help="with -write: write only this order")
@@ -57,6 +57,11 @@ def _per_order_options(command):
                    "perplexity by less than this fraction (SRILM's -prune; 0: none)")
 @click.option(*flag_names("minprune"), "minprune", type=click.IntRange(1), default=2,
               show_default=True, help="with -prune: prune only n-grams of this order and up")
+@click.option(*flag_names("memory"), "memory", metavar="SIZE",
+              help="bounded memory: hold about SIZE of counts at a time (800M, 2G, 20%% of "
+                   "the physical memory) and keep the rest in -temp-dir")
+@click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
+              help="with -memory: where the counts wait (default: the system's temp folder)")
 @click.option(*flag_names("vocab"), "vocab", metavar="FILE",
               help="closed vocabulary: other words become the unknown word")
 @click.option(*flag_names("limit-vocab"), "limit_vocab", is_flag=True,
@@ -90,6 +95,10 @@ def ngram_count(**options):
     encoding = chosen_encoding()
     if bool(options["text"]) == bool(options["read"]):
         raise ConfigError("give one of -text or -read")
+    if options["temp_dir"] and not options["memory"]:
+        raise ConfigError("-temp-dir goes with -memory")
+    if options["memory"]:
+        _check_bounded(options)
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
     outputs.update({"-lm": options["lm"], "-write-vocab": options["write_vocab"],
                     "-write": options["write"]})
@@ -110,6 +119,9 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
                        to_lower=options["tolower"])
     if options["vocab"]:
         vocab.read_vocab_file(options["vocab"], encoding)
+    if options["memory"]:
+        _bounded_count_and_write(options, vocab, smoothing, encoding, quiet)
+        return
     if options["text"]:
         counts = count_text(options["text"], vocab, order, encoding)
     else:
@@ -132,12 +144,56 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
             write_arpa(model, handle)
         written = True
     if options["write_vocab"]:
-        with text_output(options["write_vocab"], encoding) as handle:
-            handle.write("".join(w + "\n" for w in sorted(vocab.words)))
+        _write_vocab(options, vocab, encoding)
         written = True
     if options["write"] or not written:
         with text_output(options["write"] or "-", encoding) as handle:
             write_counts(counts, handle, only_order=options["write_order"])
+
+
+def _check_bounded(options: dict):
+    from .ngram.bounded import check_budget, parse_size
+    check_budget(parse_size(options["memory"]))
+    if not options["lm"]:
+        raise ConfigError("-memory estimates a model: give -lm (count files are written "
+                          "by the in-memory path)")
+    written = [f"-write{k}" for k in ORDERS if options[f"write{k}"]]
+    if options["write"] or written:
+        raise ConfigError(f"{(['-write'] + written)[0]} is not available with -memory yet: "
+                          "write the counts in a run without -memory")
+
+
+def _bounded_count_and_write(options: dict, vocab, smoothing, encoding, quiet: bool):
+    """-memory: count and estimate a partition at a time, spilling to -temp-dir."""
+    from .fileio import text_output
+    from .ngram.bounded import Plan, estimate_bounded, parse_size, work_folder
+    from .ngram.pipeline import SmoothingConfig
+    from .ngram.rows import FolderStore
+
+    sources = {"text": options["text"], "read": options["read"],
+               "limit_vocab": options["limit_vocab"]}
+    prune = None
+    if options["prune"]:
+        from .ngram.prune import prune as prune_model
+        def prune(model):
+            return prune_model(model, options["prune"], options["minprune"])
+    with work_folder(options["temp_dir"]) as folder:
+        with text_output(options["lm"], encoding) as handle:
+            plan = Plan.for_budget(parse_size(options["memory"]), len(vocab))
+            notes = estimate_bounded(sources, vocab, options["order"],
+                                     SmoothingConfig(**smoothing), plan, FolderStore(folder),
+                                     handle, encoding, prune=prune)
+    if not quiet:
+        for note in notes:
+            click.echo(note, err=True)
+    _write_vocab(options, vocab, encoding)
+
+
+def _write_vocab(options: dict, vocab, encoding):
+    from .fileio import text_output
+    if options["write_vocab"]:
+        with text_output(options["write_vocab"], encoding) as handle:
+            handle.write("".join(w + "\n" for w in sorted(vocab.words)))
 
 
 def _smoothing_settings(options: dict) -> dict:

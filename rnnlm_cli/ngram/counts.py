@@ -69,6 +69,15 @@ class NgramCounts:
 def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool,
                      encoding: TextEncoding = UTF8):
     """Token ids of all non-blank, non-comment lines with <s>/</s>, and sentence starts."""
+    for chunk in sentence_id_chunks(path, vocab, add_words, encoding):
+        return chunk
+    return np.zeros(0, np.int32), np.zeros(0, np.int64)
+
+
+def sentence_id_chunks(path: str, vocab: NgramVocab, add_words: bool,
+                       encoding: TextEncoding = UTF8, chunk_tokens: int = 0):
+    """Yield (token ids, sentence starts) of whole sentences, about ``chunk_tokens``
+    tokens at a time (0: all at once)."""
     ids, starts = array("i"), array("q")
     plain = not vocab.to_lower and (add_words or vocab.closed) and not vocab.closed
     get = vocab.index.get
@@ -77,6 +86,9 @@ def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool,
         words = line.split()
         if not words or words[0].startswith("##"):
             continue
+        if chunk_tokens and len(ids) >= chunk_tokens:
+            yield _id_arrays(ids, starts)
+            ids, starts = array("i"), array("q")
         starts.append(len(ids))
         if not plain:
             ids.extend(vocab.sentence_ids(words, add_words))
@@ -89,6 +101,11 @@ def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool,
         ids.extend(mapped)
         if mapped[-1] != end_id:
             ids.append(end_id)
+    if len(ids):
+        yield _id_arrays(ids, starts)
+
+
+def _id_arrays(ids: array, starts: array):
     return np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(starts, dtype=np.int64).copy()
 
 
@@ -131,40 +148,28 @@ def _unigram_table(counts: np.ndarray, counted: np.ndarray) -> OrderTable:
                       count=counts, suffix=np.full(size_v, -1, np.int64), counted=counted)
 
 
-def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = False,
+def read_counts(paths, vocab: NgramVocab, order: int, limit_vocab: bool = False,
                 encoding: TextEncoding = UTF8) -> NgramCounts:
-    """Read an SRILM count file (``w1 ... wn<TAB>count``; repeats are summed).
+    """Read SRILM count files (``w1 ... wn<TAB>count``; repeats, also across files, are
+    summed); ``paths`` is one path or a list.
 
     N-grams longer than ``order`` are ignored.  With ``limit_vocab`` n-grams
     containing words outside a closed vocabulary are dropped instead of mapped
     to the unknown word.  Missing prefixes and suffixes are added with count 0
     so that every table links to the one below.
     """
+    paths = [paths] if isinstance(paths, str) else list(paths)
     by_order: list[dict] = [dict() for _ in range(order)]
-    for number, line in text_lines(path, encoding):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) < 2:
-            raise InputError(f"{path}:{number}: count line needs words and a count")
-        try:
-            count = int(fields[-1])
-        except ValueError:
-            raise InputError(f"{path}:{number}: bad count {fields[-1]!r}") from None
-        words = fields[:-1]
-        if len(words) > order:
-            continue
-        if limit_vocab and vocab.closed and any(vocab.normalise(w) not in vocab.index for w in words):
-            continue
-        key = tuple(vocab.id_of(w) for w in words)
-        table = by_order[len(key) - 1]
-        table[key] = table.get(key, 0) + count
+    for path in paths:
+        for key, count in count_file_entries(path, vocab, order, limit_vocab, encoding):
+            table = by_order[len(key) - 1]
+            table[key] = table.get(key, 0) + count
     for k in range(order - 1, 0, -1):   # close under prefixes and suffixes
         for key in list(by_order[k]):
             for part in (key[:-1], key[1:]):
                 by_order[k - 1].setdefault(part, 0)
     if not any(by_order):
-        raise InputError(f"{path}: no counts")
+        raise InputError(f"{', '.join(paths)}: no counts")
     size_v = len(vocab)
     unigram_counts = np.zeros(size_v, np.int64)
     counted = np.zeros(size_v, bool)
@@ -183,6 +188,27 @@ def read_counts(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = Fa
             suffix=np.array([index_of[e[1][1:]] for e in entries], dtype=np.int64)))
         index_of = {e[1]: i for i, e in enumerate(entries)}
     return NgramCounts(vocab, tables)
+
+
+def count_file_entries(path: str, vocab: NgramVocab, order: int, limit_vocab: bool = False,
+                       encoding: TextEncoding = UTF8):
+    """Yield (word ids, count) of the lines of an SRILM count file, n-grams up to ``order``."""
+    for number, line in text_lines(path, encoding):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) < 2:
+            raise InputError(f"{path}:{number}: count line needs words and a count")
+        try:
+            count = int(fields[-1])
+        except ValueError:
+            raise InputError(f"{path}:{number}: bad count {fields[-1]!r}") from None
+        words = fields[:-1]
+        if len(words) > order:
+            continue
+        if limit_vocab and vocab.closed and any(vocab.normalise(w) not in vocab.index for w in words):
+            continue
+        yield tuple(vocab.id_of(w) for w in words), count
 
 
 def dfs_order(counts: NgramCounts, words_by_order: list, ranks: np.ndarray):

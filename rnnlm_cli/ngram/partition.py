@@ -35,6 +35,7 @@ from .arpa import ARPA_END, ArpaText, arpa_header
 from .counts import NgramCounts, OrderTable, _unigram_table
 from .discount import counts_of_counts
 from .estimate import F32, Estimator
+from .model import BackoffModel, OrderTable as ModelTable
 from .rows import find_rows, row_keys, sum_duplicate_rows
 from .vocab import NgramVocab
 
@@ -82,6 +83,10 @@ class PartitionJob:
     partitioning: Partitioning
     config: object          # pipeline.SmoothingConfig
     store: object           # rows.Store
+    keep_model: bool = False   # also keep the model's arrays (for pruning it)
+
+    def __post_init__(self):
+        self.text = ArpaText(self.vocab.words)
 
 
 class PartitionCounts(NgramCounts):
@@ -242,10 +247,12 @@ def finish_order(job: PartitionJob, part: int, k: int) -> int:
         if missing.any():
             mark_contexts(job, part, k - 1, np.unique(words[missing, :-1], axis=0))
     present = np.flatnonzero(~np.isnan(logp))
-    text = ArpaText(job.vocab.words)
-    rows = present[text.section_order(words[present])]
+    rows = present[job.text.section_order(words[present])]
     with job.store.text_writer(f"section{k}_{part}") as handle:
-        text.write_lines(handle, logp[rows], bow[rows], node[rows], words[rows])
+        job.text.write_lines(handle, logp[rows], bow[rows], node[rows], words[rows])
+    if job.keep_model:
+        job.store.put(f"model{k}_{part}", words=words[present], logp=logp[present],
+                      bow=bow[present], node=node[present])
     job.store.drop(f"pred{part}_{k}")
     return int(present.size)
 
@@ -281,12 +288,37 @@ def finish_unigrams(job: PartitionJob) -> int:
             node[ids], bow[ids] = ctx["node"], ctx["bow"]
         missing = node & np.isnan(logp)
         logp[missing] = model["backoff"][missing]
-    text = ArpaText(job.vocab.words)
     present = np.flatnonzero(~np.isnan(logp))
-    rows = present[np.argsort(text.ranks[present])]
+    rows = present[np.argsort(job.text.ranks[present])]
     with job.store.text_writer("section1") as handle:
-        text.write_lines(handle, logp[rows], bow[rows], node[rows], rows[:, None])
+        job.text.write_lines(handle, logp[rows], bow[rows], node[rows], rows[:, None])
+    if job.keep_model:
+        job.store.put("model1", logp=logp, bow=bow, node=node)
     return int(present.size)
+
+
+def assemble_model(job: PartitionJob) -> BackoffModel:
+    """The estimated model in memory (after a run with ``keep_model``): about 25 bytes
+    per n-gram, for the steps that need all of it at once (pruning)."""
+    unigrams = job.store.get("model1")
+    size_v = len(job.vocab)
+    tables = [ModelTable(parent=np.zeros(size_v, np.int64), word=np.arange(size_v),
+                         logp=unigrams["logp"], bow=unigrams["bow"], node=unigrams["node"])]
+    lower_keys = None
+    for k in range(2, job.order + 1):
+        parts = [job.store.get(f"model{k}_{p}") for p in range(job.partitioning.parts)]
+        words = np.concatenate([p["words"] for p in parts])
+        order = np.argsort(row_keys(words), kind="stable")
+        words = words[order]
+        parent = (words[:, 0].astype(np.int64) if k == 2
+                  else find_rows(lower_keys, row_keys(words[:, :-1])))
+        tables.append(ModelTable(
+            parent=parent, word=words[:, -1].astype(np.int64),
+            logp=np.concatenate([p["logp"] for p in parts])[order],
+            bow=np.concatenate([p["bow"] for p in parts])[order],
+            node=np.concatenate([p["node"] for p in parts])[order]))
+        lower_keys = row_keys(words)
+    return BackoffModel(job.vocab, tables)
 
 
 def sequential(function, arguments: list) -> list:
@@ -296,7 +328,7 @@ def sequential(function, arguments: list) -> list:
 
 def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[str]:
     """Estimate from the merged rows of every partition and write the ARPA file to
-    ``handle``; returns the discount warnings."""
+    ``handle`` (None: keep the sections in the store); returns the discount warnings."""
     parts = range(job.partitioning.parts)
     statistics = run(partition_statistics, [(job, p) for p in parts])
     discounts, notes = global_discounts(job, statistics)
@@ -307,6 +339,8 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
             run(send_contexts, [(job, p, k) for p in parts])
         sizes[k] = sum(run(finish_order, [(job, p, k) for p in parts]))
     sizes[1] = finish_unigrams(job)
+    if handle is None:
+        return notes
     handle.write(arpa_header([sizes[k] for k in range(1, job.order + 1)]))
     for k in range(1, job.order + 1):
         handle.write(f"\n\\{k}-grams:\n")

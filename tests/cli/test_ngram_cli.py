@@ -146,3 +146,54 @@ def test_ngram_approx_turns_the_rnn_into_an_arpa_model(rnn_model, tmp_path):
                "-prune", "1e-3", "-lm", str(pruned), "-q").exit_code == 0
     assert pruned.stat().st_size < 0.8 * approx.stat().st_size
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ngram-approx.")]
+
+
+def test_bounded_memory_writes_srilm_bytes_and_leaves_no_temp_files(tmp_path, swb):
+    train, _ = swb
+    arpa, temp = tmp_path / "kn5.arpa.gz", tmp_path / "spill"
+    temp.mkdir()
+    (temp / "rnnlm-ngram.999999999.abcdef").mkdir()      # left by a killed run
+    (temp / "someone-elses").mkdir()
+    result = run("ngram-count", "-text", train, "-order", "5", "-kndiscount", "-interpolate",
+                 "-gt3min", "1", "-gt4min", "1", "-lm", str(arpa), "-memory", "32M",
+                 "-temp-dir", str(temp))
+    assert result.exit_code == 0, result.stderr
+    with gzip.open(arpa, "rt") as ours, gzip.open(shared_path("reference", "srilm",
+                                                              "kn5.arpa.gz"), "rt") as ref:
+        assert ours.read() == ref.read()
+    assert sorted(p.name for p in temp.iterdir()) == ["someone-elses"]
+
+
+def test_bounded_memory_prunes_and_writes_the_vocabulary(tmp_path, swb):
+    train, _ = swb
+    common = ["ngram-count", "-text", train, "-order", "3", "-kndiscount", "-prune", "1e-6"]
+    assert run(*common, "-lm", str(tmp_path / "a.arpa")).exit_code == 0
+    result = run(*common, "-lm", str(tmp_path / "b.arpa"), "-memory", "32M",
+                 "-write-vocab", str(tmp_path / "v"))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "a.arpa").read_text() == (tmp_path / "b.arpa").read_text()
+    assert len((tmp_path / "v").read_text().split()) > 1000
+
+
+def test_sigterm_removes_the_temp_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    temp = tmp_path / "spill"
+    temp.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnnlm_cli", "ngram-count", "-text", "-", "-lm",
+         str(tmp_path / "x.arpa"), "-memory", "32M", "-temp-dir", str(temp)],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdin.write("a b c\n" * 1000)
+    process.stdin.flush()
+    deadline = time.time() + 60
+    while not list(temp.iterdir()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert list(temp.iterdir()), "no work folder appeared"
+    os.kill(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0 and "Traceback" not in stderr, stderr
+    assert not list(temp.iterdir()) and not (tmp_path / "x.arpa").exists()

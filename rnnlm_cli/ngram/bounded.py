@@ -1,0 +1,256 @@
+"""``ngram-count -memory SIZE -temp-dir DIR``: counting and estimation in bounded memory.
+
+Pass 1 reads the input (text or count files) a chunk at a time and writes each
+chunk's n-gram counts to the temp folder as a run.  Once the vocabulary is
+complete the runs are routed to partitions of the word ranks (partition.py),
+each partition's pieces are summed, and the partitions are estimated one after
+another; only the unigrams are held for the whole run.  The number of
+partitions and the chunk size follow from the budget.
+
+The temp folder ``rnnlm-ngram.PID.XXXXXX`` inside DIR is removed on success, on
+error and on SIGINT/SIGTERM; one left by a process that no longer runs (kill -9)
+is removed by the next run that uses DIR.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from math import ceil
+
+import numpy as np
+
+from ..errors import ConfigError, InputError
+from ..textio import UTF8, TextEncoding
+from .counts import count_file_entries, count_ids, sentence_id_chunks
+from .arpa import write_arpa
+from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
+                        merge_rows, sequential)
+from .rows import closed_rows, sum_duplicate_rows
+
+# Peak bytes per token while a chunk of text is counted, and per n-gram row while a
+# partition is merged and estimated (measured on order 5; see the README's figures).
+BYTES_PER_TOKEN = 160
+BYTES_PER_ROW = 170
+MIN_BUDGET = 32 << 20
+FOLDER_PREFIX = "rnnlm-ngram."
+SIZE_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes in ``text``: a number with an optional K/M/G/T suffix, or a percentage of
+    the physical memory (``20%``), as KenLM's lmplz ``-S`` takes it."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([KMGTB%]?)B?\s*", text.upper())
+    if not match:
+        raise ConfigError(f"-memory {text!r}: give a size such as 800M, 2G or 20%")
+    value, unit = float(match.group(1)), match.group(2)
+    if unit == "%":
+        return int(value / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    return int(value * SIZE_UNITS[unit])
+
+
+def check_budget(budget: int):
+    if budget < MIN_BUDGET:
+        raise ConfigError(f"-memory {budget >> 20}M is too small to hold one run of counts: "
+                          f"give at least {MIN_BUDGET >> 20}M")
+
+
+@contextmanager
+def work_folder(temp_dir: str | None):
+    """A private folder inside ``temp_dir`` (default: the system's), removed at the end
+    whatever happens; SIGTERM is turned into an exit so that this cleanup runs."""
+    parent = temp_dir or tempfile.gettempdir()
+    if not os.path.isdir(parent):
+        raise ConfigError(f"-temp-dir {parent}: no such folder")
+    remove_stale_folders(parent)
+    try:
+        folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}.", dir=parent)
+    except OSError as exc:
+        raise ConfigError(f"-temp-dir {parent}: cannot write there ({exc.strerror})") from None
+    with _exit_on_sigterm():
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_folders(parent: str):
+    """Remove the work folders of processes that no longer run (killed with -9)."""
+    pattern = re.compile(rf"{re.escape(FOLDER_PREFIX)}(\d+)\.[A-Za-z0-9_]+")
+    for entry in os.listdir(parent):
+        match = pattern.fullmatch(entry)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _exit_on_sigterm():
+    def leave(number, frame):
+        raise SystemExit(128 + number)
+    try:
+        previous = signal.signal(signal.SIGTERM, leave)
+    except ValueError:          # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Runs:
+    """Pass 1: the counts of each chunk of input as a run in the store; the unigram
+    counts are summed as they come."""
+
+    def __init__(self, store, vocab, order: int):
+        self.store, self.vocab, self.order = store, vocab, order
+        self.names: list[str] = []
+        self.rows = 0
+        self.unigram_counts = np.zeros(len(vocab), np.int64)
+        self.counted = np.zeros(len(vocab), bool)
+
+    def add(self, rows: list):
+        """One chunk's (words, counts) per order 1..N (unigrams: word ids, counts)."""
+        words, counts = rows[0]
+        size_v = len(self.vocab)
+        self.unigram_counts = _grown(self.unigram_counts, size_v)
+        self.counted = _grown(self.counted, size_v)
+        np.add.at(self.unigram_counts, words[:, 0], counts)
+        self.counted[words[:, 0]] = True
+        name = f"run{len(self.names)}"
+        arrays = {}
+        for k in range(2, self.order + 1):
+            arrays[f"words{k}"], arrays[f"counts{k}"] = rows[k - 1]
+            self.rows += rows[k - 1][0].shape[0]
+        self.store.put(name, **arrays)
+        self.names.append(name)
+
+    def count_text(self, path: str, encoding: TextEncoding, chunk_tokens: int):
+        for words, starts in sentence_id_chunks(path, self.vocab, True, encoding, chunk_tokens):
+            tables = count_ids(words, starts, len(self.vocab), self.order)
+            rows = []
+            for k in range(1, self.order + 1):
+                table = tables[k - 1]
+                ids = _words_of(tables, k)
+                present = table.count > 0
+                rows.append((ids[present], table.count[present]))
+            self.add(rows)
+
+    def read_counts(self, path: str, limit_vocab: bool, encoding: TextEncoding,
+                    chunk_entries: int):
+        pending: list[list] = [[] for _ in range(self.order)]
+        size = 0
+        for key, count in count_file_entries(path, self.vocab, self.order, limit_vocab,
+                                             encoding):
+            pending[len(key) - 1].append(key + (count,))
+            size += 1
+            if size >= chunk_entries:
+                self._add_entries(pending)
+                pending, size = [[] for _ in range(self.order)], 0
+        if size:
+            self._add_entries(pending)
+
+    def _add_entries(self, pending: list[list]):
+        rows = []
+        for k, entries in enumerate(pending, 1):
+            table = np.array(entries, dtype=np.int64).reshape(-1, k + 1)
+            rows.append(sum_duplicate_rows(table[:, :k].astype(np.int32), table[:, k]))
+        self.add(closed_rows(rows))
+
+    def partition(self, config, parts: int, run=sequential) -> PartitionJob:
+        """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
+        the unigram counts) and sum each partition's pieces."""
+        vocab = self.vocab
+        self.unigram_counts = _grown(self.unigram_counts, len(vocab))
+        self.counted = _grown(self.counted, len(vocab))
+        partitioning = Partitioning.balanced(vocab.words, self.unigram_counts + 1, parts)
+        self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
+        job = PartitionJob(vocab, self.order, partitioning, config, self.store)
+        run(route_run, [(job, name) for name in self.names])
+        run(merge_rows, [(job, p, [f"{name}.{p}" for name in self.names])
+                         for p in range(partitioning.parts)])
+        return job
+
+
+def route_run(job: PartitionJob, name: str):
+    """Split one run into the pieces of every partition (``NAME.P`` in the store)."""
+    run = job.store.get(name)
+    pieces = [dict() for _ in range(job.partitioning.parts)]
+    for k in range(2, job.order + 1):
+        for p, (words, counts) in enumerate(job.partitioning.split(run[f"words{k}"],
+                                                                   run[f"counts{k}"])):
+            pieces[p][f"words{k}"], pieces[p][f"counts{k}"] = words, counts
+    for p, arrays in enumerate(pieces):
+        job.store.put(f"{name}.{p}", **arrays)
+    job.store.drop(name)
+
+
+def _words_of(tables: list, k: int) -> np.ndarray:
+    if k == 1:
+        return tables[0].word[:, None].astype(np.int32)
+    return np.concatenate([_words_of(tables, k - 1)[tables[k - 1].parent],
+                           tables[k - 1].word[:, None].astype(np.int32)], axis=1)
+
+
+def _grown(values: np.ndarray, size: int) -> np.ndarray:
+    if values.size >= size:
+        return values
+    return np.concatenate([values, np.zeros(size - values.size, values.dtype)])
+
+
+@dataclass
+class Plan:
+    """How a budget is spent: tokens of text (or count-file entries) per run, and n-gram
+    rows per partition (about twice its share: predicted and context rows)."""
+
+    chunk_tokens: int
+    chunk_entries: int
+    rows_per_part: int
+
+    @classmethod
+    def for_budget(cls, budget: int, vocab_size: int) -> "Plan":
+        room = max(budget - vocab_size * 64, budget // 4)
+        return cls(chunk_tokens=max(1, budget // BYTES_PER_TOKEN),
+                   chunk_entries=max(1, budget // (4 * BYTES_PER_ROW)),
+                   rows_per_part=max(1, room // (2 * BYTES_PER_ROW)))
+
+    def parts(self, rows: int) -> int:
+        return max(1, ceil(rows / self.rows_per_part))
+
+
+def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store, handle,
+                     encoding: TextEncoding = UTF8, run=sequential, prune=None) -> list[str]:
+    """Count ``sources`` (``text``: a text file; ``read``: count files) and write the
+    ARPA model to ``handle``, a run and a partition at a time as ``plan`` says;
+    ``prune(model)``, if given, gets the whole estimated model and returns the one to
+    write.  Returns the discount warnings."""
+    runs = Runs(store, vocab, order)
+    if sources.get("text"):
+        runs.count_text(sources["text"], encoding, plan.chunk_tokens)
+    for path in sources.get("read", ()):
+        runs.read_counts(path, sources.get("limit_vocab", False), encoding, plan.chunk_entries)
+    if not runs.names:
+        text = sources.get("text")
+        raise InputError(f"{text}: no sentences to count" if text
+                         else f"{', '.join(sources['read'])}: no counts")
+    job = runs.partition(config, plan.parts(runs.rows), run)
+    if prune is None:
+        return estimate_in_partitions(job, handle, run)
+    job.keep_model = True
+    notes = estimate_in_partitions(job, None, run)
+    write_arpa(prune(assemble_model(job)), handle)
+    return notes
