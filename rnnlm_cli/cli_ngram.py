@@ -6,12 +6,15 @@ every order.
 """
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from .errors import ConfigError
 from .options import RnnlmCommand, chosen_encoding, encoding_options, flag_names
 
 ORDERS = range(1, 10)
+DASK_TASK_MEMORY = "1G"
 METHOD_FLAGS = {
     "kndiscount": "modified Kneser-Ney discounting (Chen & Goodman)",
     "ukndiscount": "original Kneser-Ney discounting",
@@ -61,7 +64,13 @@ def _per_order_options(command):
               help="bounded memory: hold about SIZE of counts at a time (800M, 2G, 20%% of "
                    "the physical memory) and keep the rest in -temp-dir")
 @click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
-              help="with -memory: where the counts wait (default: the system's temp folder)")
+              help="with -memory or -dask: where the counts wait (default: the system's "
+                   "temp folder; with -dask on several machines, a folder they all see)")
+@click.option(*flag_names("dask"), "dask", metavar="ADDRESS",
+              help="count and estimate on a Dask cluster: a scheduler address "
+                   "(tcp://host:8786) or local:N for N worker processes here "
+                   "(pip install 'rnnlm[dask]'); -memory is then the budget per task "
+                   "(default 1G)")
 @click.option(*flag_names("vocab"), "vocab", metavar="FILE",
               help="closed vocabulary: other words become the unknown word")
 @click.option(*flag_names("limit-vocab"), "limit_vocab", is_flag=True,
@@ -95,8 +104,10 @@ def ngram_count(**options):
     encoding = chosen_encoding()
     if bool(options["text"]) == bool(options["read"]):
         raise ConfigError("give one of -text or -read")
-    if options["temp_dir"] and not options["memory"]:
-        raise ConfigError("-temp-dir goes with -memory")
+    if options["temp_dir"] and not (options["memory"] or options["dask"]):
+        raise ConfigError("-temp-dir goes with -memory or -dask")
+    if options["dask"] and not options["memory"]:
+        options["memory"] = DASK_TASK_MEMORY
     if options["memory"]:
         _check_bounded(options)
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
@@ -154,13 +165,17 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
 def _check_bounded(options: dict):
     from .ngram.bounded import check_budget, parse_size
     check_budget(parse_size(options["memory"]))
+    mode = "-dask" if options["dask"] else "-memory"
+    if options["dask"]:
+        from .ngram.dask_backend import parse_address
+        parse_address(options["dask"])
     if not options["lm"]:
-        raise ConfigError("-memory estimates a model: give -lm (count files are written "
+        raise ConfigError(f"{mode} estimates a model: give -lm (count files are written "
                           "by the in-memory path)")
     written = [f"-write{k}" for k in ORDERS if options[f"write{k}"]]
     if options["write"] or written:
-        raise ConfigError(f"{(['-write'] + written)[0]} is not available with -memory yet: "
-                          "write the counts in a run without -memory")
+        raise ConfigError(f"{(['-write'] + written)[0]} is not available with {mode} yet: "
+                          f"write the counts in a run without {mode}")
 
 
 def _bounded_count_and_write(options: dict, vocab, smoothing, encoding, quiet: bool):
@@ -177,16 +192,29 @@ def _bounded_count_and_write(options: dict, vocab, smoothing, encoding, quiet: b
         from .ngram.prune import prune as prune_model
         def prune(model):
             return prune_model(model, options["prune"], options["minprune"])
-    with work_folder(options["temp_dir"]) as folder:
+    with work_folder(options["temp_dir"]) as folder, _stage_runner(options["dask"]) as run:
         with text_output(options["lm"], encoding) as handle:
             plan = Plan.for_budget(parse_size(options["memory"]), len(vocab))
             notes = estimate_bounded(sources, vocab, options["order"],
                                      SmoothingConfig(**smoothing), plan, FolderStore(folder),
-                                     handle, encoding, prune=prune)
+                                     handle, encoding, prune=prune,
+                                     run=run, workers=getattr(run, "workers", 0))
     if not quiet:
         for note in notes:
             click.echo(note, err=True)
     _write_vocab(options, vocab, encoding)
+
+
+@contextlib.contextmanager
+def _stage_runner(dask_address):
+    """Run the stages here one after another, or on the Dask cluster."""
+    if not dask_address:
+        from .ngram.partition import sequential
+        yield sequential
+        return
+    from .ngram.dask_backend import dask_run
+    with dask_run(dask_address) as run:
+        yield run
 
 
 def _write_vocab(options: dict, vocab, encoding):

@@ -65,35 +65,35 @@ def open_binary(path: str) -> BinaryIO:
 CHUNK_BYTES = 16 << 20
 
 
-def text_lines(path: str, encoding: TextEncoding = UTF8) -> Iterator[tuple[int, str]]:
+def text_lines(path: str, encoding: TextEncoding = UTF8,
+               span: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
     """Yield (line number, line) with CR and the newline removed.
 
     The file is decoded in large chunks (cut at line ends), which is much faster
     than line by line.  The last line need not end with a newline (rnnlm would
     drop its words; we keep them).  Invalid UTF-8 is an error that names the line.
+    ``span`` = (start, end) reads only the lines of a plain file that begin at a
+    byte in [start, end), numbered from 1 (errors name the start byte).
     """
     handle = open_binary(path)
+    label = path if not span or not span[0] else f"{path} (from byte {span[0]})"
     number = 0
     pending = b""
-    # read1 returns what is available: a slow producer on a pipe is not waited for
-    read = getattr(handle, "read1", handle.read)
     try:
-        while True:
-            chunk = read(CHUNK_BYTES)
+        chunks = _span_chunks(handle, *span) if span else _chunks(handle)
+        for chunk in chunks:
             data = pending + chunk
-            if not chunk:
-                if data:
-                    for line in _decode(data, path, number, encoding).split("\n"):
-                        number += 1
-                        yield number, line
-                return
             cut = data.rfind(b"\n")
             if cut < 0:
                 pending = data
                 continue
             pending = data[cut + 1:]
-            lines = _decode(data[:cut], path, number, encoding).split("\n")
+            lines = _decode(data[:cut], label, number, encoding).split("\n")
             for line in lines:
+                number += 1
+                yield number, line
+        if pending:
+            for line in _decode(pending, label, number, encoding).split("\n"):
                 number += 1
                 yield number, line
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -101,6 +101,39 @@ def text_lines(path: str, encoding: TextEncoding = UTF8) -> Iterator[tuple[int, 
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+
+
+def _chunks(handle) -> Iterator[bytes]:
+    # read1 returns what is available: a slow producer on a pipe is not waited for
+    read = getattr(handle, "read1", handle.read)
+    while True:
+        chunk = read(CHUNK_BYTES)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _span_chunks(handle, start: int, end: int) -> Iterator[bytes]:
+    """The bytes of the lines that begin in [start, end)."""
+    if start:
+        handle.seek(start - 1)
+        handle.readline()        # the line holding byte start-1 belongs to the span before
+    position = handle.tell()
+    while position < end:
+        chunk = handle.read(min(CHUNK_BYTES, end - position))
+        if not chunk:
+            return
+        position += len(chunk)
+        if position >= end and not chunk.endswith(b"\n"):
+            chunk += handle.readline()
+        yield chunk
+
+
+def line_spans(path: str, parts: int) -> list[tuple[int, int]]:
+    """About equal byte spans of a plain file, for ``text_lines(span=...)``."""
+    size = os.path.getsize(path)
+    cuts = [size * i // parts for i in range(parts + 1)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _decode(data: bytes, path: str, lines_before: int, encoding: TextEncoding) -> str:

@@ -13,6 +13,7 @@ is removed by the next run that uses DIR.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ from math import ceil
 import numpy as np
 
 from ..errors import ConfigError, InputError
-from ..textio import UTF8, TextEncoding
+from ..textio import UTF8, TextEncoding, line_spans
 from .counts import count_file_entries, count_ids, sentence_id_chunks
 from .arpa import write_arpa
 from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
@@ -114,11 +115,13 @@ def _exit_on_sigterm():
 
 class Runs:
     """Pass 1: the counts of each chunk of input as a run in the store; the unigram
-    counts are summed as they come."""
+    counts are summed as they come.  Runs counted by Dask workers carry word ids of
+    their shard's own vocabulary and the name of the map to the global ids."""
 
-    def __init__(self, store, vocab, order: int):
-        self.store, self.vocab, self.order = store, vocab, order
+    def __init__(self, store, vocab, order: int, prefix: str = ""):
+        self.store, self.vocab, self.order, self.prefix = store, vocab, order, prefix
         self.names: list[str] = []
+        self.maps: dict = {}             # run name -> name of its id map (shard runs)
         self.rows = 0
         self.unigram_counts = np.zeros(len(vocab), np.int64)
         self.counted = np.zeros(len(vocab), bool)
@@ -126,12 +129,10 @@ class Runs:
     def add(self, rows: list):
         """One chunk's (words, counts) per order 1..N (unigrams: word ids, counts)."""
         words, counts = rows[0]
-        size_v = len(self.vocab)
-        self.unigram_counts = _grown(self.unigram_counts, size_v)
-        self.counted = _grown(self.counted, size_v)
+        self._grow()
         np.add.at(self.unigram_counts, words[:, 0], counts)
         self.counted[words[:, 0]] = True
-        name = f"run{len(self.names)}"
+        name = f"{self.prefix}run{len(self.names)}"
         arrays = {}
         for k in range(2, self.order + 1):
             arrays[f"words{k}"], arrays[f"counts{k}"] = rows[k - 1]
@@ -139,8 +140,13 @@ class Runs:
         self.store.put(name, **arrays)
         self.names.append(name)
 
-    def count_text(self, path: str, encoding: TextEncoding, chunk_tokens: int):
-        for words, starts in sentence_id_chunks(path, self.vocab, True, encoding, chunk_tokens):
+    def _grow(self):
+        self.unigram_counts = _grown(self.unigram_counts, len(self.vocab))
+        self.counted = _grown(self.counted, len(self.vocab))
+
+    def count_text(self, path: str, encoding: TextEncoding, chunk_tokens: int, span=None):
+        for words, starts in sentence_id_chunks(path, self.vocab, True, encoding, chunk_tokens,
+                                                span):
             tables = count_ids(words, starts, len(self.vocab), self.order)
             rows = []
             for k in range(1, self.order + 1):
@@ -149,6 +155,28 @@ class Runs:
                 present = table.count > 0
                 rows.append((ids[present], table.count[present]))
             self.add(rows)
+
+    def count_text_on_workers(self, path: str, encoding: TextEncoding, chunk_tokens: int,
+                              shards: int, run):
+        """Count byte spans of a plain text file in parallel, each with its own copy of
+        the vocabulary, then map every shard's words to global ids (in shard order,
+        so that ids are those of reading the file from the start)."""
+        job = ShardJob(self.vocab, self.order, self.store, encoding, chunk_tokens)
+        results = run(count_shard, [(job, shard, path, span) for shard, span
+                                    in enumerate(line_spans(path, shards))])
+        known = len(self.vocab)
+        for shard, result in enumerate(results):
+            ids = np.array(list(range(known)) + [self.vocab.add(w) for w in result["words"]],
+                           dtype=np.int32)
+            self._grow()
+            self.store.put(f"shard{shard}.map", ids=ids)
+            local = self.store.get(f"shard{shard}.unigrams")
+            np.add.at(self.unigram_counts, ids[:local["counts"].size], local["counts"])
+            self.counted[ids[:local["counted"].size][local["counted"]]] = True
+            self.store.drop(f"shard{shard}.unigrams")
+            self.names += result["names"]
+            self.maps.update({name: f"shard{shard}.map" for name in result["names"]})
+            self.rows += result["rows"]
 
     def read_counts(self, path: str, limit_vocab: bool, encoding: TextEncoding,
                     chunk_entries: int):
@@ -174,26 +202,50 @@ class Runs:
     def partition(self, config, parts: int, run=sequential) -> PartitionJob:
         """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
         the unigram counts) and sum each partition's pieces."""
-        vocab = self.vocab
-        self.unigram_counts = _grown(self.unigram_counts, len(vocab))
-        self.counted = _grown(self.counted, len(vocab))
-        partitioning = Partitioning.balanced(vocab.words, self.unigram_counts + 1, parts)
+        self._grow()
+        partitioning = Partitioning.balanced(self.vocab.words, self.unigram_counts + 1, parts)
         self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
-        job = PartitionJob(vocab, self.order, partitioning, config, self.store)
-        run(route_run, [(job, name) for name in self.names])
+        job = PartitionJob(self.vocab, self.order, partitioning, config, self.store)
+        run(route_run, [(job, name, self.maps.get(name)) for name in self.names])
         run(merge_rows, [(job, p, [f"{name}.{p}" for name in self.names])
                          for p in range(partitioning.parts)])
         return job
 
 
-def route_run(job: PartitionJob, name: str):
-    """Split one run into the pieces of every partition (``NAME.P`` in the store)."""
+@dataclass
+class ShardJob:
+    """What counting one byte span of the text needs (sent to every Dask worker)."""
+
+    vocab: object          # the vocabulary before counting (-vocab words), copied per shard
+    order: int
+    store: object
+    encoding: TextEncoding
+    chunk_tokens: int
+
+
+def count_shard(job: ShardJob, shard: int, path: str, span) -> dict:
+    """Count the lines of one byte span into runs with the shard's own word ids; return
+    the words it added, its runs and their rows (its unigram counts go to the store)."""
+    vocab = copy.deepcopy(job.vocab)
+    known = len(vocab)
+    runs = Runs(job.store, vocab, job.order, prefix=f"shard{shard}.")
+    runs.count_text(path, job.encoding, job.chunk_tokens, span)
+    runs._grow()
+    job.store.put(f"shard{shard}.unigrams", counts=runs.unigram_counts, counted=runs.counted)
+    return {"words": vocab.words[known:], "names": runs.names, "rows": runs.rows}
+
+
+def route_run(job: PartitionJob, name: str, id_map: str | None = None):
+    """Split one run into the pieces of every partition (``NAME.P`` in the store),
+    mapping a shard's word ids to global ones first."""
     run = job.store.get(name)
+    ids = job.store.get(id_map)["ids"] if id_map else None
     pieces = [dict() for _ in range(job.partitioning.parts)]
     for k in range(2, job.order + 1):
-        for p, (words, counts) in enumerate(job.partitioning.split(run[f"words{k}"],
-                                                                   run[f"counts{k}"])):
-            pieces[p][f"words{k}"], pieces[p][f"counts{k}"] = words, counts
+        words = run[f"words{k}"] if ids is None else ids[run[f"words{k}"]]
+        for p, (part_words, counts) in enumerate(job.partitioning.split(words,
+                                                                        run[f"counts{k}"])):
+            pieces[p][f"words{k}"], pieces[p][f"counts{k}"] = part_words, counts
     for p, arrays in enumerate(pieces):
         job.store.put(f"{name}.{p}", **arrays)
     job.store.drop(name)
@@ -233,21 +285,26 @@ class Plan:
 
 
 def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store, handle,
-                     encoding: TextEncoding = UTF8, run=sequential, prune=None) -> list[str]:
+                     encoding: TextEncoding = UTF8, run=sequential, prune=None,
+                     workers: int = 0) -> list[str]:
     """Count ``sources`` (``text``: a text file; ``read``: count files) and write the
     ARPA model to ``handle``, a run and a partition at a time as ``plan`` says;
     ``prune(model)``, if given, gets the whole estimated model and returns the one to
-    write.  Returns the discount warnings."""
+    write.  With ``workers`` (a Dask ``run``) a plain text file is counted in that many
+    spans at once, and there are at least that many partitions.  Returns the discount
+    warnings."""
     runs = Runs(store, vocab, order)
-    if sources.get("text"):
-        runs.count_text(sources["text"], encoding, plan.chunk_tokens)
+    text = sources.get("text")
+    if text and workers and text != "-" and not text.endswith(".gz"):
+        runs.count_text_on_workers(text, encoding, plan.chunk_tokens, workers, run)
+    elif text:
+        runs.count_text(text, encoding, plan.chunk_tokens)
     for path in sources.get("read", ()):
         runs.read_counts(path, sources.get("limit_vocab", False), encoding, plan.chunk_entries)
     if not runs.names:
-        text = sources.get("text")
         raise InputError(f"{text}: no sentences to count" if text
                          else f"{', '.join(sources['read'])}: no counts")
-    job = runs.partition(config, plan.parts(runs.rows), run)
+    job = runs.partition(config, max(plan.parts(runs.rows), workers), run)
     if prune is None:
         return estimate_in_partitions(job, handle, run)
     job.keep_model = True

@@ -75,14 +75,14 @@ def sentences_to_ids(path: str, vocab: NgramVocab, add_words: bool,
 
 
 def sentence_id_chunks(path: str, vocab: NgramVocab, add_words: bool,
-                       encoding: TextEncoding = UTF8, chunk_tokens: int = 0):
+                       encoding: TextEncoding = UTF8, chunk_tokens: int = 0, span=None):
     """Yield (token ids, sentence starts) of whole sentences, about ``chunk_tokens``
-    tokens at a time (0: all at once)."""
+    tokens at a time (0: all at once); ``span``: only the lines of that byte span."""
     ids, starts = array("i"), array("q")
     plain = not vocab.to_lower and (add_words or vocab.closed) and not vocab.closed
     get = vocab.index.get
     start_id, end_id = vocab.START, vocab.END
-    for _, line in text_lines(path, encoding):
+    for _, line in text_lines(path, encoding, span):
         words = line.split()
         if not words or words[0].startswith("##"):
             continue
