@@ -120,89 +120,107 @@ def ngram_count(**options):
 
 def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
     from .fileio import text_output
-    from .ngram.arpa import write_arpa
-    from .ngram.counts import count_text, read_counts, write_counts
-    from .ngram.pipeline import SmoothingConfig, estimate_backoff_model
+    from .ngram.pipeline import SmoothingConfig
     from .ngram.vocab import NgramVocab
 
-    order = options["order"]
     vocab = NgramVocab(unk_is_word=options["unk"], unk_token=options["map_unk"],
                        to_lower=options["tolower"])
     if options["vocab"]:
         vocab.read_vocab_file(options["vocab"], encoding)
-    if options["memory"]:
-        _bounded_count_and_write(options, vocab, smoothing, encoding, quiet)
-        return
-    if options["text"]:
-        counts = count_text(options["text"], vocab, order, encoding)
-    else:
-        counts = read_counts(options["read"], vocab, order, options["limit_vocab"], encoding)
-    written = False
-    for k in ORDERS:
-        if options[f"write{k}"]:
-            with text_output(options[f"write{k}"], encoding) as handle:
-                write_counts(counts, handle, only_order=k)
+    prune = None
+    if options["prune"]:
+        from .ngram.prune import prune as prune_model
+
+        def prune(model):
+            return prune_model(model, options["prune"], options["minprune"])
+    with _counted(options, vocab, encoding) as counted:
+        written = False
+        for k in ORDERS:
+            if options[f"write{k}"]:
+                with text_output(options[f"write{k}"], encoding) as handle:
+                    counted.write_counts(handle, k)
+                written = True
+        if options["lm"]:
+            with text_output(options["lm"], encoding) as handle:
+                notes = counted.write_lm(handle, SmoothingConfig(**smoothing), prune)
+            if not quiet:
+                for note in notes:
+                    click.echo(note, err=True)
             written = True
-    if options["lm"]:
-        model, notes = estimate_backoff_model(counts, SmoothingConfig(**smoothing))
-        if options["prune"]:
-            from .ngram.prune import prune
-            model = prune(model, options["prune"], options["minprune"])
-        if not quiet:
-            for note in notes:
-                click.echo(note, err=True)
-        with text_output(options["lm"], encoding) as handle:
-            write_arpa(model, handle)
-        written = True
-    if options["write_vocab"]:
-        _write_vocab(options, vocab, encoding)
-        written = True
-    if options["write"] or not written:
-        with text_output(options["write"] or "-", encoding) as handle:
-            write_counts(counts, handle, only_order=options["write_order"])
+        if options["write_vocab"]:
+            with text_output(options["write_vocab"], encoding) as handle:
+                handle.write("".join(w + "\n" for w in sorted(vocab.words)))
+            written = True
+        if options["write"] or not written:
+            with text_output(options["write"] or "-", encoding) as handle:
+                counted.write_counts(handle, options["write_order"])
+
+
+@contextlib.contextmanager
+def _counted(options: dict, vocab, encoding):
+    """The counts of the input: whole tables in memory, or (-memory, -dask) partitions
+    in a work folder."""
+    sources = {"text": options["text"], "read": options["read"],
+               "limit_vocab": options["limit_vocab"]}
+    if not options["memory"]:
+        from .ngram.counts import count_text, read_counts
+        if options["text"]:
+            yield _Tables(count_text(options["text"], vocab, options["order"], encoding))
+        else:
+            yield _Tables(read_counts(options["read"], vocab, options["order"],
+                                      options["limit_vocab"], encoding))
+        return
+    from .ngram.bounded import Plan, count_in_partitions, parse_size, work_folder
+    from .ngram.pipeline import SmoothingConfig
+    from .ngram.rows import FolderStore
+    with work_folder(options["temp_dir"]) as folder, _stage_runner(options["dask"]) as run:
+        plan = Plan.for_budget(parse_size(options["memory"]), len(vocab))
+        job = count_in_partitions(sources, vocab, options["order"], SmoothingConfig(), plan,
+                                  FolderStore(folder), encoding, run,
+                                  getattr(run, "workers", 0))
+        yield _Partitions(job, run)
+
+
+class _Tables:
+    """Count tables of the whole input, in memory."""
+
+    def __init__(self, counts):
+        self.counts = counts
+
+    def write_counts(self, handle, only_order: int):
+        from .ngram.counts import write_counts
+        write_counts(self.counts, handle, only_order)
+
+    def write_lm(self, handle, config, prune) -> list[str]:
+        from .ngram.arpa import write_arpa
+        from .ngram.pipeline import estimate_backoff_model
+        model, notes = estimate_backoff_model(self.counts, config)
+        write_arpa(prune(model) if prune else model, handle)
+        return notes
+
+
+class _Partitions:
+    """Counts in partitions of a work folder, written and estimated a partition at a time."""
+
+    def __init__(self, job, run):
+        self.job, self.run = job, run
+
+    def write_counts(self, handle, only_order: int):
+        from .ngram.bounded import write_counts_partitioned
+        write_counts_partitioned(self.job, handle, only_order, self.run)
+
+    def write_lm(self, handle, config, prune) -> list[str]:
+        from .ngram.bounded import estimate_model
+        self.job.config = config
+        return estimate_model(self.job, handle, self.run, prune)
 
 
 def _check_bounded(options: dict):
     from .ngram.bounded import check_budget, parse_size
     check_budget(parse_size(options["memory"]))
-    mode = "-dask" if options["dask"] else "-memory"
     if options["dask"]:
         from .ngram.dask_backend import parse_address
         parse_address(options["dask"])
-    if not options["lm"]:
-        raise ConfigError(f"{mode} estimates a model: give -lm (count files are written "
-                          "by the in-memory path)")
-    written = [f"-write{k}" for k in ORDERS if options[f"write{k}"]]
-    if options["write"] or written:
-        raise ConfigError(f"{(['-write'] + written)[0]} is not available with {mode} yet: "
-                          f"write the counts in a run without {mode}")
-
-
-def _bounded_count_and_write(options: dict, vocab, smoothing, encoding, quiet: bool):
-    """-memory: count and estimate a partition at a time, spilling to -temp-dir."""
-    from .fileio import text_output
-    from .ngram.bounded import Plan, estimate_bounded, parse_size, work_folder
-    from .ngram.pipeline import SmoothingConfig
-    from .ngram.rows import FolderStore
-
-    sources = {"text": options["text"], "read": options["read"],
-               "limit_vocab": options["limit_vocab"]}
-    prune = None
-    if options["prune"]:
-        from .ngram.prune import prune as prune_model
-        def prune(model):
-            return prune_model(model, options["prune"], options["minprune"])
-    with work_folder(options["temp_dir"]) as folder, _stage_runner(options["dask"]) as run:
-        with text_output(options["lm"], encoding) as handle:
-            plan = Plan.for_budget(parse_size(options["memory"]), len(vocab))
-            notes = estimate_bounded(sources, vocab, options["order"],
-                                     SmoothingConfig(**smoothing), plan, FolderStore(folder),
-                                     handle, encoding, prune=prune,
-                                     run=run, workers=getattr(run, "workers", 0))
-    if not quiet:
-        for note in notes:
-            click.echo(note, err=True)
-    _write_vocab(options, vocab, encoding)
 
 
 @contextlib.contextmanager
@@ -215,13 +233,6 @@ def _stage_runner(dask_address):
     from .ngram.dask_backend import dask_run
     with dask_run(dask_address) as run:
         yield run
-
-
-def _write_vocab(options: dict, vocab, encoding):
-    from .fileio import text_output
-    if options["write_vocab"]:
-        with text_output(options["write_vocab"], encoding) as handle:
-            handle.write("".join(w + "\n" for w in sorted(vocab.words)))
 
 
 def _smoothing_settings(options: dict) -> dict:

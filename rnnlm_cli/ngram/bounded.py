@@ -27,10 +27,10 @@ import numpy as np
 
 from ..errors import ConfigError, InputError
 from ..textio import UTF8, TextEncoding, line_spans
-from .counts import count_file_entries, count_ids, sentence_id_chunks
+from .counts import count_file_entries, distinct_ngrams, sentence_id_chunks, write_count_rows
 from .arpa import write_arpa
 from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
-                        merge_rows, sequential)
+                        merge_rows, rows_name, sequential)
 from .rows import closed_rows, sum_duplicate_rows
 
 # Peak bytes per token while a chunk of text is counted, and per n-gram row while a
@@ -126,18 +126,17 @@ class Runs:
         self.unigram_counts = np.zeros(len(vocab), np.int64)
         self.counted = np.zeros(len(vocab), bool)
 
-    def add(self, rows: list):
-        """One chunk's (words, counts) per order 1..N (unigrams: word ids, counts)."""
-        words, counts = rows[0]
+    def add(self, unigrams, higher):
+        """One chunk's counts: unigrams (word ids, counts), and ``higher`` yielding
+        (k, words, counts) per order 2..N, each stored as it comes."""
+        ids, counts = unigrams
         self._grow()
-        np.add.at(self.unigram_counts, words[:, 0], counts)
-        self.counted[words[:, 0]] = True
+        np.add.at(self.unigram_counts, ids, counts)
+        self.counted[ids] = True
         name = f"{self.prefix}run{len(self.names)}"
-        arrays = {}
-        for k in range(2, self.order + 1):
-            arrays[f"words{k}"], arrays[f"counts{k}"] = rows[k - 1]
-            self.rows += rows[k - 1][0].shape[0]
-        self.store.put(name, **arrays)
+        for k, words, counts in higher:
+            self.store.put(name, **{f"words{k}": words, f"counts{k}": counts})
+            self.rows += words.shape[0]
         self.names.append(name)
 
     def _grow(self):
@@ -147,14 +146,12 @@ class Runs:
     def count_text(self, path: str, encoding: TextEncoding, chunk_tokens: int, span=None):
         for words, starts in sentence_id_chunks(path, self.vocab, True, encoding, chunk_tokens,
                                                 span):
-            tables = count_ids(words, starts, len(self.vocab), self.order)
-            rows = []
-            for k in range(1, self.order + 1):
-                table = tables[k - 1]
-                ids = _words_of(tables, k)
-                present = table.count > 0
-                rows.append((ids[present], table.count[present]))
-            self.add(rows)
+            unigram = np.bincount(words, minlength=len(self.vocab)).astype(np.int64)
+            seen = np.flatnonzero(unigram)
+            self.add((seen, unigram[seen]), (
+                (k, words[ends[:, None] + np.arange(1 - k, 1)], counts)
+                for k, _, counts, ends, _ in distinct_ngrams(words, starts, len(self.vocab),
+                                                             self.order)))
 
     def count_text_on_workers(self, path: str, encoding: TextEncoding, chunk_tokens: int,
                               shards: int, run):
@@ -197,7 +194,9 @@ class Runs:
         for k, entries in enumerate(pending, 1):
             table = np.array(entries, dtype=np.int64).reshape(-1, k + 1)
             rows.append(sum_duplicate_rows(table[:, :k].astype(np.int32), table[:, k]))
-        self.add(closed_rows(rows))
+        rows = closed_rows(rows)
+        self.add((rows[0][0][:, 0], rows[0][1]),
+                 ((k, *rows[k - 1]) for k in range(2, self.order + 1)))
 
     def partition(self, config, parts: int, run=sequential) -> PartitionJob:
         """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
@@ -251,13 +250,6 @@ def route_run(job: PartitionJob, name: str, id_map: str | None = None):
     job.store.drop(name)
 
 
-def _words_of(tables: list, k: int) -> np.ndarray:
-    if k == 1:
-        return tables[0].word[:, None].astype(np.int32)
-    return np.concatenate([_words_of(tables, k - 1)[tables[k - 1].parent],
-                           tables[k - 1].word[:, None].astype(np.int32)], axis=1)
-
-
 def _grown(values: np.ndarray, size: int) -> np.ndarray:
     if values.size >= size:
         return values
@@ -284,15 +276,13 @@ class Plan:
         return max(1, ceil(rows / self.rows_per_part))
 
 
-def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store, handle,
-                     encoding: TextEncoding = UTF8, run=sequential, prune=None,
-                     workers: int = 0) -> list[str]:
-    """Count ``sources`` (``text``: a text file; ``read``: count files) and write the
-    ARPA model to ``handle``, a run and a partition at a time as ``plan`` says;
-    ``prune(model)``, if given, gets the whole estimated model and returns the one to
-    write.  With ``workers`` (a Dask ``run``) a plain text file is counted in that many
-    spans at once, and there are at least that many partitions.  Returns the discount
-    warnings."""
+def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, store,
+                        encoding: TextEncoding = UTF8, run=sequential,
+                        workers: int = 0) -> PartitionJob:
+    """Count ``sources`` (``text``: a text file; ``read``: count files) a run at a time
+    as ``plan`` says, and leave the summed rows of every partition in ``store``.  With
+    ``workers`` (a Dask ``run``) a plain text file is counted in that many byte spans
+    at once, and there are at least that many partitions."""
     runs = Runs(store, vocab, order)
     text = sources.get("text")
     if text and workers and text != "-" and not text.endswith(".gz"):
@@ -304,10 +294,66 @@ def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store
     if not runs.names:
         raise InputError(f"{text}: no sentences to count" if text
                          else f"{', '.join(sources['read'])}: no counts")
-    job = runs.partition(config, max(plan.parts(runs.rows), workers), run)
+    return runs.partition(config, max(plan.parts(runs.rows), workers), run)
+
+
+def estimate_model(job: PartitionJob, handle, run=sequential, prune=None) -> list[str]:
+    """Write the ARPA model of the counted partitions to ``handle``; ``prune(model)``,
+    if given, gets the whole estimated model and returns the one to write.  Returns
+    the discount warnings."""
     if prune is None:
         return estimate_in_partitions(job, handle, run)
     job.keep_model = True
     notes = estimate_in_partitions(job, None, run)
     write_arpa(prune(assemble_model(job)), handle)
     return notes
+
+
+def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store, handle,
+                     encoding: TextEncoding = UTF8, run=sequential, prune=None,
+                     workers: int = 0) -> list[str]:
+    """``count_in_partitions`` then ``estimate_model``."""
+    job = count_in_partitions(sources, vocab, order, config, plan, store, encoding, run,
+                              workers)
+    return estimate_model(job, handle, run, prune)
+
+
+def write_counts_partitioned(job: PartitionJob, handle, only_order: int = 0, run=sequential):
+    """The SRILM count file of the counted partitions (as ``counts.write_counts``).  The
+    file is depth-first, so the n-grams are regrouped by the partition of their
+    first word, whose parts are then written in order."""
+    parts = range(job.partitioning.parts)
+    run(_group_by_first_word, [(job, p) for p in parts])
+    run(_write_count_part, [(job, q, only_order) for q in parts])
+    for q in parts:
+        job.store.copy_text(f"counts{q}", handle)
+        job.store.drop_text(f"counts{q}")
+
+
+def _group_by_first_word(job: PartitionJob, part: int):
+    rows = job.store.get(rows_name(part))
+    pieces = [dict() for _ in range(job.partitioning.parts)]
+    for k in range(2, job.order + 1):
+        words, counts = rows[f"words{k}"], rows[f"counts{k}"]
+        mine = job.partitioning.part_of(words[:, -2]) == part
+        words, counts = words[mine], counts[mine]
+        first = job.partitioning.part_of(words[:, 0])
+        for q, piece in enumerate(pieces):
+            piece[f"words{k}"], piece[f"counts{k}"] = words[first == q], counts[first == q]
+    for q, piece in enumerate(pieces):
+        job.store.put(f"first{part}.{q}", **piece)
+
+
+def _write_count_part(job: PartitionJob, part: int, only_order: int):
+    unigram_counts = job.store.get("unigrams")["counts"]
+    ids = np.flatnonzero(job.partitioning.part_of(np.arange(unigram_counts.size)) == part)
+    words_by_order, counts_by_order = [ids[:, None]], [unigram_counts[ids]]
+    pieces = [job.store.get(f"first{p}.{part}") for p in range(job.partitioning.parts)]
+    for k in range(2, job.order + 1):
+        words_by_order.append(np.concatenate([p[f"words{k}"] for p in pieces]))
+        counts_by_order.append(np.concatenate([p[f"counts{k}"] for p in pieces]))
+    with job.store.text_writer(f"counts{part}") as handle:
+        write_count_rows(handle, job.vocab.words, job.text.ranks, words_by_order,
+                         counts_by_order, only_order)
+    for p in range(job.partitioning.parts):
+        job.store.drop(f"first{p}.{part}")

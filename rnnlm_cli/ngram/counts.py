@@ -121,10 +121,21 @@ def count_text(path: str, vocab: NgramVocab, order: int,
 def count_ids(words: np.ndarray, starts: np.ndarray, size_v: int, order: int) -> list:
     """The count tables of orders 1..order of sentences given as token ids (int32) and
     the offsets where sentences start."""
-    lengths = np.diff(np.append(starts, words.size))
-    sentence_start = np.repeat(starts, lengths)
     unigram_counts = np.bincount(words, minlength=size_v).astype(np.int64)
     tables = [_unigram_table(unigram_counts, unigram_counts > 0)]
+    for k, unique, counts, first_position, ids in distinct_ngrams(words, starts, size_v,
+                                                                  order):
+        tables.append(OrderTable(parent=unique // size_v, word=(unique % size_v).astype(np.int32),
+                                 count=counts, suffix=ids[first_position]))
+    return tables
+
+
+def distinct_ngrams(words: np.ndarray, starts: np.ndarray, size_v: int, order: int):
+    """Per order k = 2..order, yield (k, keys, counts, first position, ids): the distinct
+    k-grams as sorted keys prefix_index * V + word, their counts, the position where
+    one of them ends, and ids[p], the index of the (k-1)-gram ending at p (-1: none)."""
+    lengths = np.diff(np.append(starts, words.size))
+    sentence_start = np.repeat(starts, lengths)
     ids = words.astype(np.int64)
     keys = np.empty(words.size, dtype=np.int64)
     for k in range(2, order + 1):
@@ -134,12 +145,10 @@ def count_ids(words: np.ndarray, starts: np.ndarray, size_v: int, order: int) ->
         unique, counts, run_of = count_sorted_runs(keys[positions][sort])
         first_position = positions[sort][np.r_[0, np.flatnonzero(np.diff(run_of)) + 1]] \
             if unique.size else positions[:0]
+        yield k, unique, counts, first_position, ids
         next_ids = np.full(words.size, -1, dtype=np.int64)
         next_ids[positions[sort]] = run_of
-        tables.append(OrderTable(parent=unique // size_v, word=(unique % size_v).astype(np.int32),
-                                 count=counts, suffix=ids[first_position]))
         ids = next_ids
-    return tables
 
 
 def _unigram_table(counts: np.ndarray, counted: np.ndarray) -> OrderTable:
@@ -211,9 +220,9 @@ def count_file_entries(path: str, vocab: NgramVocab, order: int, limit_vocab: bo
         yield tuple(vocab.id_of(w) for w in words), count
 
 
-def dfs_order(counts: NgramCounts, words_by_order: list, ranks: np.ndarray):
+def dfs_order(words_by_order: list, ranks: np.ndarray):
     """Concatenated (order, index) of all n-grams in depth-first, word-sorted order."""
-    order = counts.order
+    order = len(words_by_order)
     rows, which, where = [], [], []
     for k in range(1, order + 1):
         path = np.full((words_by_order[k - 1].shape[0], order), -1, dtype=np.int64)
@@ -232,18 +241,23 @@ def write_counts(counts: NgramCounts, handle, only_order: int = 0):
     ``only_order`` > 0 writes that order alone.  Counts of zero (prefix fillers)
     and vocabulary-only unigrams are not written.
     """
-    vocab = counts.vocab
-    ranks = np.argsort(np.argsort(np.array(vocab.words, dtype=object)))
-    words_by_order = [counts.words_of(k) for k in range(1, counts.order + 1)]
-    which, where = dfs_order(counts, words_by_order, ranks)
+    ranks = np.argsort(np.argsort(np.array(counts.vocab.words, dtype=object)))
+    write_count_rows(handle, counts.vocab.words, ranks,
+                     [counts.words_of(k) for k in range(1, counts.order + 1)],
+                     [table.count for table in counts.tables], only_order)
+
+
+def write_count_rows(handle, names: list[str], ranks: np.ndarray, words_by_order: list,
+                     counts_by_order: list, only_order: int = 0):
+    """``write_counts`` for n-grams given as word rows and counts per order 1..N."""
+    which, where = dfs_order(words_by_order, ranks)
     lines = []
     for k, i in zip(which.tolist(), where.tolist()):
         if only_order and k != only_order:
             continue
-        table = counts.tables[k - 1]
-        count = int(table.count[i])
+        count = int(counts_by_order[k - 1][i])
         if count == 0:
             continue
-        text = " ".join(vocab.words[w] for w in words_by_order[k - 1][i].tolist())
+        text = " ".join(names[w] for w in words_by_order[k - 1][i].tolist())
         lines.append(f"{text}\t{count}\n")
     handle.write("".join(lines))

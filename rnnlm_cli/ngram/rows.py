@@ -66,7 +66,8 @@ class Store:
         self._groups: dict = {}
 
     def put(self, name: str, **arrays):
-        self._groups[name] = {k: np.asarray(v) for k, v in arrays.items()}
+        """Add these arrays to the group ``name`` (replacing those of the same key)."""
+        self._groups.setdefault(name, {}).update({k: np.asarray(v) for k, v in arrays.items()})
 
     def get(self, name: str) -> dict:
         return self._groups[name]
@@ -86,6 +87,9 @@ class Store:
 
     def copy_text(self, name: str, handle):
         handle.write(self._groups[name])
+
+    def drop_text(self, name: str):
+        self._groups.pop(name, None)
 
 
 class FolderStore(Store):
@@ -124,6 +128,12 @@ class FolderStore(Store):
     def copy_text(self, name: str, handle):
         with open(self._path(name) + ".txt", encoding="utf-8", newline="") as source:
             shutil.copyfileobj(source, handle, 1 << 20)
+
+    def drop_text(self, name: str):
+        try:
+            os.remove(self._path(name) + ".txt")
+        except FileNotFoundError:
+            pass
 
     def bytes_used(self) -> int:
         total = 0

@@ -197,3 +197,22 @@ def test_sigterm_removes_the_temp_folder(tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0 and "Traceback" not in stderr, stderr
     assert not list(temp.iterdir()) and not (tmp_path / "x.arpa").exists()
+
+
+def test_bounded_memory_writes_and_merges_count_files(tmp_path, swb):
+    train, _ = swb
+    lines = open(train).read().splitlines()
+    (tmp_path / "a.txt").write_text("\n".join(lines[::2]) + "\n")
+    (tmp_path / "b.txt").write_text("\n".join(lines[1::2]) + "\n")
+    for name in "ab":
+        result = run("ngram-count", "-text", str(tmp_path / f"{name}.txt"), "-order", "3",
+                     "-memory", "32M", "-write", str(tmp_path / f"{name}.counts.gz"))
+        assert result.exit_code == 0, result.stderr
+    assert run("ngram-count", "-text", train, "-order", "3", "-write",
+               str(tmp_path / "all.counts"), "-write2", str(tmp_path / "all.2")).exit_code == 0
+    result = run("ngram-count", "-read", str(tmp_path / "a.counts.gz"), "-read",
+                 str(tmp_path / "b.counts.gz"), "-order", "3", "-memory", "32M", "-write",
+                 str(tmp_path / "merged.counts"), "-write2", str(tmp_path / "merged.2"))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "merged.counts").read_text() == (tmp_path / "all.counts").read_text()
+    assert (tmp_path / "merged.2").read_text() == (tmp_path / "all.2").read_text()

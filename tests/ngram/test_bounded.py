@@ -144,3 +144,17 @@ def test_pruning_gets_the_whole_model_as_estimated():
     estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SMALL,
                      Store(), out, prune=lambda m: prune(m, 1e-7))
     assert out.getvalue() == expected.getvalue()
+
+
+@pytest.mark.parametrize("only_order", [0, 1, 3])
+def test_count_files_written_from_partitions_match_the_in_memory_ones(only_order):
+    from rnnlm_cli.ngram.bounded import count_in_partitions, write_counts_partitioned
+    text = shared_path("data", "swb-example", "train.txt")
+    expected = io.StringIO()
+    write_counts(count_text(text, NgramVocab(), 4), expected, only_order)
+    job = count_in_partitions({"text": text}, NgramVocab(), 4, SmoothingConfig(), SMALL,
+                              Store())
+    assert job.partitioning.parts > 2
+    out = io.StringIO()
+    write_counts_partitioned(job, out, only_order)
+    assert out.getvalue() == expected.getvalue()
