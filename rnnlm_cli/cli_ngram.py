@@ -174,7 +174,7 @@ def _counted(options: dict, vocab, encoding):
     from .ngram.pipeline import SmoothingConfig
     from .ngram.rows import FolderStore
     with work_folder(options["temp_dir"]) as folder, _stage_runner(options["dask"]) as run:
-        plan = Plan.for_budget(parse_size(options["memory"]), len(vocab))
+        plan = Plan.for_budget(parse_size(options["memory"]))
         job = count_in_partitions(sources, vocab, options["order"], SmoothingConfig(), plan,
                                   FolderStore(folder), encoding, run,
                                   getattr(run, "workers", 0))

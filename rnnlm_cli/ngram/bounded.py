@@ -33,10 +33,12 @@ from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_
                         merge_rows, rows_name, sequential)
 from .rows import closed_rows, sum_duplicate_rows
 
-# Peak bytes per token while a chunk of text is counted, and per n-gram row while a
-# partition is merged and estimated (measured on order 5; see the README's figures).
-BYTES_PER_TOKEN = 160
-BYTES_PER_ROW = 170
+# Peak bytes per token while a chunk of text is counted, per n-gram row while a
+# partition is estimated, and per vocabulary word held throughout (measured on a
+# 20M-word order-5 corpus; see the README's figures).
+BYTES_PER_TOKEN = 200
+BYTES_PER_ROW = 130
+BYTES_PER_WORD = 300
 MIN_BUDGET = 32 << 20
 FOLDER_PREFIX = "rnnlm-ngram."
 SIZE_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -125,6 +127,7 @@ class Runs:
         self.rows = 0
         self.unigram_counts = np.zeros(len(vocab), np.int64)
         self.counted = np.zeros(len(vocab), bool)
+        self.load = np.zeros(len(vocab), np.int64)    # rows each word brings its partition
 
     def add(self, unigrams, higher):
         """One chunk's counts: unigrams (word ids, counts), and ``higher`` yielding
@@ -137,11 +140,16 @@ class Runs:
         for k, words, counts in higher:
             self.store.put(name, **{f"words{k}": words, f"counts{k}": counts})
             self.rows += words.shape[0]
+            size_v = len(self.vocab)
+            last = words[:, -1]
+            self.load += (np.bincount(words[:, -2], minlength=size_v)
+                          + np.bincount(last[last != self.vocab.END], minlength=size_v))
         self.names.append(name)
 
     def _grow(self):
         self.unigram_counts = _grown(self.unigram_counts, len(self.vocab))
         self.counted = _grown(self.counted, len(self.vocab))
+        self.load = _grown(self.load, len(self.vocab))
 
     def count_text(self, path: str, encoding: TextEncoding, chunk_tokens: int, span=None):
         for words, starts in sentence_id_chunks(path, self.vocab, True, encoding, chunk_tokens,
@@ -169,6 +177,7 @@ class Runs:
             self.store.put(f"shard{shard}.map", ids=ids)
             local = self.store.get(f"shard{shard}.unigrams")
             np.add.at(self.unigram_counts, ids[:local["counts"].size], local["counts"])
+            np.add.at(self.load, ids[:local["load"].size], local["load"])
             self.counted[ids[:local["counted"].size][local["counted"]]] = True
             self.store.drop(f"shard{shard}.unigrams")
             self.names += result["names"]
@@ -200,9 +209,9 @@ class Runs:
 
     def partition(self, config, parts: int, run=sequential) -> PartitionJob:
         """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
-        the unigram counts) and sum each partition's pieces."""
+        the rows each word brings) and sum each partition's pieces."""
         self._grow()
-        partitioning = Partitioning.balanced(self.vocab.words, self.unigram_counts + 1, parts)
+        partitioning = Partitioning.balanced(self.vocab.words, self.load + 1, parts)
         self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
         job = PartitionJob(self.vocab, self.order, partitioning, config, self.store)
         run(route_run, [(job, name, self.maps.get(name)) for name in self.names])
@@ -230,7 +239,8 @@ def count_shard(job: ShardJob, shard: int, path: str, span) -> dict:
     runs = Runs(job.store, vocab, job.order, prefix=f"shard{shard}.")
     runs.count_text(path, job.encoding, job.chunk_tokens, span)
     runs._grow()
-    job.store.put(f"shard{shard}.unigrams", counts=runs.unigram_counts, counted=runs.counted)
+    job.store.put(f"shard{shard}.unigrams", counts=runs.unigram_counts, counted=runs.counted,
+                  load=runs.load)
     return {"words": vocab.words[known:], "names": runs.names, "rows": runs.rows}
 
 
@@ -258,22 +268,27 @@ def _grown(values: np.ndarray, size: int) -> np.ndarray:
 
 @dataclass
 class Plan:
-    """How a budget is spent: tokens of text (or count-file entries) per run, and n-gram
-    rows per partition (about twice its share: predicted and context rows)."""
+    """How a budget is spent: tokens of text (or count-file entries) per run, taking
+    at most half of it while the vocabulary grows; and n-gram rows per partition,
+    about twice its share of the rows (predicted and context rows), after the
+    vocabulary's cost (``rows_per_word`` rows per word)."""
 
     chunk_tokens: int
     chunk_entries: int
     rows_per_part: int
+    rows_per_word: float = 0.0
 
     @classmethod
-    def for_budget(cls, budget: int, vocab_size: int) -> "Plan":
-        room = max(budget - vocab_size * 64, budget // 4)
-        return cls(chunk_tokens=max(1, budget // BYTES_PER_TOKEN),
-                   chunk_entries=max(1, budget // (4 * BYTES_PER_ROW)),
-                   rows_per_part=max(1, room // (2 * BYTES_PER_ROW)))
+    def for_budget(cls, budget: int) -> "Plan":
+        return cls(chunk_tokens=max(1, budget // (2 * BYTES_PER_TOKEN)),
+                   chunk_entries=max(1, budget // (8 * BYTES_PER_ROW)),
+                   rows_per_part=max(1, budget // (2 * BYTES_PER_ROW)),
+                   rows_per_word=BYTES_PER_WORD / (2 * BYTES_PER_ROW))
 
-    def parts(self, rows: int) -> int:
-        return max(1, ceil(rows / self.rows_per_part))
+    def parts(self, rows: int, vocab_size: int) -> int:
+        room = max(self.rows_per_part - int(vocab_size * self.rows_per_word),
+                   self.rows_per_part // 4, 1)
+        return max(1, ceil(rows / room))
 
 
 def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, store,
@@ -294,7 +309,7 @@ def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, st
     if not runs.names:
         raise InputError(f"{text}: no sentences to count" if text
                          else f"{', '.join(sources['read'])}: no counts")
-    return runs.partition(config, max(plan.parts(runs.rows), workers), run)
+    return runs.partition(config, max(plan.parts(runs.rows, len(vocab)), workers), run)
 
 
 def estimate_model(job: PartitionJob, handle, run=sequential, prune=None) -> list[str]:

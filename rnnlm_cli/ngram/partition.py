@@ -64,9 +64,15 @@ class Partitioning:
     def part_of(self, word_ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.bounds, self.ranks[word_ids], side="right") - 1
 
+    def context_part(self, words: np.ndarray) -> np.ndarray:
+        """Where each row (order >= 2) is a context: its last word's partition, or -1
+        for rows ending in </s>, which are never contexts."""
+        last = words[:, -1]
+        return np.where(last == NgramVocab.END, -1, self.part_of(last))
+
     def split(self, words: np.ndarray, counts: np.ndarray) -> list:
         """Per partition, the rows (order >= 2) predicted or context there."""
-        predicted, context = self.part_of(words[:, -2]), self.part_of(words[:, -1])
+        predicted, context = self.part_of(words[:, -2]), self.context_part(words)
         pieces = []
         for p in range(self.parts):
             mine = (predicted == p) | (context == p)
@@ -134,9 +140,8 @@ def build_partition(job: PartitionJob, part: int, unigram_counts, counted) -> Pa
                                  count=np.append(rows[f"counts{k}"], 0).astype(np.int64),
                                  suffix=np.append(suffix, sink)))
         words.append(np.concatenate([w, np.full((1, k), end, np.int32)]))
-        parts_before, parts_last = job.partitioning.part_of(w[:, -2]), in_part[w[:, -1]]
-        predicted.append(np.append(parts_before == part, False))
-        context.append(np.append(parts_last, False))
+        predicted.append(np.append(job.partitioning.part_of(w[:, -2]) == part, False))
+        context.append(np.append(job.partitioning.context_part(w) == part, False))
         lower_keys, sink = row_keys(w), n
     return PartitionCounts(job.vocab, tables, words, predicted, context)
 
@@ -157,14 +162,17 @@ def load_partition(job: PartitionJob, part: int) -> PartitionCounts:
 def partition_statistics(job: PartitionJob, part: int) -> dict:
     """What the global discounts need from this partition: its share of the unigrams'
     continuation counts (distinct words before each word, from the raw bigram
-    counts) and per order >= 2 the counts-of-counts of its predicted n-grams."""
+    counts; ``before{part}`` in the store) and, returned, per order >= 2 the
+    counts-of-counts of its predicted n-grams."""
     counts = load_partition(job, part)
     size_v = len(job.vocab)
-    result = {"before": np.zeros(size_v, np.int64)}
+    before = np.zeros(size_v, np.int64)
     if job.order > 1:
         bigrams = counts.tables[1]
         seen = counts.predicted[1] & (bigrams.count > 0)
-        result["before"] = np.bincount(bigrams.word[seen], minlength=size_v)
+        before = np.bincount(bigrams.word[seen], minlength=size_v)
+    job.store.put(f"before{part}", counts=before)
+    result = {}
     adjust(job, counts)
     events = ~job.vocab.nonevent_mask()
     for k in range(2, job.order + 1):
@@ -182,7 +190,10 @@ def global_discounts(job: PartitionJob, statistics: list[dict]):
     count = unigrams["counts"]
     method = job.config.discount_for(1)
     if job.order > 1 and getattr(method, "uses_continuation_counts", False):
-        before = np.sum([s["before"] for s in statistics], axis=0)
+        before = np.zeros_like(count)
+        for part in range(job.partitioning.parts):
+            before += job.store.get(f"before{part}")["counts"]
+            job.store.drop(f"before{part}")
         count = np.where(nonevent, count, before).astype(np.int64)
     job.store.put("unigram_adjusted", counts=count)
     method.estimate(count, ~nonevent, 1)

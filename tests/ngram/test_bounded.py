@@ -128,8 +128,10 @@ def test_sizes_and_partition_counts():
     assert parse_size("800M") == 800 << 20
     assert parse_size("1.5k") == 1536
     assert 0 < parse_size("20%") < parse_size("100%")
-    assert Plan.for_budget(1 << 30, 100).parts(1000) == 1
-    assert Plan.for_budget(100 << 20, 100).parts(10_000_000) > 10
+    assert Plan.for_budget(1 << 30).parts(1000, 100) == 1
+    assert Plan.for_budget(100 << 20).parts(10_000_000, 100) > 10
+    assert Plan.for_budget(100 << 20).parts(10_000_000, 200_000) > Plan.for_budget(
+        100 << 20).parts(10_000_000, 100)
 
 
 def test_pruning_gets_the_whole_model_as_estimated():
