@@ -8,7 +8,9 @@ discounts need), over the RNN's whole vocabulary (words the sample missed keep a
 share of the unigram mass instead of being scored as the unknown word).  The sampled text is written as it is drawn to a temporary file (never held in
 memory); -threads N runs N samplers of their own streams and seeds, each into its
 own file, and the files are counted in thread order.  Counting and estimation are
-ngram-count's (rnnlm_cli.ngram), so the count tables, not the text, bound memory.
+ngram-count's (rnnlm_cli.ngram), so the count tables, not the text, bound memory;
+with ``memory`` they are ngram-count -memory's runs and partitions, in the same
+temporary folder as the text.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class ApproxConfig:
     streams: int = 64           # streams per sampler, drawn together
     seed: int = 1
     unk: bool = False           # keep the literal <unk> of a model's vocabulary as a word
+    memory: int = 0             # bytes of counts held at a time (0: all counts in memory)
 
 
 def approximate(model_path: str, lm_path: str, config: ApproxConfig,
@@ -53,20 +56,46 @@ def approximate(model_path: str, lm_path: str, config: ApproxConfig,
         raise RnnlmError(f"{folder}: cannot write the sampled text here "
                          f"({exc.strerror or exc})") from None
     model = load(model_path)
+    smoothing = SmoothingConfig(kndiscount={0: True}, interpolate={0: True},
+                                discount_fallback=True)
     with scratch as work:
         text = os.path.join(work, "sampled.txt")
         sentences = _sample_to(text, model, config, work, encoding)
         vocab = NgramVocab(unk_is_word=config.unk)
         for word in model.vocab.words:      # the RNN's words, sampled or not (SRILM's -vocab)
             vocab.add(word)
+        if config.memory:
+            ngrams = _estimate_bounded(text, vocab, config, smoothing, work, lm_path, encoding)
+            return {"sentences": sentences, "ngrams": ngrams}
         counts = count_text(text, vocab, config.order, encoding)
-    lm, _ = estimate_backoff_model(counts, SmoothingConfig(
-        kndiscount={0: True}, interpolate={0: True}, discount_fallback=True))
+    lm, _ = estimate_backoff_model(counts, smoothing)
     if config.prune > 0:
         lm = prune(lm, config.prune)
     with text_output(lm_path, encoding) as handle:
         write_arpa(lm, handle)
     return {"sentences": sentences, "ngrams": lm.counts()}
+
+
+def _estimate_bounded(text, vocab, config: ApproxConfig, smoothing, work: str, lm_path: str,
+                      encoding) -> list[int]:
+    """ngram-count -memory's path over the sampled text; the n-grams per order."""
+    from .fileio import text_output
+    from .ngram.bounded import Plan, count_in_partitions, estimate_model
+    from .ngram.prune import prune
+    from .ngram.rows import FolderStore
+    folder = os.path.join(work, "counts")
+    os.mkdir(folder)
+    job = count_in_partitions({"text": text}, vocab, config.order, smoothing,
+                              Plan.for_budget(config.memory), FolderStore(folder), encoding)
+    kept = []
+
+    def pruned(model):
+        model = prune(model, config.prune)
+        kept.extend(model.counts())
+        return model
+    with text_output(lm_path, encoding) as handle:
+        estimate_model(job, handle, prune=pruned if config.prune > 0 else None)
+    return kept or job.sizes
 
 
 def _sample_to(text: str, model, config: ApproxConfig, work: str, encoding) -> int:

@@ -306,18 +306,27 @@ def ngram_prune(**options):
 @click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
               help="where the sampled text is written while it is counted (default: the "
                    "output's folder)")
+@click.option(*flag_names("memory"), "memory", metavar="SIZE",
+              help="count and estimate in bounded memory, as ngram-count -memory "
+                   "(800M, 2G, 20%%; default: all counts in memory)")
 @encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help="no summary on stderr")
 def ngram_approx(model_path, lm, words, order, prune, threads, streams, seed, unk, temp_dir,
-                 quiet, **_):
+                 memory, quiet, **_):
     """Approximate an RNN model by a backoff n-gram model: sample text from it, estimate
     modified Kneser-Ney on the sample, optionally prune (for first-pass decoders)."""
     import os
     from .approx import ApproxConfig, approximate
     if temp_dir and not os.path.isdir(temp_dir):
         raise ConfigError(f"-temp-dir {temp_dir}: no such folder")
+    budget = 0
+    if memory:
+        from .ngram.bounded import check_budget, parse_size
+        budget = parse_size(memory)
+        check_budget(budget)
     report = approximate(model_path, lm, ApproxConfig(words, order, prune, threads, streams,
-                                                      seed, unk), temp_dir, chosen_encoding())
+                                                      seed, unk, budget),
+                         temp_dir, chosen_encoding())
     if not quiet:
         click.echo(f"sampled {report['sentences']} sentences ({words} tokens); n-grams: "
                    + " ".join(f"{k}={n}" for k, n in enumerate(report["ngrams"], 1)), err=True)

@@ -26,7 +26,7 @@ the partitions (a loop, or Dask).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -90,6 +90,7 @@ class PartitionJob:
     config: object          # pipeline.SmoothingConfig
     store: object           # rows.Store
     keep_model: bool = False   # also keep the model's arrays (for pruning it)
+    sizes: list = field(default_factory=list)   # n-grams written per order (after estimating)
 
     def __post_init__(self):
         self.text = ArpaText(self.vocab.words)
@@ -350,9 +351,10 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
             run(send_contexts, [(job, p, k) for p in parts])
         sizes[k] = sum(run(finish_order, [(job, p, k) for p in parts]))
     sizes[1] = finish_unigrams(job)
+    job.sizes = [sizes[k] for k in range(1, job.order + 1)]
     if handle is None:
         return notes
-    handle.write(arpa_header([sizes[k] for k in range(1, job.order + 1)]))
+    handle.write(arpa_header(job.sizes))
     for k in range(1, job.order + 1):
         handle.write(f"\n\\{k}-grams:\n")
         for name in ["section1"] if k == 1 else [f"section{k}_{p}" for p in parts]:

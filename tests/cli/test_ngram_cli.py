@@ -1,4 +1,5 @@
 import gzip
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -145,6 +146,13 @@ def test_ngram_approx_turns_the_rnn_into_an_arpa_model(rnn_model, tmp_path):
     assert run("ngram-approx", "-rnnlm", str(model), "-words", "20000", "-order", "3",
                "-prune", "1e-3", "-lm", str(pruned), "-q").exit_code == 0
     assert pruned.stat().st_size < 0.8 * approx.stat().st_size
+    bounded = tmp_path / "bounded.arpa"
+    result = run("ngram-approx", "-rnnlm", str(model), "-words", "20000", "-order", "3",
+                 "-prune", "1e-3", "-lm", str(bounded), "-memory", "32M")
+    assert result.exit_code == 0, result.stderr
+    assert bounded.read_text() == pruned.read_text()
+    counts = [int(n) for n in re.findall(r"ngram \d=(\d+)", bounded.read_text())]
+    assert result.stderr.strip().endswith(" ".join(f"{k}={n}" for k, n in enumerate(counts, 1)))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ngram-approx.")]
 
 
