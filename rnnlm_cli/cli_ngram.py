@@ -14,7 +14,7 @@ from .errors import ConfigError
 from .options import RnnlmCommand, chosen_encoding, encoding_options, flag_names
 
 ORDERS = range(1, 10)
-DASK_TASK_MEMORY = "1G"
+TASK_MEMORY = "1G"         # -memory of a task under -dask or -threads
 METHOD_FLAGS = {
     "kndiscount": "modified Kneser-Ney discounting (Chen & Goodman)",
     "ukndiscount": "original Kneser-Ney discounting",
@@ -66,6 +66,10 @@ def _per_order_options(command):
 @click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
               help="with -memory or -dask: where the counts wait (default: the system's "
                    "temp folder; with -dask on several machines, a folder they all see)")
+@click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
+              show_default=True,
+              help="worker processes for counting and estimating (the partitioned path "
+                   "of -memory, which is then the budget per process; default 1G)")
 @click.option(*flag_names("dask"), "dask", metavar="ADDRESS",
               help="count and estimate on a Dask cluster: a scheduler address "
                    "(tcp://host:8786) or local:N for N worker processes here "
@@ -104,10 +108,14 @@ def ngram_count(**options):
     encoding = chosen_encoding()
     if bool(options["text"]) == bool(options["read"]):
         raise ConfigError("give one of -text or -read")
-    if options["temp_dir"] and not (options["memory"] or options["dask"]):
-        raise ConfigError("-temp-dir goes with -memory or -dask")
-    if options["dask"] and not options["memory"]:
-        options["memory"] = DASK_TASK_MEMORY
+    if options["dask"] and options["threads"] > 1:
+        raise ConfigError("-threads and -dask do not go together: -dask local:N runs N "
+                          "workers")
+    partitioned = options["memory"] or options["dask"] or options["threads"] > 1
+    if options["temp_dir"] and not partitioned:
+        raise ConfigError("-temp-dir goes with -memory, -threads or -dask")
+    if partitioned and not options["memory"]:
+        options["memory"] = TASK_MEMORY
     if options["memory"]:
         _check_bounded(options)
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
@@ -173,7 +181,7 @@ def _counted(options: dict, vocab, encoding):
     from .ngram.bounded import Plan, count_in_partitions, parse_size, work_folder
     from .ngram.pipeline import SmoothingConfig
     from .ngram.rows import FolderStore
-    with work_folder(options["temp_dir"]) as folder, _stage_runner(options["dask"]) as run:
+    with work_folder(options["temp_dir"]) as folder, _stage_runner(options) as run:
         plan = Plan.for_budget(parse_size(options["memory"]))
         job = count_in_partitions(sources, vocab, options["order"], SmoothingConfig(), plan,
                                   FolderStore(folder), encoding, run,
@@ -224,15 +232,15 @@ def _check_bounded(options: dict):
 
 
 @contextlib.contextmanager
-def _stage_runner(dask_address):
-    """Run the stages here one after another, or on the Dask cluster."""
-    if not dask_address:
-        from .ngram.partition import sequential
-        yield sequential
-        return
-    from .ngram.dask_backend import dask_run
-    with dask_run(dask_address) as run:
-        yield run
+def _stage_runner(options: dict):
+    """Run the stages here one after another, in -threads processes, or on Dask."""
+    from .ngram.partition import ProcessRun, sequential
+    if options["dask"]:
+        from .ngram.dask_backend import dask_run
+        with dask_run(options["dask"]) as run:
+            yield run
+    else:
+        yield ProcessRun(options["threads"]) if options["threads"] > 1 else sequential
 
 
 def _smoothing_settings(options: dict) -> dict:

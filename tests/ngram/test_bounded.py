@@ -160,3 +160,14 @@ def test_count_files_written_from_partitions_match_the_in_memory_ones(only_order
     out = io.StringIO()
     write_counts_partitioned(job, out, only_order)
     assert out.getvalue() == expected.getvalue()
+
+
+def test_forked_worker_processes_count_spans_and_write_the_same_bytes(tmp_path):
+    from rnnlm_cli.ngram.partition import ProcessRun
+    from rnnlm_cli.ngram.rows import FolderStore
+    text = shared_path("data", "swb-example", "train.txt")
+    order, options = CONFIGS["kn5-cutoffs"]
+    out = io.StringIO()
+    estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SMALL,
+                     FolderStore(str(tmp_path)), out, run=ProcessRun(2), workers=2)
+    assert out.getvalue() == in_memory(count_text(text, NgramVocab(), order), options)
