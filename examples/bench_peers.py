@@ -22,6 +22,11 @@ the peers", gives the commands and flags).  Jobs (--jobs picks some, in this ord
            `-hs` against faster-rnnlm's defaults; walls of training and test PPLs.
   scaling  ours at hidden 200, one epoch of hs and of class, 2 threads against 1.
   startup  warm start of eval, nbest-rescore and drop-in -nbest on a one-line input.
+  ngram    KN5 (order 5, interpolated modified Kneser-Ney, no cut-offs) of the training
+           text (and of --ngram-corpus, e.g. bench_ngram.py's 20M-word corpus) with
+           KenLM's lmplz (--lmplz; -S 20%) against ngram-count in memory, with
+           -memory (--ngram-memory) and with -threads 2; wall and peak RSS of each.
+           <unk> is renamed for both tools (lmplz refuses it in the text).
 
 Runs alternate between the tools, --rounds times each for the jobs shorter than a
 minute (the best wall counts).  A job whose peer is not given prints "skipped".
@@ -221,8 +226,59 @@ def job_startup(args, work, train, valid, test):
           **{f"{name}_s": wall for name, wall in walls.items()}})
 
 
+def measured(command, stdin=None, stdout=None):
+    """(wall seconds, peak RSS MB) of a command that must succeed, waited with wait4."""
+    started = time.perf_counter()
+    with open(stdin or os.devnull, "rb") as source, open(stdout or os.devnull, "wb") as sink, \
+            tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdin=source, stdout=sink, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            sys.exit(f"bench_peers: {' '.join(command[:3])} ... failed: "
+                     f"{err.read().decode()[-400:]}")
+    return round(wall, 2), round(usage.ru_maxrss / 1024, 1)
+
+
+def job_ngram(args, work, train, valid, test):
+    if not args.lmplz:
+        emit({"job": "ngram", "skipped": "give --lmplz"})
+        return
+    texts = [("PTB train", train)] + ([("corpus", args.ngram_corpus)] if args.ngram_corpus
+                                      else [])
+    for what, path in texts:
+        renamed = os.path.join(work, "ngram-text.txt")
+        with open(path, encoding="utf-8") as source, open(renamed, "w", encoding="utf-8") as out:
+            for line in source:
+                out.write(line.replace("<unk>", "UNK_"))
+        arpa = os.path.join(work, "ngram.arpa")
+        ours = ["rnnlm", "ngram-count", "-text", renamed, "-order", "5", "-kndiscount",
+                "-interpolate", "-gt3min", "1", "-gt4min", "1", "-gt5min", "1", "-q", "-lm", arpa]
+        runs = {
+            "lmplz -S 20%": lambda: measured([args.lmplz, "-o", "5", "-S", "20%", "-T", work],
+                                             stdin=renamed, stdout=arpa),
+            "ours": lambda: measured(ours),
+            f"ours -memory {args.ngram_memory}": lambda: measured(
+                ours + ["-memory", args.ngram_memory, "-temp-dir", work]),
+            f"ours -threads 2 -memory {args.ngram_memory}": lambda: measured(
+                ours + ["-threads", "2", "-memory", args.ngram_memory, "-temp-dir", work]),
+        }
+        rounds = args.rounds if what == "PTB train" else 1
+        results = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, run in runs.items():
+                results[name].append(run())
+        best = {name: min(values) for name, values in results.items()}
+        peer_wall = best["lmplz -S 20%"][0]
+        emit({"job": "ngram", "what": f"KN5, no cut-offs, {what}",
+              **{name: {"wall_s": wall, "peak_rss_mb": rss,
+                        "speed_vs_lmplz": round(peer_wall / wall, 2)}
+                 for name, (wall, rss) in best.items()}})
+
+
 JOBS = {"nbest": job_nbest, "class": job_class, "hs": job_hs, "scaling": job_scaling,
-        "startup": job_startup}
+        "startup": job_startup, "ngram": job_ngram}
 
 
 def main():
@@ -230,6 +286,9 @@ def main():
     parser.add_argument("--data", required=True, help="folder with train/valid/test text")
     parser.add_argument("--rnnlm04", help="rnnlm 0.4b's rnnlm executable")
     parser.add_argument("--faster-rnnlm", help="faster-rnnlm's rnnlm executable")
+    parser.add_argument("--lmplz", help="KenLM's lmplz executable")
+    parser.add_argument("--ngram-corpus", help="a larger text for the ngram job")
+    parser.add_argument("--ngram-memory", default="500M", help="-memory of the ngram job")
     parser.add_argument("--jobs", default=",".join(JOBS), help="comma-separated: " + ", ".join(JOBS))
     parser.add_argument("--rounds", type=int, default=2, help="runs of each short job per tool")
     parser.add_argument("--nbest-repeat", type=int, default=10,

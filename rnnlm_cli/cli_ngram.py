@@ -64,8 +64,9 @@ def _per_order_options(command):
               help="bounded memory: hold about SIZE of counts at a time (800M, 2G, 20%% of "
                    "the physical memory) and keep the rest in -temp-dir")
 @click.option(*flag_names("temp-dir"), "temp_dir", metavar="DIR",
-              help="with -memory or -dask: where the counts wait (default: the system's "
-                   "temp folder; with -dask on several machines, a folder they all see)")
+              help="with -memory, -threads or -dask: where the counts wait (default: the "
+                   "system's temp folder; with -dask on several machines, a folder they all "
+                   "see)")
 @click.option(*flag_names("threads"), "threads", type=click.IntRange(1), default=1,
               show_default=True,
               help="worker processes for counting and estimating (the partitioned path "

@@ -38,11 +38,17 @@ def write_arpa(model: BackoffModel, handle):
     text = ArpaText(model.vocab.words)
     present = [np.flatnonzero(~np.isnan(t.logp)) for t in model.tables]
     handle.write(arpa_header([rows.size for rows in present]))
+    backwards = text.ranks      # rank of each row's words read from the last one back
     for k, rows in enumerate(present, 1):
         table = model.tables[k - 1]
+        if k > 1:    # SRILM's order: the context read backwards, then the word
+            rank = backwards[table.parent] * len(text.ranks) + text.ranks[table.word]
+            backwards = _dense_ranks(text.ranks[table.word] * len(backwards)
+                                     + backwards[table.parent])
+        else:
+            rank = text.ranks
+        rows = rows[np.argsort(rank[rows], kind="stable")]
         words = words_matrix(model, k, rows)
-        order = text.section_order(words)
-        rows, words = rows[order], words[order]
         handle.write(f"\n\\{k}-grams:\n")
         text.write_lines(handle, table.logp[rows], table.bow[rows],
                          table.node[rows] & (k < model.order), words)
@@ -50,6 +56,13 @@ def write_arpa(model: BackoffModel, handle):
 
 
 ARPA_END = "\n\\end\\\n"
+
+
+def _dense_ranks(keys: np.ndarray) -> np.ndarray:
+    """The position of each (distinct) key in sorted order."""
+    ranks = np.empty(keys.size, np.int64)
+    ranks[np.argsort(keys)] = np.arange(keys.size)
+    return ranks
 
 
 def arpa_header(counts: list[int]) -> str:

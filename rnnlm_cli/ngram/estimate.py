@@ -66,6 +66,14 @@ def backoff_weights(num, den):
     return np.where(improper, F32(-np.inf), np.where(zero, F32(0.0), bow)), scale
 
 
+def distinct(indices: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of ``indices`` (all in [0, size)), sorted: np.unique's
+    answer in one linear pass."""
+    seen = np.zeros(size, bool)
+    seen[indices] = True
+    return np.flatnonzero(seen)
+
+
 def _log10_f32(values) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log10(values).astype(F32)
@@ -158,7 +166,7 @@ class Estimator:
         kept = rows[keep]
         model.logp[kept] = _log10_f32(prob[keep])
         if i > 1:
-            self._mark_nodes(i - 1, np.unique(ctx[kept]), late=False)
+            self._mark_nodes(i - 1, distinct(ctx[kept], n_ctx), late=False)
 
     def _mark_nodes(self, k, contexts, late):
         """Make these k-grams (and, as SRILM's trie does, their suffixes) backoff contexts.
@@ -174,7 +182,8 @@ class Estimator:
             late = True   # shorter orders' weights are already computed
             if k == 1:
                 break
-            contexts = np.unique(self.counts.tables[k - 1].suffix[new])
+            contexts = distinct(self.counts.tables[k - 1].suffix[new],
+                                len(self.counts.tables[k - 2]))
             k -= 1
 
     # -- backoff weights -----------------------------------------------------
@@ -241,7 +250,8 @@ class Estimator:
                 model.logp[missing] = model.backoff_logp()[missing]
                 if k == 1:
                     break
-                parents = np.unique(self.counts.tables[k - 1].parent[missing])
+                parents = distinct(self.counts.tables[k - 1].parent[missing],
+                                   len(self.counts.tables[k - 2]))
                 self._mark_nodes(k - 1, parents, late=True)
                 k -= 1
                 missing = parents[np.isnan(self.model[k - 1].logp[parents])]

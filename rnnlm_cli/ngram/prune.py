@@ -31,7 +31,7 @@ import numpy as np
 
 from ..textio import UTF8, TextEncoding
 from .discount import PROB_EPSILON
-from .estimate import backoff_weights
+from .estimate import backoff_weights, distinct
 from .model import BackoffModel, OrderTable
 from .pipeline import compact_tables
 
@@ -167,7 +167,7 @@ class _Pruning:
         node without n-grams of its own: weight 1, as SRILM's recomputation leaves it)."""
         for k in range(2, len(self.tables) + 1):
             _, context, _, _, num, den = self._sums(k)
-            nodes = np.unique(context)
+            nodes = distinct(context, len(self.tables[k - 2]))
             bow, _ = backoff_weights(num[nodes], den[nodes])
             contexts = self.tables[k - 2]
             contexts.bow[contexts.node] = 0.0
