@@ -243,19 +243,21 @@ def format_g7(value, out, pos):
 
 
 @kernel
-def write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, fallback,
-                      fallback_bytes, fallback_start):
-    """Assemble ``log10p<TAB>w1 .. wk[<TAB>log10bow]`` lines into ``out``.
+def write_ngram_lines(out, pos, first_row, probs, bows, has_bow, words, word_bytes, word_start,
+                      fallback, fallback_bytes, fallback_start):
+    """Assemble ``log10p<TAB>w1 .. wk[<TAB>log10bow]`` lines into ``out``, from row
+    ``first_row`` on, writing at byte ``pos``.
 
     words (n, k) are word ids into the UTF-8 pool word_bytes/word_start; -inf is
-    written -99.  Values whose %.7g the kernel cannot decide are looked up in
-    the fallback pool (caller-formatted, keyed by position in ``fallback``).
-    Returns the number of bytes written, or -(row + 1) if a value needs the
-    caller's formatting and is missing from the fallback pool.
+    written -99.  Values whose %.7g the kernel cannot decide (near-ties, about one
+    in 10^5) are looked up in the fallback pool (caller-formatted, keyed by position
+    in the sorted ``fallback``).  Returns (bytes written, -1) when done, or, when a
+    row holds such a value missing from the pool, (where that row starts, the row):
+    the caller formats it and resumes there.
     """
-    pos = 0
     n, k = words.shape
-    for row in range(n):
+    for row in range(first_row, n):
+        row_start = pos
         for which in range(2):
             if which == 1:
                 if not has_bow[row]:
@@ -275,7 +277,7 @@ def write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, 
                 if end < 0:
                     at = np.searchsorted(fallback, value)
                     if at >= fallback.shape[0] or fallback[at] != value:
-                        return -(row + 1)
+                        return row_start, row
                     for b in range(fallback_start[at], fallback_start[at + 1]):
                         out[pos] = fallback_bytes[b]
                         pos += 1
@@ -294,15 +296,4 @@ def write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, 
                         pos += 1
         out[pos] = 10
         pos += 1
-    return pos
-
-
-@kernel
-def undecided_values(values):
-    """The values format_g7 leaves to the caller (near-tie roundings)."""
-    scratch = np.empty(32, np.uint8)
-    flags = np.zeros(values.shape[0], np.bool_)
-    for i in range(values.shape[0]):
-        if values[i] != -np.inf and format_g7(values[i], scratch, 0) < 0:
-            flags[i] = True
-    return flags
+    return pos, -1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..kernels.arpa import OK as SCAN_OK, scan_section, undecided_values, write_ngram_lines
+from ..kernels.arpa import OK as SCAN_OK, scan_section, write_ngram_lines
 from ..signature import digest_bytes
 from ..textio import UTF8, TextEncoding, decode_bytes, read_all_bytes
 from .model import BackoffModel, OrderTable
@@ -99,17 +99,24 @@ class ArpaText:
 
 
 def _lines(probs, bows, has_bow, words, word_bytes, word_start) -> str:
+    """The lines, formatted by the kernel; the rare values whose %.7g it cannot decide
+    (near-ties) are formatted here as the kernel meets them."""
     probs, bows = probs.astype(np.float64), bows.astype(np.float64)
-    values = np.concatenate([probs, bows[has_bow]])
-    hard = np.unique(values[undecided_values(values)])
-    texts = [("%.7g" % v).encode() for v in hard.tolist()]
-    fallback_bytes = np.frombuffer(b"".join(texts) or b" ", dtype=np.uint8)
-    fallback_start = np.concatenate([[0], np.cumsum([len(t) for t in texts])]).astype(np.int64)
     longest = int(np.max(np.diff(word_start))) if word_start.size > 1 else 1
     out = np.empty(probs.size * (2 * 16 + 3 + words.shape[1] * (longest + 1)), dtype=np.uint8)
-    size = write_ngram_lines(out, probs, bows, has_bow, words, word_bytes, word_start, hard,
-                             fallback_bytes, fallback_start)
-    return out[:size].tobytes().decode("utf-8")
+    hard: dict = {}
+    pos, row = 0, 0
+    while True:
+        values = sorted(hard)
+        texts = [hard[v] for v in values]
+        pos, row = write_ngram_lines(
+            out, pos, row, probs, bows, has_bow, words, word_bytes, word_start,
+            np.array(values, np.float64), np.frombuffer(b"".join(texts) or b" ", np.uint8),
+            np.concatenate([[0], np.cumsum([len(t) for t in texts])]).astype(np.int64))
+        if row < 0:
+            return out[:pos].tobytes().decode("utf-8")
+        for value in (probs[row], bows[row]) if has_bow[row] else (probs[row],):
+            hard[float(value)] = ("%.7g" % value).encode()
 
 
 def read_arpa(path: str, order: int = 0, unk_is_word: bool = False,

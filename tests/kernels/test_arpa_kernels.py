@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from rnnlm_cli.kernels.arpa import (CHAIN_SEED, combine, format_g7, scan_section, undecided_values,
-                                    word_hash_of)
+from rnnlm_cli.kernels.arpa import (CHAIN_SEED, combine, format_g7, scan_section,
+                                    word_hash_of, write_ngram_lines)
 
 
 def formatted(value):
@@ -27,10 +27,31 @@ def test_format_g7_matches_printf_on_random_float32():
     rng = np.random.default_rng(7)
     values = np.concatenate([rng.uniform(-12, 0, 20000), -10 ** rng.uniform(-9, 2, 20000)])
     values = values.astype(np.float32).astype(np.float64)
-    undecided = undecided_values(values)
-    assert undecided.mean() < 0.001
-    for value in values[~undecided][:20000]:
-        assert formatted(value) == "%.7g" % value
+    texts = [formatted(value) for value in values]
+    assert sum(text is None for text in texts) < 0.001 * values.size
+    for value, text in zip(values, texts):
+        assert text is None or text == "%.7g" % value
+
+
+def test_lines_ask_for_the_values_they_cannot_format_and_resume():
+    """Row 1 holds a near-tie (2^-11): the kernel stops there, and resumes with it."""
+    tie = 2.0 ** -11
+    probs, bows = np.array([-0.5, tie, -1.0]), np.array([-0.25, -0.125, tie])
+    has_bow = np.array([True, False, True])
+    words = np.array([[0], [1], [0]], np.int64)
+    pool, starts = np.frombuffer(b"ab", np.uint8), np.array([0, 1, 2], np.int64)
+    out = np.empty(200, np.uint8)
+    none = (np.zeros(0), np.frombuffer(b" ", np.uint8), np.zeros(1, np.int64))
+    pos, row = write_ngram_lines(out, 0, 0, probs, bows, has_bow, words, pool, starts, *none)
+    assert row == 1 and out[:pos].tobytes() == b"-0.5\ta\t-0.25\n"
+    text = ("%.7g" % tie).encode()
+    pool_of_ties = (np.array([tie]), np.frombuffer(text, np.uint8),
+                    np.array([0, len(text)], np.int64))
+    pos, row = write_ngram_lines(out, pos, row, probs, bows, has_bow, words, pool, starts,
+                                 *pool_of_ties)
+    assert row == -1
+    assert out[:pos].tobytes().decode() == ("-0.5\ta\t-0.25\n%.7g\tb\n-1\ta\t%.7g\n"
+                                            % (tie, tie))
 
 
 def test_scan_section_hash_chain_links_prefixes():
