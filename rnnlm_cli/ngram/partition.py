@@ -393,16 +393,35 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
 
 
 def merge_rows(job: PartitionJob, part: int, pieces: list[str]):
-    """Sum the routed pieces of this partition into its sorted rows."""
-    merged = {}
+    """Sum the routed pieces of this partition into its sorted rows, an order at a time.
+    Pieces are summed in batches at least as large as the sum so far, so that besides
+    the sum little more than as many rows are held (a frequent n-gram is in every
+    piece)."""
     for k in range(2, job.order + 1):
-        words, counts = [], []
+        keys = [f"words{k}", f"counts{k}"]
+        total_words, total_counts = None, None
+        batch_words, batch_counts, batched = [], [], 0
         for name in pieces:
-            piece = job.store.get(name)
-            words.append(piece[f"words{k}"])
-            counts.append(piece[f"counts{k}"])
-        w, c = sum_duplicate_rows(np.concatenate(words), np.concatenate(counts))
-        merged[f"words{k}"], merged[f"counts{k}"] = w, c
-    job.store.put(rows_name(part), **merged)
+            piece = job.store.get(name, keys)
+            batch_words.append(piece[keys[0]])
+            batch_counts.append(piece[keys[1]])
+            batched += piece[keys[0]].shape[0]
+            if batched >= max(MERGE_BATCH_ROWS, 0 if total_words is None
+                              else total_words.shape[0]):
+                total_words, total_counts = _summed(total_words, total_counts, batch_words,
+                                                    batch_counts)
+                batch_words, batch_counts, batched = [], [], 0
+        total_words, total_counts = _summed(total_words, total_counts, batch_words,
+                                            batch_counts)
+        job.store.put(rows_name(part), **{keys[0]: total_words, keys[1]: total_counts})
     for name in pieces:
         job.store.drop(name)
+
+
+MERGE_BATCH_ROWS = 1 << 20
+
+
+def _summed(total_words, total_counts, batch_words, batch_counts):
+    if total_words is not None:
+        batch_words, batch_counts = [total_words] + batch_words, [total_counts] + batch_counts
+    return sum_duplicate_rows(np.concatenate(batch_words), np.concatenate(batch_counts))

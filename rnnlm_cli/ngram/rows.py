@@ -69,8 +69,10 @@ class Store:
         """Add these arrays to the group ``name`` (replacing those of the same key)."""
         self._groups.setdefault(name, {}).update({k: np.asarray(v) for k, v in arrays.items()})
 
-    def get(self, name: str) -> dict:
-        return self._groups[name]
+    def get(self, name: str, keys=None) -> dict:
+        """The arrays of group ``name`` (only those of ``keys``, if given)."""
+        group = self._groups[name]
+        return group if keys is None else {key: group[key] for key in keys}
 
     def has(self, name: str) -> bool:
         return name in self._groups
@@ -109,10 +111,11 @@ class FolderStore(Store):
         for key, value in arrays.items():
             np.save(os.path.join(path, key + ".npy"), np.asarray(value))
 
-    def get(self, name: str) -> dict:
+    def get(self, name: str, keys=None) -> dict:
         path = self._path(name)
-        return {entry[:-4]: np.load(os.path.join(path, entry))
-                for entry in sorted(os.listdir(path)) if entry.endswith(".npy")}
+        if keys is None:
+            keys = [entry[:-4] for entry in sorted(os.listdir(path)) if entry.endswith(".npy")]
+        return {key: np.load(os.path.join(path, key + ".npy")) for key in keys}
 
     def has(self, name: str) -> bool:
         return os.path.isdir(self._path(name))

@@ -171,3 +171,11 @@ def test_forked_worker_processes_count_spans_and_write_the_same_bytes(tmp_path):
     estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SMALL,
                      FolderStore(str(tmp_path)), out, run=ProcessRun(2), workers=2)
     assert out.getvalue() == in_memory(count_text(text, NgramVocab(), order), options)
+
+
+def test_pieces_are_summed_in_batches(monkeypatch):
+    monkeypatch.setattr(partition, "MERGE_BATCH_ROWS", 500)
+    text = shared_path("data", "swb-example", "train.txt")
+    order, options = CONFIGS["kn3-backoff"]
+    assert bounded({"text": text}, order, options) == in_memory(
+        count_text(text, NgramVocab(), order), options)
