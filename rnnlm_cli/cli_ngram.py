@@ -235,7 +235,7 @@ def _check_bounded(options: dict):
 @contextlib.contextmanager
 def _stage_runner(options: dict):
     """Run the stages here one after another, in -threads processes, or on Dask."""
-    from .ngram.partition import ProcessRun, sequential
+    from .ngram.runners import ProcessRun, sequential
     if options["dask"]:
         from .ngram.dask_backend import dask_run
         with dask_run(options["dask"]) as run:

@@ -68,6 +68,7 @@ def test_nbest_recipe_best_output_matches_its_tuning(ptb_run):
     assert wer["RNN+KN5 (lambda chosen on dev)"] < wer["acoustic only"]
 
 
+@pytest.mark.slow     # half a minute of the CI budget; run with -m slow
 def test_gated_recipe_reports_its_model_in_json(tmp_path):
     data = corpus_folder(tmp_path / "corpus")
     out = recipe("ptb_gated.sh", data, tmp_path / "gated")

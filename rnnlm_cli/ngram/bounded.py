@@ -30,7 +30,8 @@ from ..textio import UTF8, TextEncoding, line_spans
 from .counts import count_file_entries, distinct_ngrams, sentence_id_chunks, write_count_rows
 from .arpa import write_arpa
 from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
-                        merge_rows, rows_name, sequential)
+                        merge_rows, rows_name)
+from .runners import sequential
 from .rows import closed_rows, sum_duplicate_rows
 
 # Peak bytes per token while a chunk of text is counted, per n-gram row while a

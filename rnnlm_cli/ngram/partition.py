@@ -37,6 +37,7 @@ from .discount import counts_of_counts
 from .estimate import F32, Estimator
 from .model import BackoffModel, OrderTable as ModelTable
 from .rows import find_rows, row_keys, sum_duplicate_rows
+from .runners import sequential
 from .vocab import NgramVocab
 
 
@@ -331,40 +332,6 @@ def assemble_model(job: PartitionJob) -> BackoffModel:
             node=np.concatenate([p["node"] for p in parts])[order]))
         lower_keys = row_keys(words)
     return BackoffModel(job.vocab, tables)
-
-
-def sequential(function, arguments: list) -> list:
-    """Run a stage over its arguments one after another (bounded memory)."""
-    return [function(*a) for a in arguments]
-
-
-class ProcessRun:
-    """Run a stage over ``processes`` forked worker processes (``-threads N``).  The job
-    every task shares (the first argument) reaches them through the fork, not pickled;
-    the stages exchange their arrays through a folder store."""
-
-    def __init__(self, processes: int):
-        self.workers = processes
-
-    def __call__(self, function, arguments: list) -> list:
-        import multiprocessing
-        global _SHARED_JOB
-        if len(arguments) < 2:
-            return sequential(function, arguments)
-        _SHARED_JOB = arguments[0][0]
-        try:
-            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-                return pool.starmap(_with_shared_job, [(function, a[1:]) for a in arguments],
-                                    chunksize=1)
-        finally:
-            _SHARED_JOB = None
-
-
-_SHARED_JOB = None
-
-
-def _with_shared_job(function, rest):
-    return function(_SHARED_JOB, *rest)
 
 
 def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[str]:

@@ -47,8 +47,9 @@ def test_a_step_and_its_backpropagation_match_the_spec(hidden):
 
 
 @pytest.mark.parametrize("hidden, independent", [
-    ("lstm", True),
-    # slow in the simulator (a minute each); the step checks above cover their kernels
+    # slow in the simulator (25 s to a minute each); the step checks above cover their
+    # kernels
+    pytest.param("lstm", True, marks=pytest.mark.slow),
     pytest.param("gru", False, marks=pytest.mark.slow),
     pytest.param("scrn", False, marks=pytest.mark.slow)])
 def test_minibatch_epoch_of_a_gated_layer_on_the_gpu_follows_the_cpu(hidden, independent):

@@ -163,7 +163,7 @@ def test_count_files_written_from_partitions_match_the_in_memory_ones(only_order
 
 
 def test_forked_worker_processes_count_spans_and_write_the_same_bytes(tmp_path):
-    from rnnlm_cli.ngram.partition import ProcessRun
+    from rnnlm_cli.ngram.runners import ProcessRun
     from rnnlm_cli.ngram.rows import FolderStore
     text = shared_path("data", "swb-example", "train.txt")
     order, options = CONFIGS["kn5-cutoffs"]
