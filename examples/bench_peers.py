@@ -24,8 +24,9 @@ the peers", gives the commands and flags).  Jobs (--jobs picks some, in this ord
   startup  warm start of eval, nbest-rescore and drop-in -nbest on a one-line input.
   ngram    KN5 (order 5, interpolated modified Kneser-Ney, no cut-offs) of the training
            text (and of --ngram-corpus, e.g. bench_ngram.py's 20M-word corpus) with
-           KenLM's lmplz (--lmplz; -S 20%) against ngram-count in memory, with
-           -memory (--ngram-memory) and with -threads 2; wall and peak RSS of each.
+           KenLM's lmplz (--lmplz; -S 20%) and SRILM's ngram-count (--srilm-bin) against
+           ours in memory, with -memory (--ngram-memory) and with -threads 2; wall and
+           peak RSS of each, and whether our ARPA file is SRILM's byte for byte.
            <unk> is renamed for both tools (lmplz refuses it in the text).
 
 Runs alternate between the tools, --rounds times each for the jobs shorter than a
@@ -252,18 +253,23 @@ def job_ngram(args, work, train, valid, test):
         with open(path, encoding="utf-8") as source, open(renamed, "w", encoding="utf-8") as out:
             for line in source:
                 out.write(line.replace("<unk>", "UNK_"))
-        arpa = os.path.join(work, "ngram.arpa")
-        ours = ["rnnlm", "ngram-count", "-text", renamed, "-order", "5", "-kndiscount",
-                "-interpolate", "-gt3min", "1", "-gt4min", "1", "-gt5min", "1", "-q", "-lm", arpa]
+        arpa, srilm_arpa = os.path.join(work, "ngram.arpa"), os.path.join(work, "srilm.arpa")
+        options = ["-text", renamed, "-order", "5", "-kndiscount", "-interpolate", "-gt3min",
+                   "1", "-gt4min", "1", "-gt5min", "1"]
+        ours = ["rnnlm", "ngram-count", *options, "-q", "-lm", arpa]
         runs = {
-            "lmplz -S 20%": lambda: measured([args.lmplz, "-o", "5", "-S", "20%", "-T", work],
-                                             stdin=renamed, stdout=arpa),
+            "lmplz -S 20%": lambda: measured(
+                [args.lmplz, "-o", "5", "-S", "20%", "-T", work], stdin=renamed,
+                stdout=os.path.join(work, "kenlm.arpa")),
             "ours": lambda: measured(ours),
             f"ours -memory {args.ngram_memory}": lambda: measured(
                 ours + ["-memory", args.ngram_memory, "-temp-dir", work]),
             f"ours -threads 2 -memory {args.ngram_memory}": lambda: measured(
                 ours + ["-threads", "2", "-memory", args.ngram_memory, "-temp-dir", work]),
         }
+        if args.srilm_bin:
+            runs["SRILM ngram-count"] = lambda: measured(
+                [os.path.join(args.srilm_bin, "ngram-count"), *options, "-lm", srilm_arpa])
         rounds = args.rounds if what == "PTB train" else 1
         results = {name: [] for name in runs}
         for _ in range(rounds):
@@ -271,10 +277,15 @@ def job_ngram(args, work, train, valid, test):
                 results[name].append(run())
         best = {name: min(values) for name, values in results.items()}
         peer_wall = best["lmplz -S 20%"][0]
+        same = None
+        if args.srilm_bin:
+            with open(arpa, "rb") as a, open(srilm_arpa, "rb") as b:
+                same = a.read() == b.read()
         emit({"job": "ngram", "what": f"KN5, no cut-offs, {what}",
               **{name: {"wall_s": wall, "peak_rss_mb": rss,
                         "speed_vs_lmplz": round(peer_wall / wall, 2)}
-                 for name, (wall, rss) in best.items()}})
+                 for name, (wall, rss) in best.items()},
+              "ours_identical_to_srilm": same})
 
 
 JOBS = {"nbest": job_nbest, "class": job_class, "hs": job_hs, "scaling": job_scaling,
@@ -287,6 +298,7 @@ def main():
     parser.add_argument("--rnnlm04", help="rnnlm 0.4b's rnnlm executable")
     parser.add_argument("--faster-rnnlm", help="faster-rnnlm's rnnlm executable")
     parser.add_argument("--lmplz", help="KenLM's lmplz executable")
+    parser.add_argument("--srilm-bin", help="folder of SRILM's ngram-count (ngram job)")
     parser.add_argument("--ngram-corpus", help="a larger text for the ngram job")
     parser.add_argument("--ngram-memory", default="500M", help="-memory of the ngram job")
     parser.add_argument("--jobs", default=",".join(JOBS), help="comma-separated: " + ", ".join(JOBS))
