@@ -35,7 +35,7 @@ from .arpa import write_arpa
 from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
                         merge_rows, rows_name)
 from .runners import sequential
-from .rows import closed_rows, sum_duplicate_rows
+from .rows import FolderStore, closed_rows, sum_duplicate_rows
 
 # Peak bytes per token while a chunk of text is counted, per n-gram row while a
 # partition is estimated, and per vocabulary word held throughout (measured on a
@@ -302,6 +302,8 @@ def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, st
     as ``plan`` says, and leave the summed rows of every partition in ``store``.  With
     ``workers`` (a Dask ``run``) a plain text file is counted in that many byte spans
     at once, and there are at least that many partitions."""
+    if run is not sequential and not isinstance(store, FolderStore):
+        raise ValueError("stages in other processes exchange arrays through a FolderStore")
     runs = Runs(store, vocab, order)
     text = sources.get("text")
     if text and workers and text != "-" and not text.endswith(".gz"):
