@@ -87,15 +87,10 @@ def _estimate_bounded(text, vocab, config: ApproxConfig, smoothing, work: str, l
     os.mkdir(folder)
     job = count_in_partitions({"text": text}, vocab, config.order, smoothing,
                               Plan.for_budget(config.memory), FolderStore(folder), encoding)
-    kept = []
-
-    def pruned(model):
-        model = prune(model, config.prune)
-        kept.extend(model.counts())
-        return model
     with text_output(lm_path, encoding) as handle:
-        estimate_model(job, handle, prune=pruned if config.prune > 0 else None)
-    return kept or job.sizes
+        estimate_model(job, handle, prune=(lambda model: prune(model, config.prune))
+                       if config.prune > 0 else None)
+    return job.sizes
 
 
 def _sample_to(text: str, model, config: ApproxConfig, work: str, encoding) -> int:

@@ -115,10 +115,12 @@ def ngram_count(**options):
     partitioned = options["memory"] or options["dask"] or options["threads"] > 1
     if options["temp_dir"] and not partitioned:
         raise ConfigError("-temp-dir goes with -memory, -threads or -dask")
-    if partitioned and not options["memory"]:
-        options["memory"] = TASK_MEMORY
-    if options["memory"]:
-        _check_bounded(options)
+    if partitioned:
+        from .ngram.bounded import parse_budget
+        options["memory"] = parse_budget(options["memory"] or TASK_MEMORY)
+        if options["dask"]:
+            from .ngram.dask_backend import parse_address
+            parse_address(options["dask"])
     outputs = {f"-write{k}": options[f"write{k}"] for k in ORDERS}
     outputs.update({"-lm": options["lm"], "-write-vocab": options["write_vocab"],
                     "-write": options["write"]})
@@ -167,10 +169,8 @@ def _count_and_write(options: dict, smoothing, encoding, quiet: bool):
 
 @contextlib.contextmanager
 def _counted(options: dict, vocab, encoding):
-    """The counts of the input: whole tables in memory, or (-memory, -dask) partitions
-    in a work folder."""
-    sources = {"text": options["text"], "read": options["read"],
-               "limit_vocab": options["limit_vocab"]}
+    """The counts of the input: whole tables in memory, or (-memory, -threads, -dask)
+    partitions in a work folder."""
     if not options["memory"]:
         from .ngram.counts import count_text, read_counts
         if options["text"]:
@@ -179,11 +179,13 @@ def _counted(options: dict, vocab, encoding):
             yield _Tables(read_counts(options["read"], vocab, options["order"],
                                       options["limit_vocab"], encoding))
         return
-    from .ngram.bounded import Plan, count_in_partitions, parse_size, work_folder
+    from .ngram.bounded import Plan, count_in_partitions, work_folder
     from .ngram.pipeline import SmoothingConfig
     from .ngram.rows import FolderStore
     with work_folder(options["temp_dir"]) as folder, _stage_runner(options) as run:
-        plan = Plan.for_budget(parse_size(options["memory"]))
+        plan = Plan.for_budget(options["memory"])
+        sources = {"text": options["text"], "read": options["read"],
+                   "limit_vocab": options["limit_vocab"]}
         job = count_in_partitions(sources, vocab, options["order"], SmoothingConfig(), plan,
                                   FolderStore(folder), encoding, run,
                                   getattr(run, "workers", 0))
@@ -222,14 +224,6 @@ class _Partitions:
         from .ngram.bounded import estimate_model
         self.job.config = config
         return estimate_model(self.job, handle, self.run, prune)
-
-
-def _check_bounded(options: dict):
-    from .ngram.bounded import check_budget, parse_size
-    check_budget(parse_size(options["memory"]))
-    if options["dask"]:
-        from .ngram.dask_backend import parse_address
-        parse_address(options["dask"])
 
 
 @contextlib.contextmanager
@@ -330,9 +324,8 @@ def ngram_approx(model_path, lm, words, order, prune, threads, streams, seed, un
         raise ConfigError(f"-temp-dir {temp_dir}: no such folder")
     budget = 0
     if memory:
-        from .ngram.bounded import check_budget, parse_size
-        budget = parse_size(memory)
-        check_budget(budget)
+        from .ngram.bounded import parse_budget
+        budget = parse_budget(memory)
     report = approximate(model_path, lm, ApproxConfig(words, order, prune, threads, streams,
                                                       seed, unk, budget),
                          temp_dir, chosen_encoding())

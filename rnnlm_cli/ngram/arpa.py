@@ -35,7 +35,7 @@ def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
 
 def write_arpa(model: BackoffModel, handle):
     """Write ``model`` to a text handle in SRILM's ARPA layout."""
-    text = ArpaText(model.vocab.words)
+    text = ArpaText(model.vocab)
     present = [np.flatnonzero(~np.isnan(t.logp)) for t in model.tables]
     handle.write(arpa_header([rows.size for rows in present]))
     backwards = text.ranks      # rank of each row's words read from the last one back
@@ -75,9 +75,9 @@ class ArpaText:
 
     CHUNK = 200_000      # lines formatted at once: bounded memory per chunk
 
-    def __init__(self, words: list[str]):
-        names = np.array(words, dtype=object)
-        self.ranks = np.argsort(np.argsort(names)).astype(np.int64)
+    def __init__(self, vocab: NgramVocab, ranks: np.ndarray | None = None):
+        words = vocab.words
+        self.ranks = vocab.byte_order_ranks() if ranks is None else ranks
         encoded = [w.encode("utf-8") for w in words]
         self.word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
         self.word_start = np.concatenate([[0], np.cumsum([len(b) for b in encoded])]).astype(

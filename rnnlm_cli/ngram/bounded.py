@@ -37,9 +37,10 @@ from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_
 from .runners import sequential
 from .rows import FolderStore, closed_rows, sum_duplicate_rows
 
-# Peak bytes per token while a chunk of text is counted, per n-gram row while a
-# partition is estimated, and per vocabulary word held throughout (measured on a
-# 20M-word order-5 corpus; see the README's figures).
+# Peak bytes per token while a chunk of text is counted (195 measured) and per n-gram
+# row while a partition is estimated (117 measured with tracemalloc), on a 20M-word
+# order-5 corpus; per vocabulary word held throughout, 180 measured for the words and
+# their ARPA text, rounded up for the per-word arrays (README's figures).
 BYTES_PER_TOKEN = 200
 BYTES_PER_ROW = 130
 BYTES_PER_WORD = 300
@@ -60,10 +61,13 @@ def parse_size(text: str) -> int:
     return int(value * SIZE_UNITS[unit])
 
 
-def check_budget(budget: int):
+def parse_budget(text: str) -> int:
+    """``parse_size`` of a -memory option, refused below what one run of counts needs."""
+    budget = parse_size(text)
     if budget < MIN_BUDGET:
         raise ConfigError(f"-memory {budget >> 20}M is too small to hold one run of counts: "
                           f"give at least {MIN_BUDGET >> 20}M")
+    return budget
 
 
 @contextmanager
@@ -215,7 +219,7 @@ class Runs:
         """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
         the rows each word brings) and sum each partition's pieces."""
         self._grow()
-        partitioning = Partitioning.balanced(self.vocab.words, self.load + 1, parts)
+        partitioning = Partitioning.balanced(self.vocab, self.load + 1, parts)
         self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
         job = PartitionJob(self.vocab, self.order, partitioning, config, self.store)
         run(route_run, [(job, name, self.maps.get(name)) for name in self.names])
@@ -300,8 +304,9 @@ def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, st
                         workers: int = 0) -> PartitionJob:
     """Count ``sources`` (``text``: a text file; ``read``: count files) a run at a time
     as ``plan`` says, and leave the summed rows of every partition in ``store``.  With
-    ``workers`` (a Dask ``run``) a plain text file is counted in that many byte spans
-    at once, and there are at least that many partitions."""
+    ``workers`` (``run`` in other processes: -threads, -dask) a plain text file is
+    counted in that many byte spans at once, and there are at least that many
+    partitions."""
     if run is not sequential and not isinstance(store, FolderStore):
         raise ValueError("stages in other processes exchange arrays through a FolderStore")
     runs = Runs(store, vocab, order)
@@ -321,12 +326,14 @@ def count_in_partitions(sources: dict, vocab, order: int, config, plan: Plan, st
 def estimate_model(job: PartitionJob, handle, run=sequential, prune=None) -> list[str]:
     """Write the ARPA model of the counted partitions to ``handle``; ``prune(model)``,
     if given, gets the whole estimated model and returns the one to write.  Returns
-    the discount warnings."""
+    the discount warnings; ``job.sizes`` holds the n-grams written per order."""
     if prune is None:
         return estimate_in_partitions(job, handle, run)
     job.keep_model = True
     notes = estimate_in_partitions(job, None, run)
-    write_arpa(prune(assemble_model(job)), handle)
+    model = prune(assemble_model(job))
+    job.sizes = model.counts()
+    write_arpa(model, handle)
     return notes
 
 
@@ -341,10 +348,11 @@ def estimate_bounded(sources: dict, vocab, order: int, config, plan: Plan, store
 
 def write_counts_partitioned(job: PartitionJob, handle, only_order: int = 0, run=sequential):
     """The SRILM count file of the counted partitions (as ``counts.write_counts``).  The
-    file is depth-first, so the n-grams are regrouped by the partition of their
-    first word, whose parts are then written in order."""
+    file is depth-first, so the n-grams are regrouped (once for every file written)
+    by the partition of their first word, whose parts are then written in order."""
     parts = range(job.partitioning.parts)
-    run(_group_by_first_word, [(job, p) for p in parts])
+    if not job.store.has("first0.0"):
+        run(_group_by_first_word, [(job, p) for p in parts])
     run(_write_count_part, [(job, q, only_order) for q in parts])
     for q in parts:
         job.store.copy_text(f"counts{q}", handle)
@@ -376,5 +384,3 @@ def _write_count_part(job: PartitionJob, part: int, only_order: int):
     with job.store.text_writer(f"counts{part}") as handle:
         write_count_rows(handle, job.vocab.words, job.text.ranks, words_by_order,
                          counts_by_order, only_order)
-    for p in range(job.partitioning.parts):
-        job.store.drop(f"first{p}.{part}")

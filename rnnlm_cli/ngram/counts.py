@@ -241,8 +241,7 @@ def write_counts(counts: NgramCounts, handle, only_order: int = 0):
     ``only_order`` > 0 writes that order alone.  Counts of zero (prefix fillers)
     and vocabulary-only unigrams are not written.
     """
-    ranks = np.argsort(np.argsort(np.array(counts.vocab.words, dtype=object)))
-    write_count_rows(handle, counts.vocab.words, ranks,
+    write_count_rows(handle, counts.vocab.words, counts.vocab.byte_order_ranks(),
                      [counts.words_of(k) for k in range(1, counts.order + 1)],
                      [table.count for table in counts.tables], only_order)
 

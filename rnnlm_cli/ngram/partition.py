@@ -49,13 +49,13 @@ class Partitioning:
     bounds: np.ndarray
 
     @classmethod
-    def balanced(cls, words: list[str], weights: np.ndarray, parts: int) -> "Partitioning":
+    def balanced(cls, vocab: NgramVocab, weights: np.ndarray, parts: int) -> "Partitioning":
         """``parts`` ranges holding about equal shares of ``weights`` (per word id)."""
-        ranks = np.argsort(np.argsort(np.array(words, dtype=object))).astype(np.int64)
+        ranks = vocab.byte_order_ranks()
         cumulative = np.cumsum(np.asarray(weights, np.float64)[np.argsort(ranks)])
         cuts = np.searchsorted(cumulative, cumulative[-1] * np.arange(1, parts) / parts,
                                side="right")
-        bounds = np.unique(np.concatenate([[0], cuts, [len(words)]]))
+        bounds = np.unique(np.concatenate([[0], cuts, [len(vocab)]]))
         return cls(ranks, bounds.astype(np.int64))
 
     @property
@@ -90,11 +90,11 @@ class PartitionJob:
     partitioning: Partitioning
     config: object          # pipeline.SmoothingConfig
     store: object           # rows.Store
-    keep_model: bool = False   # also keep the model's arrays (for pruning it)
+    keep_model: bool = False   # keep the model's arrays instead of section text (pruning)
     sizes: list = field(default_factory=list)   # n-grams written per order (after estimating)
 
     def __post_init__(self):
-        self.text = ArpaText(self.vocab.words)
+        self.text = ArpaText(self.vocab, self.partitioning.ranks)
 
 
 class PartitionCounts(NgramCounts):
@@ -231,11 +231,11 @@ def send_contexts(job: PartitionJob, part: int, k: int):
     """Post this partition's order-k backoff contexts to the partitions predicting them."""
     ctx = job.store.get(f"ctx{part}_{k}")
     nodes = np.flatnonzero(ctx["node"])
-    words = ctx["words"][nodes]
+    words, bow = ctx["words"][nodes], ctx["bow"][nodes]
     dest = job.partitioning.part_of(words[:, -2])
     for p in range(job.partitioning.parts):
         mine = dest == p
-        job.store.put(f"mail{k}_{part}_{p}", words=words[mine], bow=ctx["bow"][nodes][mine])
+        job.store.put(f"mail{k}_{part}_{p}", words=words[mine], bow=bow[mine])
 
 
 def finish_order(job: PartitionJob, part: int, k: int) -> int:
@@ -260,12 +260,13 @@ def finish_order(job: PartitionJob, part: int, k: int) -> int:
         if missing.any():
             mark_contexts(job, part, k - 1, np.unique(words[missing, :-1], axis=0))
     present = np.flatnonzero(~np.isnan(logp))
-    rows = present[job.text.section_order(words[present])]
-    with job.store.text_writer(f"section{k}_{part}") as handle:
-        job.text.write_lines(handle, logp[rows], bow[rows], node[rows], words[rows])
     if job.keep_model:
         job.store.put(f"model{k}_{part}", words=words[present], logp=logp[present],
                       bow=bow[present], node=node[present])
+    else:
+        rows = present[job.text.section_order(words[present])]
+        with job.store.text_writer(f"section{k}_{part}") as handle:
+            job.text.write_lines(handle, logp[rows], bow[rows], node[rows], words[rows])
     job.store.drop(f"pred{part}_{k}")
     return int(present.size)
 
@@ -302,11 +303,12 @@ def finish_unigrams(job: PartitionJob) -> int:
         missing = node & np.isnan(logp)
         logp[missing] = model["backoff"][missing]
     present = np.flatnonzero(~np.isnan(logp))
-    rows = present[np.argsort(job.text.ranks[present])]
-    with job.store.text_writer("section1") as handle:
-        job.text.write_lines(handle, logp[rows], bow[rows], node[rows], rows[:, None])
     if job.keep_model:
         job.store.put("model1", logp=logp, bow=bow, node=node)
+    else:
+        rows = present[np.argsort(job.text.ranks[present])]
+        with job.store.text_writer("section1") as handle:
+            job.text.write_lines(handle, logp[rows], bow[rows], node[rows], rows[:, None])
     return int(present.size)
 
 
@@ -336,7 +338,8 @@ def assemble_model(job: PartitionJob) -> BackoffModel:
 
 def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[str]:
     """Estimate from the merged rows of every partition and write the ARPA file to
-    ``handle`` (None: keep the sections in the store); returns the discount warnings."""
+    ``handle`` (with ``keep_model``: keep the model's arrays for ``assemble_model``
+    instead); returns the discount warnings."""
     parts = range(job.partitioning.parts)
     statistics = run(partition_statistics, [(job, p) for p in parts])
     discounts, notes = global_discounts(job, statistics)
@@ -348,7 +351,7 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
         sizes[k] = sum(run(finish_order, [(job, p, k) for p in parts]))
     sizes[1] = finish_unigrams(job)
     job.sizes = [sizes[k] for k in range(1, job.order + 1)]
-    if handle is None:
+    if job.keep_model:
         return notes
     handle.write(arpa_header(job.sizes))
     for k in range(1, job.order + 1):

@@ -68,6 +68,11 @@ class NgramVocab:
                 self.add(fields[0])
         self.closed = True
 
+    def byte_order_ranks(self) -> np.ndarray:
+        """Each word id's position in byte (code point) order of the words: the order
+        SRILM lists words in, in ARPA and count files."""
+        return np.argsort(np.argsort(np.array(self.words, dtype=object))).astype(np.int64)
+
     def nonevent_mask(self) -> np.ndarray:
         mask = np.zeros(len(self.words), dtype=bool)
         mask[[self.START, self.PAU]] = True
