@@ -32,8 +32,8 @@ from ..errors import ConfigError, InputError
 from ..textio import UTF8, TextEncoding, line_spans
 from .counts import count_file_entries, distinct_ngrams, sentence_id_chunks, write_count_rows
 from .arpa import write_arpa
-from .partition import (Partitioning, PartitionJob, assemble_model, estimate_in_partitions,
-                        merge_rows, rows_name)
+from .partition import PartitionJob, assemble_model, estimate_in_partitions, merge_rows, rows_name
+from .partitioning import LoadJob, Partitioning, heavy_words, pair_loads
 from .runners import sequential
 from .rows import FolderStore, closed_rows, sum_duplicate_rows
 
@@ -217,9 +217,17 @@ class Runs:
 
     def partition(self, config, parts: int, run=sequential) -> PartitionJob:
         """Route every run's rows to ``parts`` partitions of the word ranks (balanced by
-        the rows each word brings) and sum each partition's pieces."""
+        the rows each word brings; a heavy word's cut by the word before it, whose
+        loads take one more read of the runs) and sum each partition's pieces."""
         self._grow()
-        partitioning = Partitioning.balanced(self.vocab, self.load + 1, parts)
+        load = self.load + 1
+        heavy = heavy_words(load, parts, self.order)
+        shares = {}
+        if heavy.size:
+            job = LoadJob(self.store, self.order, len(self.vocab), heavy)
+            shares = dict(zip(heavy.tolist(), np.sum(run(pair_loads, [
+                (job, name, self.maps.get(name)) for name in self.names]), axis=0)))
+        partitioning = Partitioning.balanced(self.vocab, load, parts, shares)
         self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
         job = PartitionJob(self.vocab, self.order, partitioning, config, self.store)
         run(route_run, [(job, name, self.maps.get(name)) for name in self.names])
@@ -364,9 +372,9 @@ def _group_by_first_word(job: PartitionJob, part: int):
     pieces = [dict() for _ in range(job.partitioning.parts)]
     for k in range(2, job.order + 1):
         words, counts = rows[f"words{k}"], rows[f"counts{k}"]
-        mine = job.partitioning.part_of(words[:, -2]) == part
+        mine = job.partitioning.predicted_part(words) == part
         words, counts = words[mine], counts[mine]
-        first = job.partitioning.part_of(words[:, 0])
+        first = job.partitioning.word_part(words[:, 0])
         for q, piece in enumerate(pieces):
             piece[f"words{k}"], piece[f"counts{k}"] = words[first == q], counts[first == q]
     for q, piece in enumerate(pieces):
@@ -375,7 +383,7 @@ def _group_by_first_word(job: PartitionJob, part: int):
 
 def _write_count_part(job: PartitionJob, part: int, only_order: int):
     unigram_counts = job.store.get("unigrams")["counts"]
-    ids = np.flatnonzero(job.partitioning.part_of(np.arange(unigram_counts.size)) == part)
+    ids = np.flatnonzero(job.partitioning.word_part(np.arange(unigram_counts.size)) == part)
     words_by_order, counts_by_order = [ids[:, None]], [unigram_counts[ids]]
     pieces = [job.store.get(f"first{p}.{part}") for p in range(job.partitioning.parts)]
     for k in range(2, job.order + 1):

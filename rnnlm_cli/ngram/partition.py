@@ -36,49 +36,10 @@ from .counts import NgramCounts, OrderTable, _unigram_table
 from .discount import counts_of_counts
 from .estimate import F32, Estimator
 from .model import BackoffModel, OrderTable as ModelTable
+from .partitioning import Partitioning
 from .rows import find_rows, row_keys, sum_duplicate_rows
 from .runners import sequential
 from .vocab import NgramVocab
-
-
-@dataclass
-class Partitioning:
-    """Contiguous ranges of word ranks: partition p holds ranks [bounds[p], bounds[p+1])."""
-
-    ranks: np.ndarray
-    bounds: np.ndarray
-
-    @classmethod
-    def balanced(cls, vocab: NgramVocab, weights: np.ndarray, parts: int) -> "Partitioning":
-        """``parts`` ranges holding about equal shares of ``weights`` (per word id)."""
-        ranks = vocab.byte_order_ranks()
-        cumulative = np.cumsum(np.asarray(weights, np.float64)[np.argsort(ranks)])
-        cuts = np.searchsorted(cumulative, cumulative[-1] * np.arange(1, parts) / parts,
-                               side="right")
-        bounds = np.unique(np.concatenate([[0], cuts, [len(vocab)]]))
-        return cls(ranks, bounds.astype(np.int64))
-
-    @property
-    def parts(self) -> int:
-        return self.bounds.size - 1
-
-    def part_of(self, word_ids: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.bounds, self.ranks[word_ids], side="right") - 1
-
-    def context_part(self, words: np.ndarray) -> np.ndarray:
-        """Where each row (order >= 2) is a context: its last word's partition, or -1
-        for rows ending in </s>, which are never contexts."""
-        last = words[:, -1]
-        return np.where(last == NgramVocab.END, -1, self.part_of(last))
-
-    def split(self, words: np.ndarray, counts: np.ndarray) -> list:
-        """Per partition, the rows (order >= 2) predicted or context there."""
-        predicted, context = self.part_of(words[:, -2]), self.context_part(words)
-        pieces = []
-        for p in range(self.parts):
-            mine = (predicted == p) | (context == p)
-            pieces.append((words[mine], counts[mine]))
-        return pieces
 
 
 @dataclass
@@ -123,8 +84,8 @@ def build_partition(job: PartitionJob, part: int, unigram_counts, counted) -> Pa
     end = job.vocab.END
     tables = [_unigram_table(unigram_counts.copy(), counted)]
     words = [np.arange(size_v, dtype=np.int32)[:, None]]
-    in_part = job.partitioning.part_of(np.arange(size_v)) == part
-    predicted, context = [np.ones(size_v, bool)], [in_part]
+    in_range = job.partitioning.in_range(part, np.arange(size_v))
+    predicted, context = [np.ones(size_v, bool)], [in_range]
     lower_keys, sink = None, end
     for k in range(2, job.order + 1):
         w = rows[f"words{k}"]
@@ -142,18 +103,37 @@ def build_partition(job: PartitionJob, part: int, unigram_counts, counted) -> Pa
                                  count=np.append(rows[f"counts{k}"], 0).astype(np.int64),
                                  suffix=np.append(suffix, sink)))
         words.append(np.concatenate([w, np.full((1, k), end, np.int32)]))
-        predicted.append(np.append(job.partitioning.part_of(w[:, -2]) == part, False))
+        predicted.append(np.append(job.partitioning.predicted_part(w) == part, False))
         context.append(np.append(job.partitioning.context_part(w) == part, False))
         lower_keys, sink = row_keys(w), n
     return PartitionCounts(job.vocab, tables, words, predicted, context)
 
 
-def adjust(job: PartitionJob, counts: PartitionCounts) -> PartitionCounts:
-    """Kneser-Ney continuation counts for orders >= 2 (the unigrams' are global)."""
+def adjust(job: PartitionJob, part: int, counts: PartitionCounts) -> PartitionCounts:
+    """Kneser-Ney continuation counts for orders >= 2 (the unigrams' are global; a
+    heavy word's bigrams' are summed over its sub-partitions)."""
     for k in range(2, job.order):
         if getattr(job.config.discount_for(k), "uses_continuation_counts", False):
             continuation_counts(counts, k)
+            if k == 2 and job.partitioning.is_split(part):
+                _sum_bigram_extensions(job, part, counts)
     return counts
+
+
+def _extensions_name(job: PartitionJob, part: int) -> str:
+    return f"extensions{job.partitioning.range_of_part[part]}"
+
+
+def _sum_bigram_extensions(job: PartitionJob, part: int, counts: PartitionCounts):
+    """A heavy word's bigrams w y get as continuation count the distinct words before
+    them summed over its sub-partitions (``merge_rows`` counts each one's share)."""
+    words = counts.words_of(2)
+    heavy = job.partitioning.in_range(part, words[:, 0])
+    if job.vocab.nonevent_mask()[words[heavy, 0]].any():
+        return   # n-grams starting with <s> keep their raw counts
+    extended = job.store.get(_extensions_name(job, part))["counts"]
+    table = counts.tables[1]
+    table.count = np.where(heavy, extended[words[:, 1]], table.count)
 
 
 def load_partition(job: PartitionJob, part: int) -> PartitionCounts:
@@ -175,7 +155,7 @@ def partition_statistics(job: PartitionJob, part: int) -> dict:
         before = np.bincount(bigrams.word[seen], minlength=size_v)
     job.store.put(f"before{part}", counts=before)
     result = {}
-    adjust(job, counts)
+    adjust(job, part, counts)
     events = ~job.vocab.nonevent_mask()
     for k in range(2, job.order + 1):
         table, mine = counts.tables[k - 1], counts.predicted[k - 1]
@@ -210,7 +190,7 @@ def global_discounts(job: PartitionJob, statistics: list[dict]):
 def estimate_partition(job: PartitionJob, part: int, discounts: list):
     """Estimate the partition; keep its predicted rows (probabilities and backoff
     paths) and its context rows (backoff weights) per order, and the unigrams."""
-    counts = adjust(job, load_partition(job, part))
+    counts = adjust(job, part, load_partition(job, part))
     counts.tables[0].count = job.store.get("unigram_adjusted")["counts"].copy()
     model = Estimator(counts, discounts).run(fixup=False)
     for k in range(1, job.order + 1):
@@ -232,7 +212,7 @@ def send_contexts(job: PartitionJob, part: int, k: int):
     ctx = job.store.get(f"ctx{part}_{k}")
     nodes = np.flatnonzero(ctx["node"])
     words, bow = ctx["words"][nodes], ctx["bow"][nodes]
-    dest = job.partitioning.part_of(words[:, -2])
+    dest = job.partitioning.predicted_part(words)
     for p in range(job.partitioning.parts):
         mine = dest == p
         job.store.put(f"mail{k}_{part}_{p}", words=words[mine], bow=bow[mine])
@@ -296,10 +276,10 @@ def finish_unigrams(job: PartitionJob) -> int:
     node = np.zeros(logp.size, bool)
     bow = np.zeros(logp.size, F32)
     if job.order > 1:
-        for part in range(job.partitioning.parts):
+        for part in range(job.partitioning.parts):   # a heavy word's: in each sub-partition
             ctx = job.store.get(f"ctx{part}_1")
-            ids = ctx["words"][:, 0]
-            node[ids], bow[ids] = ctx["node"], ctx["bow"]
+            ids = ctx["words"][ctx["node"], 0]
+            node[ids], bow[ids] = True, ctx["bow"][ctx["node"]]
         missing = node & np.isnan(logp)
         logp[missing] = model["backoff"][missing]
     present = np.flatnonzero(~np.isnan(logp))
@@ -341,6 +321,7 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
     ``handle`` (with ``keep_model``: keep the model's arrays for ``assemble_model``
     instead); returns the discount warnings."""
     parts = range(job.partitioning.parts)
+    sum_extension_shares(job)
     statistics = run(partition_statistics, [(job, p) for p in parts])
     discounts, notes = global_discounts(job, statistics)
     run(estimate_partition, [(job, p, discounts) for p in parts])
@@ -360,6 +341,19 @@ def estimate_in_partitions(job: PartitionJob, handle, run=sequential) -> list[st
             job.store.copy_text(name, handle)
     handle.write(ARPA_END)
     return notes
+
+
+def sum_extension_shares(job: PartitionJob):
+    """Sum each heavy word's sub-partitions' shares of its bigrams' continuation counts."""
+    for first in sorted({job.partitioning.parts_of_range(p)[0]
+                         for p in range(job.partitioning.parts) if job.partitioning.is_split(p)}):
+        name = _extensions_name(job, first)
+        shares = [f"{name}.{p}" for p in job.partitioning.parts_of_range(first)]
+        if job.store.has(shares[0]):
+            job.store.put(name, counts=np.sum([job.store.get(s)["counts"] for s in shares],
+                                              axis=0))
+            for share in shares:
+                job.store.drop(share)
 
 
 def merge_rows(job: PartitionJob, part: int, pieces: list[str]):
@@ -384,6 +378,10 @@ def merge_rows(job: PartitionJob, part: int, pieces: list[str]):
         total_words, total_counts = _summed(total_words, total_counts, batch_words,
                                             batch_counts)
         job.store.put(rows_name(part), **{keys[0]: total_words, keys[1]: total_counts})
+        if k == 3 and job.partitioning.is_split(part):
+            seen = (job.partitioning.predicted_part(total_words) == part) & (total_counts > 0)
+            job.store.put(f"{_extensions_name(job, part)}.{part}", counts=np.bincount(
+                total_words[seen, 2], minlength=len(job.vocab)))
     for name in pieces:
         job.store.drop(name)
 

@@ -48,10 +48,31 @@ def test_partitioned_estimate_writes_the_in_memory_bytes(name, plan, monkeypatch
     order, options = CONFIGS[name]
     parts = []
     monkeypatch.setattr(partition.Partitioning, "parts",
-                        property(lambda self: parts.append(self.bounds.size - 1) or parts[-1]))
+                        property(lambda self: parts.append(int(self.sizes.sum())) or parts[-1]))
     expected = in_memory(count_text(text, NgramVocab(), order), options)
     assert bounded({"text": text}, order, options, plan) == expected
     assert max(parts) == 1 if plan is ONE_PART else max(parts) > 2
+
+
+TINY = Plan(chunk_tokens=12_000, chunk_entries=40_000, rows_per_part=1_500)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_heavy_words_cut_by_the_word_before_write_the_in_memory_bytes(name, monkeypatch):
+    """Partitions too small for the frequent words' rows: those words' ranges are cut
+    into sub-partitions (their bigrams copied to each, their continuation counts
+    summed across them), and the bytes stay the in-memory ones."""
+    from rnnlm_cli.ngram import partitioning
+    text = shared_path("data", "swb-example", "train.txt")
+    order, options = CONFIGS[name]
+    made = []
+    original = partitioning.Partitioning.__post_init__
+    monkeypatch.setattr(partitioning.Partitioning, "__post_init__",
+                        lambda self: made.append(self) or original(self))
+    expected = in_memory(count_text(text, NgramVocab(), order), options)
+    assert bounded({"text": text}, order, options, TINY) == expected
+    assert max(len(p.sub_bounds) for p in made) >= 3
+    assert max(max(p.sizes) for p in made) >= 3
 
 
 def test_contexts_without_probability_cross_partitions(monkeypatch):
