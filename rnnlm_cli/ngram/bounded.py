@@ -33,7 +33,7 @@ from ..textio import UTF8, TextEncoding, line_spans
 from .counts import count_file_entries, distinct_ngrams, sentence_id_chunks, write_count_rows
 from .arpa import write_arpa
 from .partition import PartitionJob, assemble_model, estimate_in_partitions, merge_rows, rows_name
-from .partitioning import LoadJob, Partitioning, heavy_words, pair_loads
+from .partitioning import LoadJob, Partitioning, heavy_words, pair_loads, summed_pair_loads
 from .runners import sequential
 from .rows import FolderStore, closed_rows, sum_duplicate_rows
 
@@ -225,8 +225,8 @@ class Runs:
         shares = {}
         if heavy.size:
             job = LoadJob(self.store, self.order, len(self.vocab), heavy)
-            shares = dict(zip(heavy.tolist(), np.sum(run(pair_loads, [
-                (job, name, self.maps.get(name)) for name in self.names]), axis=0)))
+            run(pair_loads, [(job, name, self.maps.get(name)) for name in self.names])
+            shares = summed_pair_loads(job, self.names)
         partitioning = Partitioning.balanced(self.vocab, load, parts, shares)
         self.store.put("unigrams", counts=self.unigram_counts, counted=self.counted)
         job = PartitionJob(self.vocab, self.order, partitioning, config, self.store)

@@ -150,15 +150,16 @@ class LoadJob:
     heavy: np.ndarray
 
 
-def pair_loads(job: LoadJob, name: str, id_map: str | None = None) -> np.ndarray:
-    """(heavy words, vocabulary) rows of run ``name`` that each heavy word brings, by
-    the word before it: as the word before the predicted one (orders >= 3) and as a
-    context's last word."""
+def pair_loads(job: LoadJob, name: str, id_map: str | None = None):
+    """The rows of run ``name`` that each heavy word brings, by the word before it (as
+    the word before the predicted one, orders >= 3, and as a context's last word),
+    stored as ``loads.NAME``: keys (heavy word's index * vocabulary + word before)
+    and their counts, few next to the run's rows."""
     index = np.full(job.size_v, -1, np.int64)
     index[job.heavy] = np.arange(job.heavy.size)
-    loads = np.zeros(job.heavy.size * job.size_v, np.int64)
     run = job.store.get(name)
     ids = job.store.get(id_map)["ids"] if id_map else None
+    keys = []
     for k in range(2, job.order + 1):
         words = run[f"words{k}"] if ids is None else ids[run[f"words{k}"]]
         pairs = [(words[:, -1], words[:, -2])] + ([(words[:, -2], words[:, -3])] if k > 2
@@ -166,6 +167,17 @@ def pair_loads(job: LoadJob, name: str, id_map: str | None = None) -> np.ndarray
         for word, before in pairs:
             slot = index[word]
             mine = slot >= 0
-            loads += np.bincount(slot[mine] * job.size_v + before[mine],
-                                 minlength=loads.size)
-    return loads.reshape(job.heavy.size, job.size_v)
+            keys.append(slot[mine] * job.size_v + before[mine])
+    keys, counts = np.unique(np.concatenate(keys), return_counts=True)
+    job.store.put(f"loads.{name}", keys=keys, counts=counts)
+
+
+def summed_pair_loads(job: LoadJob, names: list[str]) -> dict:
+    """Heavy word id -> its load by the word before it (per word id), summed over the
+    runs' ``loads.NAME`` one at a time."""
+    total = np.zeros(job.heavy.size * job.size_v, np.int64)
+    for name in names:
+        loads = job.store.get(f"loads.{name}")
+        total[loads["keys"]] += loads["counts"]
+        job.store.drop(f"loads.{name}")
+    return dict(zip(job.heavy.tolist(), total.reshape(job.heavy.size, job.size_v)))

@@ -55,6 +55,7 @@ def test_partitioned_estimate_writes_the_in_memory_bytes(name, plan, monkeypatch
 
 
 TINY = Plan(chunk_tokens=12_000, chunk_entries=40_000, rows_per_part=1_500)
+SPLIT = Plan(chunk_tokens=12_000, chunk_entries=40_000, rows_per_part=8_000)   # one word cut
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
@@ -183,15 +184,21 @@ def test_count_files_written_from_partitions_match_the_in_memory_ones(only_order
     assert out.getvalue() == expected.getvalue()
 
 
-def test_forked_worker_processes_count_spans_and_write_the_same_bytes(tmp_path):
+def test_forked_worker_processes_count_spans_and_write_the_same_bytes(tmp_path, monkeypatch):
+    from rnnlm_cli.ngram import partitioning
     from rnnlm_cli.ngram.runners import ProcessRun
     from rnnlm_cli.ngram.rows import FolderStore
+    made = []
+    original = partitioning.Partitioning.__post_init__
+    monkeypatch.setattr(partitioning.Partitioning, "__post_init__",
+                        lambda self: made.append(self) or original(self))
     text = shared_path("data", "swb-example", "train.txt")
     order, options = CONFIGS["kn5-cutoffs"]
     out = io.StringIO()
-    estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SMALL,
+    estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SPLIT,
                      FolderStore(str(tmp_path)), out, run=ProcessRun(2), workers=2)
     assert out.getvalue() == in_memory(count_text(text, NgramVocab(), order), options)
+    assert made[-1].sub_bounds   # a heavy word's sub-partitions exchanged their shares too
 
 
 def test_pieces_are_summed_in_batches(monkeypatch):

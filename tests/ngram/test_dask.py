@@ -15,6 +15,7 @@ from test_bounded import CONFIGS, in_memory
 distributed = pytest.importorskip("distributed")
 
 SMALL = Plan(chunk_tokens=12_000, chunk_entries=40_000, rows_per_part=25_000)
+SPLIT = Plan(chunk_tokens=12_000, chunk_entries=40_000, rows_per_part=8_000)   # a heavy word cut
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_workers_count_spans_and_estimate_partitions_to_the_same_bytes(run, tmp_
     order, options = CONFIGS[name]
     from rnnlm_cli.ngram.pipeline import SmoothingConfig
     out = io.StringIO()
-    estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SMALL,
+    estimate_bounded({"text": text}, NgramVocab(), order, SmoothingConfig(**options), SPLIT,
                      FolderStore(str(tmp_path)), out, run=run, workers=run.workers)
     assert run.workers == 2
     assert out.getvalue() == in_memory(count_text(text, NgramVocab(), order), options)
