@@ -6,9 +6,9 @@ complete the runs are routed to partitions of the word ranks (partition.py),
 each partition's pieces are summed, and the partitions are estimated one after
 another (or several at once: ``-threads``, ``-dask``); only the vocabulary and
 the unigrams are held for the whole run.  The number of partitions and the chunk
-size follow from the budget.  A partition holds all the n-grams in which one word
-comes just before the predicted word or ends them, so the most frequent word's
-n-grams set a floor under the memory that the budget cannot lower.
+size follow from the budget.  A word whose n-grams alone would overflow a
+partition is cut again by the word before it (partitioning.py), so that no
+partition holds all of the most frequent word's n-grams.
 
 The temp folder ``rnnlm-ngram.PID.XXXXXX`` inside DIR is removed on success, on
 error and on SIGINT/SIGTERM; one left by a process that no longer runs (kill -9)

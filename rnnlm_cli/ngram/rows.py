@@ -137,9 +137,3 @@ class FolderStore(Store):
             os.remove(self._path(name) + ".txt")
         except FileNotFoundError:
             pass
-
-    def bytes_used(self) -> int:
-        total = 0
-        for root, _, files in os.walk(self.folder):
-            total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
-        return total
