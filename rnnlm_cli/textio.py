@@ -67,15 +67,7 @@ CHUNK_BYTES = 16 << 20
 
 def text_lines(path: str, encoding: TextEncoding = UTF8,
                span: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
-    """Yield (line number, line) with CR and the newline removed (``text_blocks``)."""
-    for before, text in text_blocks(path, encoding, span):
-        yield from enumerate(text.split("\n"), before + 1)
-
-
-def text_blocks(path: str, encoding: TextEncoding = UTF8,
-                span: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
-    """Yield (lines before, text) of many whole lines at a time: the lines joined by
-    newlines, CR removed.
+    """Yield (line number, line) with CR and the newline removed.
 
     The file is decoded in large chunks (cut at line ends), which is much faster
     than line by line.  The last line need not end with a newline (rnnlm would
@@ -96,11 +88,14 @@ def text_blocks(path: str, encoding: TextEncoding = UTF8,
                 pending = data
                 continue
             pending = data[cut + 1:]
-            text = _decode(data[:cut], label, number, encoding)
-            yield number, text
-            number += text.count("\n") + 1
+            lines = _decode(data[:cut], label, number, encoding).split("\n")
+            for line in lines:
+                number += 1
+                yield number, line
         if pending:
-            yield number, _decode(pending, label, number, encoding)
+            for line in _decode(pending, label, number, encoding).split("\n"):
+                number += 1
+                yield number, line
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: read error ({exc})") from None
     finally:

@@ -14,15 +14,15 @@ counts (the others are vocabulary-only words).
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Optional
 
 import numpy as np
 
 from ..errors import InputError
 from ..kernels.ngram import count_sorted_runs, extend_ids
-from ..textio import UTF8, TextEncoding, text_blocks, text_lines
+from ..textio import UTF8, TextEncoding, text_lines
 from .vocab import NgramVocab
 
 
@@ -78,71 +78,35 @@ def sentence_id_chunks(path: str, vocab: NgramVocab, add_words: bool,
                        encoding: TextEncoding = UTF8, chunk_tokens: int = 0, span=None):
     """Yield (token ids, sentence starts) of whole sentences, about ``chunk_tokens``
     tokens at a time (0: all at once); ``span``: only the lines of that byte span."""
-    ids, lengths = [], []
-    held = 0
-    for _, text in text_blocks(path, encoding, span):
-        block_ids, block_lengths = block_sentence_ids(text, vocab, add_words)
-        ids.append(block_ids)
-        lengths.append(block_lengths)
-        held += block_ids.size
-        if chunk_tokens and held >= chunk_tokens:
-            all_ids, all_lengths = np.concatenate(ids), np.concatenate(lengths)
-            ends = np.cumsum(all_lengths)
-            done, taken = 0, 0            # tokens and sentences yielded
-            while ends[-1] - done >= chunk_tokens:   # a chunk ends with the sentence
-                cut = int(np.searchsorted(ends, done + chunk_tokens)) + 1   # reaching it
-                yield all_ids[done:ends[cut - 1]], _starts(all_lengths[taken:cut])
-                done, taken = int(ends[cut - 1]), cut
-            ids, lengths = [all_ids[done:]], [all_lengths[taken:]]
-            held = ids[0].size
-    if held:
-        yield np.concatenate(ids), _starts(np.concatenate(lengths))
+    ids, starts = array("i"), array("q")
+    plain = not vocab.to_lower and (add_words or vocab.closed) and not vocab.closed
+    get = vocab.index.get
+    start_id, end_id = vocab.START, vocab.END
+    for _, line in text_lines(path, encoding, span):
+        words = line.split()
+        if not words or words[0].startswith("##"):
+            continue
+        if chunk_tokens and len(ids) >= chunk_tokens:
+            yield _id_arrays(ids, starts)
+            ids, starts = array("i"), array("q")
+        starts.append(len(ids))
+        if not plain:
+            ids.extend(vocab.sentence_ids(words, add_words))
+            continue
+        mapped = [get(w) for w in words]
+        if None in mapped:
+            mapped = [vocab.add(w) if m is None else m for w, m in zip(words, mapped)]
+        if mapped[0] != start_id:
+            ids.append(start_id)
+        ids.extend(mapped)
+        if mapped[-1] != end_id:
+            ids.append(end_id)
+    if len(ids):
+        yield _id_arrays(ids, starts)
 
 
-def _starts(lengths: np.ndarray) -> np.ndarray:
-    return (np.cumsum(lengths) - lengths).astype(np.int64)
-
-
-def block_sentence_ids(text: str, vocab: NgramVocab, add_words: bool):
-    """(token ids as int32, tokens per sentence) of the lines of ``text``: each non-blank
-    line that is not a ``##`` comment becomes <s> w1 ... wn </s> (boundary tokens added
-    unless present).  Words are looked up all at once, not line by line; new words
-    are added in the order they first appear unless the vocabulary is closed (or
-    ``add_words`` is false), where they are the unknown word."""
-    if vocab.to_lower:
-        text = text.lower()
-    tokens = text.replace("\n", " \0 ").split()   # NUL is refused in text: a line mark
-    if not tokens:
-        return np.zeros(0, np.int32), np.zeros(0, np.int64)
-    marks = np.fromiter(map("\0".__eq__, tokens), bool, len(tokens))
-    line = np.cumsum(marks)
-    first = np.flatnonzero(~marks & np.concatenate([[True], marks[:-1]]))
-    comment = np.fromiter((tokens[i].startswith("##") for i in first), bool, first.size)
-    words = ~marks
-    if comment.any():
-        words &= ~np.isin(line, line[first[comment]])
-    adding = add_words and not vocab.closed
-    missing = -1 if adding else vocab.UNK
-    ids = np.fromiter(map(vocab.index.get, tokens, repeat(missing)), np.int64, len(tokens))
-    if adding:
-        new = np.flatnonzero(words & (ids < 0))
-        if new.size:
-            unknown = [tokens[i] for i in new]
-            for word in dict.fromkeys(unknown):
-                vocab.add(word)
-            ids[new] = np.fromiter(map(vocab.index.__getitem__, unknown), np.int64, new.size)
-    kept = np.flatnonzero(words)
-    ids, line = ids[kept], line[kept]
-    if ids.size == 0:
-        return np.zeros(0, np.int32), np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.concatenate([[True], line[1:] != line[:-1]]))
-    lasts = np.append(starts[1:], ids.size) - 1
-    add_start, add_end = ids[starts] != vocab.START, ids[lasts] != vocab.END
-    at = np.concatenate([lasts[add_end] + 1, starts[add_start]])    # </s> before <s>
-    marks = np.concatenate([np.full(add_end.sum(), vocab.END), np.full(add_start.sum(),
-                                                                       vocab.START)])
-    lengths = lasts - starts + 1 + add_start + add_end
-    return np.insert(ids, at, marks).astype(np.int32), lengths.astype(np.int64)
+def _id_arrays(ids: array, starts: array):
+    return np.frombuffer(ids, dtype=np.int32).copy(), np.frombuffer(starts, dtype=np.int64).copy()
 
 
 def count_text(path: str, vocab: NgramVocab, order: int,
