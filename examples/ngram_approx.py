@@ -11,8 +11,9 @@ ptb_gated.sh's (`-order 5 -kndiscount -interpolate -unk -gt3min 1 -gt4min 1
 -gt5min 1`); the approximation samples --words tokens from the RNN and estimates
 an open-vocabulary modified Kneser-Ney model of --order on them.  The interpolation
 is word by word, P = L P_KN5 + (1 - L) P_approx, with L chosen on ptb.valid on a
-0.05 grid; every perplexity is of ptb.test.  Sizes are n-grams per order and bytes
-of the gzipped ARPA files.
+0.05 grid; "merged" is the same mixture as one backoff model for a decoder (rnnlm
+ngram-mix, SRILM's -mix-lm -write-lm).  Every perplexity is of ptb.test.  Sizes are
+n-grams per order and bytes of the gzipped ARPA files.
 """
 import argparse
 import json
@@ -78,6 +79,11 @@ def main():
     weights = np.round(np.arange(0.0, 1.0001, 0.05), 2)
     best = min(weights, key=lambda w: perplexity(mixed(scores["kn5", "valid"],
                                                        scores["approx", "valid"], w)))
+    merged = os.path.join(args.work, "kn5+approx.arpa.gz")   # one file for a decoder
+    rnnlm("ngram-mix", "-lm", kn5, "-mix-lm", approx, "-lambda", best, "-unk", "-write-lm",
+          merged)
+    models["merged"] = read_arpa(merged, unk_is_word=True)
+    merged_ppl = perplexity(log10_probs(models["merged"], test))
     print(json.dumps({
         "rnnlm": args.rnnlm, "sampled_tokens": args.words, "order": args.order,
         "prune": args.prune, "approx_seconds": round(approx_seconds, 1),
@@ -85,9 +91,12 @@ def main():
         "approx_test_ppl": round(perplexity(scores["approx", "test"]), 2),
         "interpolated_test_ppl": round(perplexity(mixed(scores["kn5", "test"],
                                                         scores["approx", "test"], best)), 2),
+        "merged_test_ppl": round(merged_ppl, 2),
         "kn5_weight": float(best),
         "kn5_ngrams": models["kn5"].counts(), "approx_ngrams": models["approx"].counts(),
-        "kn5_bytes": os.path.getsize(kn5), "approx_bytes": os.path.getsize(approx)}))
+        "merged_ngrams": models["merged"].counts(),
+        "kn5_bytes": os.path.getsize(kn5), "approx_bytes": os.path.getsize(approx),
+        "merged_bytes": os.path.getsize(merged)}))
 
 
 if __name__ == "__main__":

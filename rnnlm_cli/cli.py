@@ -15,7 +15,7 @@ from .cli_convert import convert
 from .cli_eval import eval_command
 from .cli_lattice import lattice_rescore
 from .cli_nbest import nbest_rescore
-from .cli_ngram import ngram_approx, ngram_count, ngram_prune
+from .cli_ngram import ngram_approx, ngram_count, ngram_mix, ngram_prune
 from .cli_sample import sample
 from .cli_train import train
 from .errors import RnnlmError
@@ -80,6 +80,7 @@ main.add_command(eval_command)
 main.add_command(sample)
 main.add_command(ngram_count)
 main.add_command(ngram_prune)
+main.add_command(ngram_mix)
 main.add_command(ngram_approx)
 main.add_command(nbest_rescore)
 main.add_command(lattice_rescore)

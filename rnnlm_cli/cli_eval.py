@@ -24,10 +24,13 @@ from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, device_option,
               help="with -lm: highest n-gram order to use (default: the model's)")
 @click.option(*flag_names("unk"), "unk", is_flag=True,
               help="with -lm: open-vocabulary model, unknown words are scored as <unk>")
-@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1),
-              default=EvalConfig.lam, show_default=True,
-              help="with -rnnlm and -lm or -lm-prob: weight of the RNN in the linear "
-                   "interpolation")
+@click.option(*flag_names("mix-lm"), "mix_lm", metavar="ARPA",
+              help="with -lm (no -rnnlm): a second n-gram model, mixed with -lm into one "
+                   "backoff model as SRILM's ngram -mix-lm does (rnnlm ngram-mix)")
+@click.option(*flag_names("lambda"), "lam", type=click.FloatRange(0, 1), default=None,
+              help=f"with -rnnlm and -lm or -lm-prob: weight of the RNN in the linear "
+                   f"interpolation (default {EvalConfig.lam}); with -mix-lm: weight of -lm "
+                   f"(default 0.5)")
 @click.option(*flag_names("lm-prob"), "lm_prob", metavar="FILE",
               help="with -rnnlm: probabilities of another LM, one per token (rnnlm's -lm-prob)")
 @click.option(*flag_names("dynamic"), "dynamic", type=click.FloatRange(0),
@@ -52,14 +55,18 @@ from .options import (QUIET_HELP, RnnlmCommand, chosen_encoding, device_option,
 @device_option
 @encoding_options
 @click.option(*flag_names("quiet", "-q"), is_flag=True, help=QUIET_HELP)
-def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynamic, independent,
-                 unnormalised, debug, output_format, exp, device, quiet):
+def eval_command(model_path, lm_path, test_path, order, unk, mix_lm, lam, lm_prob, dynamic,
+                 independent, unnormalised, debug, output_format, exp, device, quiet):
     """Perplexity of a text under an RNN model (-rnnlm), an n-gram model (-lm), or both
     interpolated (-rnnlm with -lm or -lm-prob)."""
     if not model_path and not lm_path:
         raise click.UsageError("give -rnnlm MODEL, -lm ARPA, or both")
     if lm_prob and (lm_path or not model_path):
         raise click.UsageError("-lm-prob goes with -rnnlm and without -lm")
+    if mix_lm and (model_path or not lm_path):
+        raise click.UsageError("-mix-lm mixes two n-gram models: give it with -lm and without "
+                               "-rnnlm (mix them first with rnnlm ngram-mix, then give the "
+                               "result as -lm)")
     if device == "cuda" and not model_path:
         raise click.UsageError("--device cuda scores RNN models (-rnnlm); n-gram scoring "
                                "runs on the CPU")
@@ -68,9 +75,11 @@ def eval_command(model_path, lm_path, test_path, order, unk, lam, lm_prob, dynam
     encoding = chosen_encoding()
     if not model_path:
         _eval_ngram(lm_path, test_path, order, unk, 0 if debug is None else debug,
-                    output_format or "srilm", quiet, encoding)
+                    output_format or "srilm", quiet, encoding,
+                    (mix_lm, 0.5 if lam is None else lam) if mix_lm else None)
         return
-    config = EvalConfig(independent=independent, dynamic=dynamic, lam=lam, device=device)
+    config = EvalConfig(independent=independent, dynamic=dynamic,
+                        lam=EvalConfig.lam if lam is None else lam, device=device)
     with _rereadable(test_path, bool(lm_path)) as readable:
         other_lm = _other_lm(lm_path, lm_prob, order, unk, readable, encoding)
         _eval_rnn(model_path, readable, test_path, config, other_lm,
@@ -105,12 +114,18 @@ def _other_lm(lm_path, lm_prob, order, unk, test_path, encoding):
     return None
 
 
-def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet, encoding):
+def _eval_ngram(lm_path, test_path, order, unk, debug, output_format, quiet, encoding,
+                mixed=None):
+    """SRILM's ngram -ppl of the model (``mixed``: (path, weight of -lm) of a second
+    model, mixed with it statically as SRILM's -mix-lm does)."""
     from .ngram.arpa import read_arpa
     from .ngram.ppl import perplexity
     from .signature import ngram_fields, signature
 
     model = read_arpa(lm_path, order, unk, encoding)
+    if mixed:
+        from .ngram.mix import mix
+        model = mix(model, read_arpa(mixed[0], order, unk, encoding), mixed[1])
     if not unk and not quiet and model.has_unknown_word_probability():
         click.echo(f"{lm_path}: warning: non-zero probability for <unk> in closed-vocabulary LM",
                    err=True)

@@ -287,6 +287,29 @@ def ngram_prune(**options):
                options["order"], options["unk"], chosen_encoding())
 
 
+@click.command(name="ngram-mix", cls=RnnlmCommand)
+@click.option(*flag_names("lm"), "lm", metavar="ARPA", required=True,
+              help="the main backoff model (ARPA; .gz; - = stdin)")
+@click.option(*flag_names("mix-lm"), "mix_lm", metavar="ARPA", required=True,
+              help="the backoff model to interpolate it with")
+@click.option(*flag_names("lambda"), "weight", type=click.FloatRange(0, 1), default=0.5,
+              show_default=True, help="weight of the main model (SRILM's -lambda)")
+@click.option(*flag_names("write-lm"), "write_lm", metavar="ARPA", default="-",
+              show_default=True, help="where to write the mixed model (.gz compresses)")
+@click.option(*flag_names("order"), "order", type=click.IntRange(0), default=0,
+              help="read n-grams up to this order only (0: all; SRILM's ngram reads 3 "
+                   "unless told)")
+@click.option(*flag_names("unk"), "unk", is_flag=True,
+              help="open vocabulary: keep the unknown word's n-grams (SRILM's -unk)")
+@encoding_options
+def ngram_mix(**options):
+    """Interpolate two ARPA backoff models into one (SRILM's ngram -mix-lm -write-lm):
+    every n-gram of either, weighted, backoff weights recomputed."""
+    from .ngram.mix import mix_files
+    mix_files(options["lm"], options["mix_lm"], options["weight"], options["write_lm"],
+              options["order"], options["unk"], chosen_encoding())
+
+
 @click.command(name="ngram-approx", cls=RnnlmCommand)
 @click.option(*flag_names("rnnlm"), "model_path", required=True, metavar="MODEL",
               help="the RNN model to approximate")

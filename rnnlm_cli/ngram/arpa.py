@@ -65,6 +65,13 @@ def _dense_ranks(keys: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _bows(values: np.ndarray) -> np.ndarray:
+    """Backoff weights as read (NaN: none written) in float32, 0 where none; a weight of
+    log 0 stays -inf (nan_to_num would make it the largest double, which float32
+    cannot hold)."""
+    return np.where(np.isnan(values), 0.0, values).astype(F32)
+
+
 def arpa_header(counts: list[int]) -> str:
     """The leading blank line and the ``\\data\\`` section with the n-gram counts."""
     return "\n\\data\\\n" + "".join(f"ngram {k}={n}\n" for k, n in enumerate(counts, 1))
@@ -250,7 +257,7 @@ def _unigrams(vocab, data, lines: _Lines, top, path, encoding):
                        logp=np.full(size_v, np.nan, F32), bow=np.zeros(size_v, F32),
                        node=np.zeros(size_v, bool))
     table.logp[ids] = lines.probs.astype(F32)
-    table.bow[ids] = np.nan_to_num(lines.bows, nan=0.0).astype(F32)
+    table.bow[ids] = _bows(lines.bows)
     table.node[ids] = ~np.isnan(lines.bows) & (top > 1)
     sort = np.argsort(lines.full)
     words = np.argsort(lines.word)
@@ -284,7 +291,7 @@ def _higher(vocab, lower: OrderTable, below, word_index, data, lines: _Lines, k,
     last = np.r_[keys[sort][1:] != keys[sort][:-1], True]   # a repeated n-gram: the last one wins
     kept = rows[sort[last]]
     table = OrderTable(parent=parent[kept], word=word[kept], logp=lines.probs[kept].astype(F32),
-                       bow=np.nan_to_num(lines.bows[kept], nan=0.0).astype(F32),
+                       bow=_bows(lines.bows[kept]),
                        node=~np.isnan(lines.bows[kept]) & (k < top))
     lower.node[table.parent] = True   # a prefix is a context
     full_sort = np.argsort(lines.full[kept])

@@ -83,6 +83,26 @@ def _prob(logp_f32) -> np.ndarray:
     return np.power(10.0, logp_f32.astype(np.float64))
 
 
+def spread_unigram_leftover(logp: np.ndarray, events: np.ndarray, least: float = 0.0):
+    """Give the mass the unigrams ``logp`` (float32 log10, NaN: absent) leave below one
+    to the events (mask over word ids) without a probability, or else to all events
+    evenly, in place, as SRILM does after estimating; when the weights of a model are
+    recomputed (after mixing), only a mass above ``least`` (PROB_EPSILON) is spread."""
+    explicit = ~np.isnan(logp)
+    mass = 1.0 - float(np.sum(_prob(logp[explicit])))
+    if -PROB_EPSILON < mass < 0.0:
+        mass = 0.0
+    if mass < 0.0 or (least and mass <= least):
+        return
+    words = np.flatnonzero(events)
+    current = logp[words]
+    zero = np.isnan(current) | np.isneginf(current)
+    if zero.any():
+        logp[words[zero]] = _log10_f32(mass / np.count_nonzero(zero))
+    else:
+        logp[words] = _log10_f32(_prob(current) + mass / words.size)
+
+
 class Estimator:
     def __init__(self, counts: NgramCounts, discounts: list[Discount]):
         self.counts, self.discounts = counts, discounts
@@ -193,11 +213,7 @@ class Estimator:
         child = self.model[k]
         explicit = ~np.isnan(child.logp)
         if k == 0:
-            numerator = 1.0 - float(np.sum(_prob(child.logp[explicit])))
-            if -PROB_EPSILON < numerator < 0.0:
-                numerator = 0.0
-            if numerator >= 0.0:
-                self._distribute_unigram_mass(numerator)
+            spread_unigram_leftover(child.logp, ~self.nonevent)
             return
         parent = child_table.parent[explicit]
         n_parent = len(self.counts.tables[k - 1])
@@ -215,16 +231,6 @@ class Estimator:
             rows = np.flatnonzero(explicit)
             child.logp[rows] = (child.logp[rows] + shift[parent]).astype(F32)
         self.model[k - 1].bow[nodes] = bow
-
-    def _distribute_unigram_mass(self, mass):
-        model = self.model[0]
-        words = np.flatnonzero(~self.nonevent)
-        current = model.logp[words]
-        zero = np.isnan(current) | np.isneginf(current)
-        if zero.any():
-            model.logp[words[zero]] = _log10_f32(mass / np.count_nonzero(zero))
-        else:
-            model.logp[words] = _log10_f32(_prob(current) + mass / words.size)
 
     def _backoff_path(self, i):
         model = self.model[i - 1]

@@ -62,6 +62,13 @@ def prune(model: BackoffModel, threshold: float, min_order: int = 2) -> BackoffM
     return BackoffModel(model.vocab, compact_tables(tables), model.digest)
 
 
+def recomputed_weights(model: BackoffModel) -> BackoffModel:
+    """The model with every backoff weight recomputed from its probabilities (in place),
+    as after pruning: for models whose probabilities were set otherwise (mix.py)."""
+    _Pruning(model, model.tables).recompute_weights()
+    return model
+
+
 class _Pruning:
     def __init__(self, model: BackoffModel, tables: list[OrderTable]):
         self.model, self.tables = model, tables
