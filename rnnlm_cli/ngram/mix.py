@@ -88,38 +88,10 @@ def _mixed_logp(main, other, in_vocab, words: np.ndarray, weight: float) -> np.n
     words before it, each probability the model's backoff estimate, in float32."""
     probs = []
     for model, back in zip((main, other), in_vocab):
-        logp = backoff_logp(model, back[words])
+        logp = model.backoff_logp(back[words])
         probs.append(np.power(10.0, logp.astype(np.float64)))
     with np.errstate(divide="ignore"):
         return np.log10(weight * probs[0] + (1.0 - weight) * probs[1]).astype(F32)
-
-
-def backoff_logp(model: BackoffModel, words: np.ndarray) -> np.ndarray:
-    """log10 P(last word | the words before it) of each row (model ids, -1: a word the
-    model does not know, probability 0), by SRILM's backoff walk: contexts from the
-    most recent word back while they are nodes, the longest explicit n-gram's
-    probability plus the weights of the longer contexts walked (float32)."""
-    n, k = words.shape
-    word = words[:, -1]
-    known = word >= 0
-    unigram = model.tables[0].logp[np.maximum(word, 0)]
-    logp = np.where(known & ~np.isnan(unigram), unigram, F32(-np.inf)).astype(F32)
-    acc = np.zeros(n, F32)
-    walking = np.ones(n, bool)
-    for j in range(1, min(k, model.order)):          # context of the last j words
-        context = model.find(1, None, words[:, -1 - j])
-        for i in range(-j, -1):
-            context = model.find(i + j + 2, context, words[:, i])
-        table = model.tables[j - 1]
-        safe = np.maximum(context, 0)
-        walking &= (context >= 0) & table.node[safe]
-        acc = np.where(walking, (acc + table.bow[safe]).astype(F32), acc)
-        hit = model.find(j + 1, np.where(walking, context, -1), word)
-        higher = model.tables[j].logp[np.maximum(hit, 0)]
-        explicit = (hit >= 0) & ~np.isnan(higher)
-        logp = np.where(explicit, higher, logp)
-        acc = np.where(explicit, F32(0.0), acc)
-    return (logp + acc).astype(F32)
 
 
 def _mark_context_nodes(tables: list[OrderTable], grams: list[np.ndarray]):

@@ -63,6 +63,33 @@ class BackoffModel:
         hit = (parent >= 0) & (word >= 0) & (keys.size > 0) & (keys[at_c] == query)
         return np.where(hit, at_c, -1)
 
+    def backoff_logp(self, words: np.ndarray) -> np.ndarray:
+        """log10 P(last word | the words before it) of each row (model ids, -1: a word the
+        model does not know, probability 0), by SRILM's backoff walk: contexts from the
+        most recent word back while they are nodes, the longest explicit n-gram's
+        probability plus the weights of the longer contexts walked (float32)."""
+        n, k = words.shape
+        word = words[:, -1]
+        known = word >= 0
+        unigram = self.tables[0].logp[np.maximum(word, 0)]
+        logp = np.where(known & ~np.isnan(unigram), unigram, F32(-np.inf)).astype(F32)
+        acc = np.zeros(n, F32)
+        walking = np.ones(n, bool)
+        for j in range(1, min(k, self.order)):          # context of the last j words
+            context = self.find(1, None, words[:, -1 - j])
+            for i in range(-j, -1):
+                context = self.find(i + j + 2, context, words[:, i])
+            table = self.tables[j - 1]
+            safe = np.maximum(context, 0)
+            walking &= (context >= 0) & table.node[safe]
+            acc = np.where(walking, (acc + table.bow[safe]).astype(F32), acc)
+            hit = self.find(j + 1, np.where(walking, context, -1), word)
+            higher = self.tables[j].logp[np.maximum(hit, 0)]
+            explicit = (hit >= 0) & ~np.isnan(higher)
+            logp = np.where(explicit, higher, logp)
+            acc = np.where(explicit, F32(0.0), acc)
+        return (logp + acc).astype(F32)
+
     def score_positions(self, words: np.ndarray, sentence_start: np.ndarray, order: int = 0):
         """log10 p and matched n-gram length for every position after a sentence start.
 

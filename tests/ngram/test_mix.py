@@ -8,7 +8,7 @@ import pytest
 
 from conftest import shared_path
 from rnnlm_cli.ngram.arpa import read_arpa, write_arpa
-from rnnlm_cli.ngram.mix import backoff_logp, mix
+from rnnlm_cli.ngram.mix import mix
 
 TEST = shared_path("data", "swb-example", "test.txt")
 
@@ -72,7 +72,7 @@ def test_every_context_sums_to_one(models):
     for context in _histories(mixed, 25, 5):
         ids = [vocab.index.get(w, -1) for w in context]
         rows = np.array([ids + [w] for w in events], np.int64)
-        total = np.sum(np.power(10.0, backoff_logp(mixed, rows).astype(np.float64)))
+        total = np.sum(np.power(10.0, mixed.backoff_logp(rows).astype(np.float64)))
         assert total == pytest.approx(1.0, abs=2e-5)
 
 
