@@ -18,7 +18,7 @@ FNV_PRIME = np.uint64(1099511628211)
 CHAIN_SEED = np.uint64(0x9E3779B97F4A7C15)
 
 OK, BAD_FIELDS = 0, 1
-_POWERS = np.array([10.0 ** i for i in range(23)])
+_POWERS = np.array([10.0 ** i for i in range(23)])      # exact in double
 
 
 @kernel
@@ -166,21 +166,33 @@ def word_hash_of(data):
 
 # ------------------------------------------------------------------ writing
 
-_DIGITS = np.array([48 + d for d in range(10)], dtype=np.uint8)
+_INT_POW10 = np.array([10 ** i for i in range(19)], dtype=np.int64)
 
 
 @kernel
 def _put_int(out, pos, value, width):
     """Write ``value`` with at least ``width`` digits at out[pos:]; return the new pos."""
-    digits = np.empty(20, np.uint8)
-    n = 0
-    while value > 0 or n < width:
-        digits[n] = _DIGITS[value % 10]
-        value //= 10
+    n = 1
+    rest = value // 10
+    while rest > 0:
         n += 1
-    for i in range(n):
-        out[pos + i] = digits[n - 1 - i]
+        rest //= 10
+    n = max(n, width)
+    for i in range(n - 1, -1, -1):
+        out[pos + i] = 48 + value % 10
+        value //= 10
     return pos + n
+
+
+@kernel
+def _times_pow10(value, power):
+    """value * 10**power (value / 10**-power for a negative power), from a table of the
+    exact powers where it has them."""
+    if 0 <= power < 23:
+        return value * _POWERS[power]
+    if -23 < power < 0:
+        return value / _POWERS[-power]
+    return value * 10.0 ** power if power >= 0 else value / 10.0 ** (-power)
 
 
 @kernel
@@ -195,7 +207,7 @@ def format_g7(value, out, pos):
         pos += 1
         value = -value
     exponent = int(np.floor(np.log10(value)))
-    scaled = value * 10.0 ** (6 - exponent) if exponent <= 6 else value / 10.0 ** (exponent - 6)
+    scaled = _times_pow10(value, 6 - exponent)
     if scaled < 1e6:              # log10 rounding put the exponent one too high
         exponent -= 1
         scaled *= 10.0
@@ -216,22 +228,23 @@ def format_g7(value, out, pos):
         digits //= 10
         significant -= 1
     if exponent < -4 or exponent >= 7:
-        lead = digits // 10 ** (significant - 1)
+        lead = digits // _INT_POW10[significant - 1]
         pos = _put_int(out, pos, lead, 1)
         if significant > 1:
             out[pos] = 46
-            pos = _put_int(out, pos + 1, digits - lead * 10 ** (significant - 1), significant - 1)
+            pos = _put_int(out, pos + 1, digits - lead * _INT_POW10[significant - 1],
+                           significant - 1)
         out[pos] = 101
         out[pos + 1] = 45 if exponent < 0 else 43
         return _put_int(out, pos + 2, abs(exponent), 2)
     if exponent >= 0:
         integer_digits = exponent + 1
         if significant <= integer_digits:
-            return _put_int(out, pos, digits * 10 ** (integer_digits - significant), 1)
-        head = digits // 10 ** (significant - integer_digits)
+            return _put_int(out, pos, digits * _INT_POW10[integer_digits - significant], 1)
+        head = digits // _INT_POW10[significant - integer_digits]
         pos = _put_int(out, pos, head, 1)
         out[pos] = 46
-        return _put_int(out, pos + 1, digits - head * 10 ** (significant - integer_digits),
+        return _put_int(out, pos + 1, digits - head * _INT_POW10[significant - integer_digits],
                         significant - integer_digits)
     out[pos] = 48
     out[pos + 1] = 46
