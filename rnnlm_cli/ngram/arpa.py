@@ -26,11 +26,13 @@ F32 = np.float32
 
 def words_matrix(model: BackoffModel, k: int, rows: np.ndarray) -> np.ndarray:
     """(len(rows), k) word ids of the given k-gram rows, oldest word first."""
-    table = model.tables[k - 1]
-    if k == 1:
-        return table.word[rows][:, None]
-    return np.concatenate([words_matrix(model, k - 1, table.parent[rows]),
-                           table.word[rows][:, None]], axis=1)
+    words = np.empty((np.size(rows), k), np.int64)
+    for j in range(k, 0, -1):      # up the prefix links, newest word first
+        table = model.tables[j - 1]
+        words[:, j - 1] = table.word[rows]
+        if j > 1:
+            rows = table.parent[rows]
+    return words
 
 
 def write_arpa(model: BackoffModel, handle):
@@ -47,7 +49,7 @@ def write_arpa(model: BackoffModel, handle):
                                      + backwards[table.parent])
         else:
             rank = text.ranks
-        rows = rows[np.argsort(rank[rows], kind="stable")]
+        rows = rows[np.argsort(rank[rows])]      # distinct keys: any sort will do
         words = words_matrix(model, k, rows)
         handle.write(f"\n\\{k}-grams:\n")
         text.write_lines(handle, table.logp[rows], table.bow[rows],
