@@ -100,21 +100,11 @@ class ArpaText:
                           + [self.ranks[words[:, j]] for j in range(k - 1)])
 
     def write_lines(self, handle, logp, bow, has_bow, words):
-        """``log10p<TAB>words[<TAB>log10bow]`` lines of rows already in section order.
-        A second thread formats the next chunk (the kernel runs without the GIL) while
-        this one writes the last."""
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(1) as formatter:
-            pending = None
-            for start in range(0, words.shape[0], self.CHUNK):
-                part = slice(start, start + self.CHUNK)
-                ahead = formatter.submit(_lines, logp[part], bow[part], has_bow[part],
-                                         words[part], self.word_bytes, self.word_start)
-                if pending is not None:
-                    handle.write(pending.result())
-                pending = ahead
-            if pending is not None:
-                handle.write(pending.result())
+        """``log10p<TAB>words[<TAB>log10bow]`` lines of rows already in section order."""
+        for start in range(0, words.shape[0], self.CHUNK):
+            part = slice(start, start + self.CHUNK)
+            handle.write(_lines(logp[part], bow[part], has_bow[part], words[part],
+                                self.word_bytes, self.word_start))
 
 
 def _lines(probs, bows, has_bow, words, word_bytes, word_start) -> str:
