@@ -65,30 +65,14 @@ class BackoffModel:
 
     def backoff_logp(self, words: np.ndarray) -> np.ndarray:
         """log10 P(last word | the words before it) of each row (model ids, -1: a word the
-        model does not know, probability 0), by SRILM's backoff walk: contexts from the
-        most recent word back while they are nodes, the longest explicit n-gram's
-        probability plus the weights of the longer contexts walked (float32)."""
-        n, k = words.shape
-        word = words[:, -1]
-        known = word >= 0
-        unigram = self.tables[0].logp[np.maximum(word, 0)]
-        logp = np.where(known & ~np.isnan(unigram), unigram, F32(-np.inf)).astype(F32)
-        acc = np.zeros(n, F32)
-        walking = np.ones(n, bool)
-        for j in range(1, min(k, self.order)):          # context of the last j words
+        model does not know, probability 0)."""
+        contexts = []
+        for j in range(1, min(words.shape[1], self.order)):   # the last j words before it
             context = self.find(1, None, words[:, -1 - j])
             for i in range(-j, -1):
                 context = self.find(i + j + 2, context, words[:, i])
-            table = self.tables[j - 1]
-            safe = np.maximum(context, 0)
-            walking &= (context >= 0) & table.node[safe]
-            acc = np.where(walking, (acc + table.bow[safe]).astype(F32), acc)
-            hit = self.find(j + 1, np.where(walking, context, -1), word)
-            higher = self.tables[j].logp[np.maximum(hit, 0)]
-            explicit = (hit >= 0) & ~np.isnan(higher)
-            logp = np.where(explicit, higher, logp)
-            acc = np.where(explicit, F32(0.0), acc)
-        return (logp + acc).astype(F32)
+            contexts.append(context)
+        return backoff_walk(self.tables, self.find, contexts, words[:, -1])[0]
 
     def score_positions(self, words: np.ndarray, sentence_start: np.ndarray, order: int = 0):
         """log10 p and matched n-gram length for every position after a sentence start.
@@ -106,31 +90,11 @@ class BackoffModel:
             prev = np.r_[-1, ids[j - 1][:-1]]
             inside = np.arange(n) - j + 1 >= sentence_start
             ids[j] = np.where(inside, self.find(j, prev, words.astype(np.int64)), -1)
-        logp = np.full(n, -np.inf, F32)
-        found_len = np.zeros(n, np.int64)
-        acc = np.zeros(n, F32)
-        walking = np.ones(n, bool)
-        unigram = self.tables[0].logp[np.maximum(ids[1], 0)]
-        has = (ids[1] >= 0) & ~np.isnan(unigram)
-        logp[has] = unigram[has]
-        found_len[has] = 1
-        for j in range(1, order):         # context length j
-            ctx = np.r_[-1, ids[j][:-1]]
-            inside = np.arange(n) - j >= sentence_start
-            table = self.tables[j - 1]
-            safe = np.maximum(ctx, 0)
-            walking &= inside & (ctx >= 0) & table.node[safe]
-            acc = np.where(walking, (acc + table.bow[safe]).astype(F32), acc)
-            hit = self.find(j + 1, np.where(walking, ctx, -1), words.astype(np.int64))
-            explicit = hit >= 0
-            higher = self.tables[j].logp[np.maximum(hit, 0)]
-            explicit &= ~np.isnan(higher)
-            logp = np.where(explicit, higher, logp)
-            found_len = np.where(explicit, j + 1, found_len)
-            acc = np.where(explicit, F32(0.0), acc)
-        result = (logp + acc).astype(F32)
-        result[np.arange(n) == sentence_start] = np.nan
-        return result, found_len
+        contexts = [np.where(np.arange(n) - j >= sentence_start, np.r_[-1, ids[j][:-1]], -1)
+                    for j in range(1, order)]
+        logp, found_len = backoff_walk(self.tables, self.find, contexts, ids[1])
+        logp[np.arange(n) == sentence_start] = np.nan
+        return logp, found_len
 
     def score_sentence(self, words: list[str]) -> list[tuple[str, float, int]]:
         """(word, log10 p, matched n-gram length) for w1 .. wn </s> of one sentence.
@@ -146,3 +110,30 @@ class BackoffModel:
     def sentence_logprob(self, words: list[str]) -> float:
         """log10 P(w1 .. wn </s>), OOV words skipped as SRILM's -ppl does."""
         return sum(lp for _, lp, n in self.score_sentence(words) if n > 0 and lp > -np.inf)
+
+
+def backoff_walk(tables: list, find, contexts: list, word: np.ndarray):
+    """SRILM's backoff lookup of ``word`` (ids, -1: not in the vocabulary) after contexts
+    given per length j (contexts[j - 1]: index in table j of the last j words before it,
+    -1: absent): walk them from the shortest while they are backoff nodes, take the
+    longest explicit n-gram's probability and add the weights of the longer contexts
+    walked, in float32 like SRILM's LogP.  Returns (log10 p, length of that n-gram, 0
+    when the word has no probability at all)."""
+    unigram = tables[0].logp[np.maximum(word, 0)]
+    has = (word >= 0) & ~np.isnan(unigram)
+    logp = np.where(has, unigram, F32(-np.inf)).astype(F32)
+    found_len = has.astype(np.int64)
+    acc = np.zeros(word.shape, F32)
+    walking = np.ones(word.shape, bool)
+    for j, context in enumerate(contexts, 1):
+        table = tables[j - 1]
+        safe = np.maximum(context, 0)
+        walking &= (context >= 0) & table.node[safe]
+        acc = np.where(walking, (acc + table.bow[safe]).astype(F32), acc)
+        hit = find(j + 1, np.where(walking, context, -1), word)
+        higher = tables[j].logp[np.maximum(hit, 0)]
+        explicit = (hit >= 0) & ~np.isnan(higher)
+        logp = np.where(explicit, higher, logp)
+        found_len = np.where(explicit, j + 1, found_len)
+        acc = np.where(explicit, F32(0.0), acc)
+    return (logp + acc).astype(F32), found_len

@@ -27,12 +27,14 @@ are SRILM's byte for byte (tests/ngram/test_prune.py).
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from ..textio import UTF8, TextEncoding
 from .discount import PROB_EPSILON
 from .estimate import backoff_weights, distinct
-from .model import BackoffModel, OrderTable
+from .model import BackoffModel, OrderTable, backoff_walk
 from .pipeline import compact_tables
 
 F32 = np.float32
@@ -77,9 +79,9 @@ class _Pruning:
         for k in range(3, len(tables) + 1):      # the k-gram without its oldest word
             table = tables[k - 1]
             self.suffix.append(model.find(k - 1, self.suffix[k - 2][table.parent], table.word))
-        self.context_logp = self._context_logp()
 
-    def _context_logp(self) -> list:
+    @cached_property
+    def context_logp(self) -> list:
         """log10 P(h) of every n-gram h as a context: its words' chained probabilities,
         oldest first, summed in float32, a first <s> scored as </s>."""
         vocab = self.model.vocab
@@ -100,22 +102,7 @@ class _Pruning:
             chain.append(np.where(chain[-1] >= 0, self.suffix[j - 1][np.maximum(chain[-1], 0)],
                                   -1))
         chain.reverse()                           # chain[j - 1]: the last j words
-        tables = self.tables
-        logp = tables[0].logp[word].astype(F32)
-        acc = np.zeros(word.shape, F32)
-        walking = np.ones(word.shape, bool)
-        for j in range(1, length + 1):
-            ctx = chain[j - 1]
-            safe = np.maximum(ctx, 0)
-            walking &= (ctx >= 0) & tables[j - 1].node[safe]
-            acc = np.where(walking, (acc + tables[j - 1].bow[safe]).astype(F32), acc)
-            hit = self.model.find(j + 1, np.where(walking, ctx, -1), word)
-            explicit = hit >= 0
-            higher = tables[j].logp[np.maximum(hit, 0)]
-            explicit &= ~np.isnan(higher)
-            logp = np.where(explicit, higher, logp)
-            acc = np.where(explicit, F32(0), acc)
-        return (logp + acc).astype(F32)
+        return backoff_walk(self.tables, self.model.find, chain[:length], word)[0]
 
     def _sums(self, k: int):
         """(rows of the explicit k-grams, their contexts, P(w|h), log10 P_BO(w|h'),
