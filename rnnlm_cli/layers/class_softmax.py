@@ -47,19 +47,26 @@ class ClassSoftmaxSpec(OutputSpec):
         return f"{vocab.n_classes} classes"
 
     def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]): all class logits in one BLAS product."""
+        """log10 P(target[n] | S[n], hist[n]): all class logits in one BLAS product, then
+        the word scores of each class's positions in one more (positions grouped by
+        class: a matrix product instead of a vector product per position)."""
         import numpy as np
         from ..kernels import batch
         layer = net.output
         target_class = layer.word_class[target]
-        Z = S @ layer.Oc.T
         logp = np.empty(S.shape[0])
-        batch.class_log10_probs(Z, net.d, net.maxent_order, hist, target_class, logp,
-                                net.fast_exp)
-        word_logp = np.empty(S.shape[0])
-        batch.word_log10_probs(S, layer.Ow, layer.class_start, target, target_class, net.d,
-                               net.maxent_order, hist, word_logp, net.fast_exp)
-        return logp + word_logp
+        batch.class_log10_probs(S @ layer.Oc.T, net.d, net.maxent_order, hist, target_class,
+                                logp, net.fast_exp)
+        by_class = np.argsort(target_class, kind="stable")
+        bounds = np.searchsorted(target_class[by_class], np.arange(layer.Oc.shape[0] + 1))
+        S, target, hist = S[by_class], target[by_class], hist[by_class]   # classes contiguous
+        for c in np.flatnonzero(np.diff(bounds)).tolist():
+            at = slice(bounds[c], bounds[c + 1])
+            first, last = layer.class_start[c], layer.class_start[c + 1]
+            batch.add_word_log10_probs(S[at] @ layer.Ow[first:last].T, target[at] - first, c,
+                                       net.d, net.maxent_order, hist[at], by_class[at], logp,
+                                       net.fast_exp)
+        return logp
 
     cuda = True
 
