@@ -1,6 +1,6 @@
 """Scoring many sentences at once: the layers' specs (rnnlm_cli.layers) compute the
-hidden states of a whole layout step by step and the output probabilities of
-all positions together (for the Elman layer and the class softmax these become
+hidden states of a prefix tree of the sentences (prefixes.py) level by level and the
+output probabilities of all its nodes together (for the Elman layer and the class softmax these become
 matrix-matrix products in NumPy/BLAS, with the per-position maxent and in-class
 softmax in Numba, kernels/batch.py).
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from .kernels import maxent, sgd
 from .network import Network
+from .prefixes import PrefixTree, token_places
 
 
 def sentence_start_state(net: Network) -> np.ndarray:
@@ -43,42 +44,62 @@ def score_sentences(net: Network, sentences: list[np.ndarray], start: np.ndarray
 
 def score_sentences_flat(net: Network, sentences: list[np.ndarray], start: np.ndarray,
                          device: str = "cpu"):
-    """As score_sentences, concatenated: (log10 P of all tokens, offsets (len + 1,)).
+    """As score_sentences, concatenated: (log10 P of all tokens, offsets (len + 1,))."""
+    words = np.concatenate(sentences) if sentences else np.zeros(0, np.int32)
+    return score_flat(net, words, np.array([s.size for s in sentences], np.int64), start,
+                      device)
+
+
+def score_flat(net: Network, words: np.ndarray, lengths: np.ndarray, start: np.ndarray,
+               device: str = "cpu"):
+    """As score_sentences_flat, the sentences given as one array of word ids (``words``)
+    and their word counts (``lengths``).
 
     ``device`` cuda computes on the GPU (kernels/cuda/backend.py) from the same layout.
     """
-    if not sentences:
+    if lengths.size == 0:
         return np.zeros(0), np.zeros(1, np.int64)
-    layout = SentenceLayout(sentences, -1 if net.reset_mode(True) == sgd.ZERO_RESET else 0)
+    before_start = -1 if net.reset_mode(True) == sgd.ZERO_RESET else 0
     if device == "cuda":
         from .kernels.cuda.backend import score_layout
-        logp = score_layout(net, layout, start)
-    else:
-        logp = _score_layout(net, layout, start)
-    return layout.flatten(logp)
+        layout = SentenceLayout(words, lengths, before_start)
+        return layout.flatten(score_layout(net, layout, start))
+    tree = PrefixTree(words, lengths, before_start)
+    return _score_tree(net, tree, start), tree.offsets
+
+
+def _score_tree(net: Network, tree: PrefixTree, start: np.ndarray) -> np.ndarray:
+    """log10 P of every token (NaN at OOVs) on the CPU: the hidden state of each distinct
+    prefix and the probability of each distinct (prefix, token) computed once."""
+    states = np.concatenate(net.hidden_spec.batch_states(
+        net.hidden, start, tree.inputs[:-1], tree.parents[:-1], net.fast_exp))
+    state, target = tree.scored()
+    known = target >= 0
+    hist = tree.histories()[state[known]] if net.maxent_order > 0 else \
+        np.zeros((int(known.sum()), maxent.MAX_ORDER), np.int32)      # read by no kernel
+    logp = np.full(target.size, np.nan)
+    logp[known] = net.output_spec.batch_log10_probs(net, states[state[known]], target[known],
+                                                    hist)
+    return logp[tree.token_nodes]
 
 
 class SentenceLayout:
-    """Sentences as (count, steps) matrices, longest first, so that the rows still
-    active at a step are a prefix: targets (padding -2, </s> at the end) and
-    inputs (the previous word, 0 = </s> at the start); ``before_start`` is the history
-    word before that </s> (0, or -1 where the maxent n-grams stop at the sentence start)."""
+    """Sentences as (count, steps) matrices for the GPU, which steps every row at every
+    step: targets (padding -2, </s> at the end) and inputs (the previous word, 0 = </s>
+    at the start); ``before_start`` is the history word before that </s> (0, or -1 where
+    the maxent n-grams stop at the sentence start).  The sentences come concatenated
+    (``words``) with their word counts (``lengths``)."""
 
-    def __init__(self, sentences: list[np.ndarray], before_start: int = 0):
+    def __init__(self, words: np.ndarray, lengths: np.ndarray, before_start: int = 0):
         self.before_start = before_start
-        self.lengths = np.array([s.size + 1 for s in sentences])
-        self.order = np.argsort(-self.lengths, kind="stable")
-        lengths_sorted = self.lengths[self.order]
-        self.steps, self.count = int(lengths_sorted[0]), len(sentences)
+        self.lengths = lengths + 1                              # tokens, with </s>
+        self.steps, self.count = int(self.lengths.max()), lengths.size
         self.targets = np.full((self.count, self.steps), -2, np.int32)
-        for row, b in enumerate(self.order.tolist()):
-            s = sentences[b]
-            self.targets[row, :s.size] = s
-            self.targets[row, s.size] = 0
+        sentence, offset = token_places(lengths)
+        self.targets[sentence, offset] = words
+        self.targets[np.arange(self.count), lengths] = 0
         self.inputs = np.zeros((self.count, self.steps), np.int32)
         self.inputs[:, 1:] = self.targets[:, :-1]
-        self.active = self.count - np.searchsorted(lengths_sorted[::-1], np.arange(self.steps),
-                                                   side="right")
 
     def histories(self, positions: np.ndarray) -> np.ndarray:
         """(N, MAX_ORDER) previous words of (t, row) positions, newest first, before_start
@@ -91,22 +112,6 @@ class SentenceLayout:
         return np.ascontiguousarray(padded[b[:, None], columns])
 
     def flatten(self, logp: np.ndarray):
-        """(count, steps) log10 P in layout order -> (flat in input order, offsets)."""
-        logp = logp.copy()
-        logp[self.order] = logp.copy()
-        inside = np.arange(self.steps)[None, :] < self.lengths[:, None]
-        return logp[inside], np.concatenate([[0], np.cumsum(self.lengths)])
-
-
-def _score_layout(net: Network, layout: SentenceLayout, start: np.ndarray) -> np.ndarray:
-    """(count, steps) log10 P on the CPU: hidden states only for the active rows."""
-    states = net.hidden_spec.batch_states(net.hidden, start, layout.inputs, layout.active,
-                                          net.fast_exp)
-    valid = layout.targets.T >= 0                            # (steps, count)
-    positions = np.argwhere(valid)                           # (t, row) pairs, by t then row
-    S = np.concatenate([states[t][valid[t, :layout.active[t]]] for t in range(layout.steps)])
-    target = layout.targets.T[valid]
-    logp = np.full((layout.count, layout.steps), np.nan)
-    logp[positions[:, 1], positions[:, 0]] = net.output_spec.batch_log10_probs(
-        net, S, target, layout.histories(positions))
-    return logp
+        """(count, steps) log10 P -> (flat in input order, offsets)."""
+        sentence, offset = token_places(self.lengths)
+        return logp[sentence, offset], np.concatenate([[0], np.cumsum(self.lengths)])

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .config import RescoreOptions
-from .batch import nbest_context, score_sentences_flat, sentence_start_state
+from .batch import nbest_context, score_flat, sentence_start_state
 from .formats.nbest import NbestList
 from .errors import InputError
 from .model import Model
@@ -30,23 +30,21 @@ class Rescorer:
     def __init__(self, model: Model, options: RescoreOptions):
         self.model, self.options = model, options
         self.net = model.network
-        self.index = model.vocab.index
+        self.ids = _WordIds(model.vocab.index)
         self.start = sentence_start_state(self.net)
         self.carry = nbest_context(self.net)     # carry-over mode, as rnnlm: even with
                                                  # -independent the first list starts here
         self.carry_ws = None
 
     def _ids(self, words) -> np.ndarray:
-        get = self.index.get
-        return np.array([get(w, -1) for w in words], dtype=np.int32)
+        return np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
 
     # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
     def _rnn_independent(self, hyps):
-        get = self.index.get
-        flat = np.array([get(w, -1) for h in hyps for w in h.words], dtype=np.int32)
-        cuts = np.cumsum([len(h.words) for h in hyps])[:-1]
-        return score_sentences_flat(self.net, np.split(flat, cuts), self.start,
-                                    self.options.device)
+        words = [w for h in hyps for w in h.words]
+        flat = np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
+        lengths = np.fromiter(map(len, (h.words for h in hyps)), np.int64, len(hyps))
+        return score_flat(self.net, flat, lengths, self.start, self.options.device)
 
     def _rnn_carry_over(self, lists: list[NbestList]):
         net, results = self.net, []
@@ -129,6 +127,14 @@ class Rescorer:
             while pending:
                 done, future = pending.popleft()
                 yield from _split(done, future.result())
+
+
+class _WordIds(dict):
+    """Word -> id, -1 for a word the model does not know: ids[word] is a lookup done in
+    C, without the call per word of get(word, -1)."""
+
+    def __missing__(self, word):
+        return -1
 
 
 def token_scores(logp: np.ndarray, p_other, options: RescoreOptions) -> np.ndarray:

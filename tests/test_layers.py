@@ -318,21 +318,21 @@ def test_bptt_over_several_steps_is_alpha_times_the_gradient(hidden, stacked, ra
 
 @pytest.mark.parametrize("hidden, stacked", STACKED)
 def test_batched_states_equal_step_by_step(hidden, stacked):
-    """The batched form (nbest-rescore's) against the kernel's forward, rows ending at
-    different steps."""
+    """The batched form (nbest-rescore's, on a prefix tree) against the kernel's forward:
+    nodes branching from the same parent and branches ending at different levels."""
     net = small_model(hidden, "class", seed=2, stacked=stacked).network
-    inputs = np.array([[3, 9, -1, 4], [0, 14, 2, 0], [5, 5, 0, 0]], np.int32)
-    active = np.array([3, 3, 2, 1])
+    inputs = [np.array([0], np.int32), np.array([3, 9, -1], np.int32),
+              np.array([4, 14, 2, 5], np.int32), np.array([0, 7], np.int32)]
+    parents = [np.array([0]), np.array([0, 0, 0]), np.array([0, 0, 1, 2]), np.array([3, 1])]
     start = np.random.default_rng(1).uniform(0.1, 0.9, net.hidden_size).astype(np.float32)
-    states = net.hidden_spec.batch_states(net.hidden, start, inputs, active, False)
-    for row in range(inputs.shape[0]):
-        h = start.copy()
-        for t in range(inputs.shape[1]):
-            if row >= active[t]:
-                break
-            h = net.hidden_step(int(inputs[row, t]), h)
-            np.testing.assert_allclose(states[t][row], read_out(net.hidden_spec, h),
+    states = net.hidden_spec.batch_states(net.hidden, start, inputs, parents, False)
+    above = [start]
+    for level, (words, ups) in enumerate(zip(inputs, parents)):
+        here = [net.hidden_step(int(word), above[up]) for word, up in zip(words, ups)]
+        for node, h in enumerate(here):
+            np.testing.assert_allclose(states[level][node], read_out(net.hidden_spec, h),
                                        rtol=1e-5, atol=1e-6)
+        above = here
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.4])

@@ -84,31 +84,32 @@ class HiddenSpec(LayerSpec):
         return np.concatenate([np.where((words >= 0)[:, None], getattr(layer, name)[rows],
                                         np.float32(0)) for name in self.inputs], axis=1)
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """The readout of a sentence layout's hidden states (rnnlm_cli/batch.py), one
-        (active[t], R) matrix a step."""
-        return self.batch_steps(layer, start, (
-            self.word_contributions(layer, inputs[:int(active[t]), t])
-            for t in range(inputs.shape[1])), fast)
+    def batch_states(self, layer, start, inputs, parents, fast: bool) -> list:
+        """The readouts of the hidden states of a prefix tree's levels (rnnlm_cli/prefixes.py:
+        ``inputs[L]`` the nodes' words, ``parents[L]`` their parents in level L - 1, level
+        0's in the one-row start), one (nodes, R) matrix a level."""
+        return self.batch_steps(layer, start, (self.word_contributions(layer, words)
+                                               for words in inputs), parents, fast)
 
-    def dense_batch_states(self, layer, start, below: list, fast: bool) -> list:
+    def dense_batch_states(self, layer, start, below: list, parents, fast: bool) -> list:
         """batch_states of a layer stacked on another: ``below`` is the readout of the
-        layer below at each step."""
+        layer below at each level."""
         return self.batch_steps(layer, start, (self.dense_contributions(layer, x)
-                                               for x in below), fast)
+                                               for x in below), parents, fast)
 
     def dense_contributions(self, layer, below):
         """The input contributions of readouts ``below`` (n, R) of a layer underneath."""
         import numpy as np
         return np.concatenate([below @ getattr(layer, name) for name in self.inputs], axis=1)
 
-    def batch_steps(self, layer, start, contributions, fast: bool) -> list:
-        """The readouts of rows stepping from the state ``start`` on the input
-        contributions given (one (n_t, G) matrix a step, n_t not growing)."""
-        state = start
+    def batch_steps(self, layer, start, contributions, parents, fast: bool) -> list:
+        """The readouts of a prefix tree's nodes stepping from their parents' states
+        (the first level's from ``start``) on the input contributions given (one
+        (nodes, G) matrix a level)."""
+        state = start[None, :]
         readouts = []
-        for x in contributions:
-            state, readout, _ = self.batch_forward(layer, x, take_rows(state, x.shape[0]), fast)
+        for x, up in zip(contributions, parents):
+            state, readout, _ = self.batch_forward(layer, x, state[up], fast)
             readouts.append(readout)
         return readouts
 
@@ -270,13 +271,6 @@ def summed_error(err_readout, err_state):
     if err_readout is None:
         return err_state
     return err_readout if err_state is None else err_readout + err_state
-
-
-def take_rows(state, count: int):
-    """The first ``count`` rows of a batch of states; a single state (1-D, the start
-    of every row) is repeated."""
-    import numpy as np
-    return np.broadcast_to(state, (count, state.shape[0])) if state.ndim == 1 else state[:count]
 
 
 def require(path: str, arrays: dict, names):

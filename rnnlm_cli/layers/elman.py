@@ -56,18 +56,17 @@ class ElmanSpec(HiddenSpec):
                             *(np.zeros(size_h, np.float32) for _ in range(4)),
                             np.zeros((size_h, size_h), np.float32))
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """Hidden states of a sentence layout (rnnlm_cli/batch.py) step by step, each an
-        (active[t], H) matrix: one BLAS product per step for the rows still active."""
+    def batch_states(self, layer, start, inputs, parents, fast: bool) -> list:
+        """Hidden states of a prefix tree (rnnlm_cli/prefixes.py) level by level, one BLAS
+        product per level on the parents' states."""
         import numpy as np
         from ..kernels import batch
         W_t = np.ascontiguousarray(layer.W.T)
-        h = np.broadcast_to(start, (inputs.shape[0], layer.W.shape[0]))
+        h = start[None, :]
         states = []
-        for t in range(inputs.shape[1]):
-            n = int(active[t])
-            h = h[:n] @ W_t
-            batch.add_inputs_and_activate(h, layer.U, inputs[:n, t], layer.kind, fast)
+        for words, up in zip(inputs, parents):
+            h = h[up] @ W_t
+            batch.add_inputs_and_activate(h, layer.U, words, layer.kind, fast)
             states.append(h)
         return states
 

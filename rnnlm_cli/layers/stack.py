@@ -103,17 +103,17 @@ class StackSpec(HiddenSpec):
                             np.zeros(2, np.int32), np.zeros(2, np.int64),
                             np.zeros((2, state), np.float32), np.zeros((2, state), np.float32))
 
-    def batch_states(self, layer, start, inputs, active, fast: bool) -> list:
-        """The top layer's readout at each step of a sentence layout, the layers run one
+    def batch_states(self, layer, start, inputs, parents, fast: bool) -> list:
+        """The top layer's readout at each level of a prefix tree, the layers run one
         after the other: the first on the words, each above on the readouts below."""
         size = start.shape[0] // self.count
         below = None
         for k, one in enumerate(layer.layers):
             part = start[k * size:(k + 1) * size]
             if k == 0:
-                below = self.base.batch_states(one, part, inputs, active, fast)
+                below = self.base.batch_states(one, part, inputs, parents, fast)
             else:
-                below = self.base.dense_batch_states(one, part, below, fast)
+                below = self.base.dense_batch_states(one, part, below, parents, fast)
         return below
 
     def word_contributions(self, layer, words):
