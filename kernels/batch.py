@@ -35,7 +35,7 @@ def _log10_softmax_at(z, count, index, fast):
     for k in range(count):
         top = max(top, z[k])
     top = min(top, limit)
-    total = 0.0
+    total = np.float32(0.0)               # float32 sums vectorise at twice the width
     for k in range(count):
         total += exp32(min(max(z[k], -limit), limit) - top)
     return (min(max(z[index], -limit), limit) - top - math.log(total)) / _LN10
