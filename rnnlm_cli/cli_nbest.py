@@ -81,7 +81,7 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
         raise ConfigError(f"-ac-cost and -lm-cost go with rnnlm or Kaldi lists; {fmt} lists "
                           "carry their own scores")
     from .interop import load_model
-    from .nbest import Rescorer, best_hypothesis
+    from .nbest import Rescorer, best_hypothesis, split_scores
     from .progress import WordProgress
 
     other_probs = None
@@ -112,15 +112,18 @@ def nbest_rescore(model_path, nbest_path, nbest_files, fmt, ac_cost, lm_cost, ou
     done = 0
     with WordProgress(quiet or nbest_path == "-", unit="hyps") as progress:
         progress.start("rescoring", None)
-        for nbest, scores in rescorer.rescore(lists):
+        for batch, scores in rescorer.rescore_batches(lists):
             if output == "best":
-                best = best_hypothesis(nbest, scores, ac_scale, lm_weight, rnn_weight,
-                                       word_penalty)
-                out.write(f"{nbest.key} {' '.join(nbest.hyps[best].words)}".rstrip() + "\n")
+                for nbest, list_scores in split_scores(batch, scores):
+                    best = best_hypothesis(nbest, list_scores, ac_scale, lm_weight, rnn_weight,
+                                           word_penalty)
+                    out.write(f"{nbest.key} {' '.join(nbest.hyps[best].words)}".rstrip() + "\n")
+            elif output == "annotated":
+                hyps = [(nbest.key, hyp) for nbest in batch for hyp in nbest.hyps]
+                out.write("".join(formats.annotate(fmt, key, hyp, score) + "\n"
+                                  for (key, hyp), score in zip(hyps, scores)))
             else:
-                out.write("".join(formats.annotate(fmt if output == "annotated" else "rnnlm",
-                                                   nbest.key, hyp, score) + "\n"
-                                  for hyp, score in zip(nbest.hyps, scores)))
-            done += len(nbest.hyps)
+                out.write("".join(f"{score:f}\n" for score in scores))
+            done += len(scores)
             progress.update(done, None)
             out.flush()

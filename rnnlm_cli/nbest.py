@@ -111,11 +111,18 @@ class Rescorer:
     # -- streaming ---------------------------------------------------------------
     def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
         """Yield (list, scores of its hypotheses) in input order."""
+        for batch, scores in self.rescore_batches(lists):
+            yield from split_scores(batch, scores)
+
+    def rescore_batches(self, lists: Iterable[NbestList]
+                        ) -> Iterator[tuple[list[NbestList], list[float]]]:
+        """Yield (lists of a batch, scores of all their hypotheses) in input order: for
+        writers that handle a batch at once (lists of one hypothesis each are common)."""
         batches = _batches(lists, self.options.batch_hypotheses)
         threads = 1 if self.options.carry_over else self.options.threads
         if threads <= 1:
             for batch, first_token in batches:
-                yield from _split(batch, self.score_batch(batch, first_token))
+                yield batch, self.score_batch(batch, first_token)
             return
         with ThreadPoolExecutor(threads) as pool:
             pending: deque = deque()
@@ -123,10 +130,10 @@ class Rescorer:
                 pending.append((batch, pool.submit(self.score_batch, batch, first_token)))
                 if len(pending) > 2 * threads:          # bounded look-ahead: constant memory
                     done, future = pending.popleft()
-                    yield from _split(done, future.result())
+                    yield done, future.result()
             while pending:
                 done, future = pending.popleft()
-                yield from _split(done, future.result())
+                yield done, future.result()
 
 
 class _WordIds(dict):
@@ -165,7 +172,8 @@ def _batches(lists: Iterable[NbestList], size: int):
         yield batch, first
 
 
-def _split(lists, scores):
+def split_scores(lists, scores):
+    """(list, its scores) for the lists of a batch and the scores of all their hypotheses."""
     at = 0
     for nbest in lists:
         yield nbest, scores[at:at + len(nbest.hyps)]
