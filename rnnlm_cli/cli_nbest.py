@@ -48,7 +48,8 @@ from .options import (RnnlmCommand, chosen_encoding, device_option, encoding_opt
                    "first hypothesis (default: every hypothesis independently)")
 @click.option(*flag_names("threads"), "threads", type=click.IntRange(1),
               default=RescoreOptions.threads,
-              show_default=True, help="score batches of lists on this many threads "
+              show_default=True, help="score batches of lists on this many workers, "
+                                      "forked processes sharing the model "
                                       "(output order is kept)")
 @click.option(*flag_names("batch"), "batch", type=click.IntRange(1),
               default=RescoreOptions.batch_hypotheses,

@@ -13,8 +13,10 @@ hypothesis, and the word history runs on from hypothesis to hypothesis.
 """
 from __future__ import annotations
 
+import multiprocessing
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -32,23 +34,23 @@ class Rescorer:
         self.net = model.network
         self.ids = _WordIds(model.vocab.index)
         self.start = sentence_start_state(self.net)
-        self.carry = nbest_context(self.net)     # carry-over mode, as rnnlm: even with
-                                                 # -independent the first list starts here
-        self.carry_ws = None
+        self.carry = None           # carry-over mode's state; as rnnlm, even with
+        self.carry_ws = None        # -independent the first list starts at nbest_context
 
     def _ids(self, words) -> np.ndarray:
         return np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
 
     # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
-    def _rnn_independent(self, hyps):
-        words = [w for h in hyps for w in h.words]
+    def _rnn_independent(self, sentences):
+        words = [w for sentence in sentences for w in sentence]
         flat = np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
-        lengths = np.fromiter(map(len, (h.words for h in hyps)), np.int64, len(hyps))
+        lengths = np.fromiter(map(len, sentences), np.int64, len(sentences))
         return score_flat(self.net, flat, lengths, self.start, self.options.device)
 
     def _rnn_carry_over(self, lists: list[NbestList]):
         net, results = self.net, []
         if self.carry_ws is None:
+            self.carry = nbest_context(net)
             self.carry_ws = net.workspace()
             self.carry_ws.start(0.0)
         ws = self.carry_ws
@@ -66,26 +68,26 @@ class Rescorer:
         return np.concatenate(results), np.concatenate([[0], np.cumsum(lengths)])
 
     # -- combination -------------------------------------------------------------
-    def _combine(self, hyps, logp, offsets, first_token) -> list[float]:
+    def _combine(self, sentences, logp, offsets, first_token) -> list[float]:
         options = self.options
         p_other = None
         if options.ngram is not None:
-            p_other = self._ngram_probs(hyps)
+            p_other = self._ngram_probs(sentences)
         elif options.other_probs is not None:
             p_other = options.other_probs[first_token:first_token + logp.size]
         total = token_scores(logp, p_other, options)
         return np.add.reduceat(total, offsets[:-1]).tolist()
 
-    def _ngram_probs(self, hyps) -> np.ndarray:
-        """P_ngram of every token (words, </s>) of the hypotheses, concatenated."""
+    def _ngram_probs(self, sentences) -> np.ndarray:
+        """P_ngram of every token (words, </s>) of the hypotheses' words, concatenated."""
         model = self.options.ngram
         vocab = model.vocab
         lookup = vocab.lookup
         ids, starts = [], []
-        for hyp in hyps:
+        for sentence in sentences:
             starts.append(len(ids))
             ids.append(vocab.START)
-            ids.extend([lookup(w) for w in hyp.words])
+            ids.extend([lookup(w) for w in sentence])
             ids.append(vocab.END)
         ids_np = np.array(ids, dtype=np.int64)
         starts_np = np.array(starts, dtype=np.int64)
@@ -97,16 +99,23 @@ class Rescorer:
 
     def score_batch(self, lists: list[NbestList], first_token: int = 0) -> list[float]:
         """Scores of the batch's hypotheses; first_token indexes its tokens in -lm-prob."""
-        hyps = [h for nb in lists for h in nb.hyps]
+        sentences = [h.words for nb in lists for h in nb.hyps]
         if self.options.carry_over:
-            logp, offsets = self._rnn_carry_over(lists)
-        else:
-            logp, offsets = self._rnn_independent(hyps)
+            return self._scores(sentences, self._rnn_carry_over(lists), first_token)
+        return self.score_independent(sentences, first_token)
+
+    def score_independent(self, sentences: list[list[str]], first_token: int = 0
+                          ) -> list[float]:
+        """Scores of hypotheses (their words) each scored from the sentence start."""
+        return self._scores(sentences, self._rnn_independent(sentences), first_token)
+
+    def _scores(self, sentences, rnn_scores, first_token) -> list[float]:
+        logp, offsets = rnn_scores
         if self.options.other_probs is not None and \
                 first_token + logp.size > self.options.other_probs.size:
             raise InputError("the -lm-prob file has fewer probabilities than the lists have "
                              "tokens")
-        return self._combine(hyps, logp, offsets, first_token)
+        return self._combine(sentences, logp, offsets, first_token)
 
     # -- streaming ---------------------------------------------------------------
     def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
@@ -124,16 +133,47 @@ class Rescorer:
             for batch, first_token in batches:
                 yield batch, self.score_batch(batch, first_token)
             return
-        with ThreadPoolExecutor(threads) as pool:
+        with _worker_pool(self, threads) as (pool, task):
             pending: deque = deque()
             for batch, first_token in batches:
-                pending.append((batch, pool.submit(self.score_batch, batch, first_token)))
+                words = [h.words for nb in batch for h in nb.hyps]
+                pending.append((batch, pool.submit(task, words, first_token)))
                 if len(pending) > 2 * threads:          # bounded look-ahead: constant memory
                     done, future = pending.popleft()
                     yield done, future.result()
             while pending:
                 done, future = pending.popleft()
                 yield done, future.result()
+
+
+_WORKER_RESCORER = None      # the Rescorer a forked worker process scores with
+
+
+def _score_in_worker(sentences, first_token):
+    return _WORKER_RESCORER.score_independent(sentences, first_token)
+
+
+@contextmanager
+def _worker_pool(rescorer: "Rescorer", workers: int):
+    """(executor, task) scoring batches of independent hypotheses in parallel.
+
+    Forked processes where the platform has fork and the batches are scored on the
+    CPU: they inherit the model (shared memory pages) and only the batches' words and
+    scores travel.  Threads would share one interpreter lock, which the per-batch
+    Python work (word lookup, the prefix tree, the per-level and per-class calls)
+    holds often enough to keep two threads at about 1.2 cores.  Elsewhere, threads.
+    """
+    global _WORKER_RESCORER
+    if rescorer.options.device == "cpu" and "fork" in multiprocessing.get_all_start_methods():
+        _WORKER_RESCORER = rescorer
+        try:
+            with ProcessPoolExecutor(workers, multiprocessing.get_context("fork")) as pool:
+                yield pool, _score_in_worker
+        finally:
+            _WORKER_RESCORER = None
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        yield pool, rescorer.score_independent
 
 
 class _WordIds(dict):

@@ -230,3 +230,23 @@ def test_stdin_is_not_read_in_large_blocks(model_path, tmp_path):
     rest = process.stdout.read()
     assert process.wait(timeout=60) == 0
     assert first.strip() and len(rest.split()) == 1
+
+
+def test_worker_processes_score_as_one_thread_does(model_path, tmp_path):
+    """-threads 2 scores in forked processes: the n-gram model and the -lm-prob
+    probabilities reach them, and their errors come back as one line."""
+    arpa = tmp_path / "u.arpa"
+    arpa.write_text("\\data\\\nngram 1=5\n\n\\1-grams:\n-0.5\t</s>\n-99\t<s>\n-1\tTHE\n"
+                    "-1\tCAT\n-2\tZEBRA\n\n\\end\\\n")
+    lists = "".join(f"{i} THE ZEBRA SAT\n{i} A DOG\n{i} THE CAT RAN\n" for i in range(100))
+    (tmp_path / "l.txt").write_text(lists)
+    common = ["-rnnlm", model_path, "-nbest", str(tmp_path / "l.txt"), "-batch", "7"]
+    one = run(*common, "-lm", str(arpa), "-lambda", "0.5")
+    two = run(*common, "-lm", str(arpa), "-lambda", "0.5", "-threads", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert two.stdout == one.stdout and one.stdout.count("\n") == 300
+    probs = tmp_path / "p.txt"
+    probs.write_text("0.5\n" * 20)
+    result = run(*common, "-lm-prob", str(probs), "-threads", "2")
+    assert result.exit_code == 1 and "fewer probabilities" in result.stderr
+    assert "Traceback" not in result.stderr
