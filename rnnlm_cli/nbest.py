@@ -13,9 +13,7 @@ hypothesis, and the word history runs on from hypothesis to hypothesis.
 """
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
@@ -164,6 +162,8 @@ def _worker_pool(rescorer: "Rescorer", workers: int):
     holds often enough to keep two threads at about 1.2 cores.  Elsewhere, threads.
     """
     global _WORKER_RESCORER
+    import multiprocessing                         # here: not on a one-thread start-up
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
     if rescorer.options.device == "cpu" and "fork" in multiprocessing.get_all_start_methods():
         _WORKER_RESCORER = rescorer
         try:
