@@ -69,9 +69,9 @@ def class_log10_probs(Z, d, order, hist, target_class, out, fast):
     word_hash = np.zeros(maxent.MAX_ORDER, np.int64)
     for n in range(n_rows):
         row = Z[n]
-        used = maxent.feature_hashes(hist[n], order, d.shape[0], target_class[n], class_hash,
-                                     word_hash)
-        if used > 0:
+        if d.shape[0] > 0:
+            used = maxent.feature_hashes(hist[n], order, d.shape[0], target_class[n],
+                                         class_hash, word_hash)
             maxent.add_class_scores(d, class_hash, used, row)
         out[n] = _log10_softmax_at(row, n_classes, target_class[n], fast)
 
