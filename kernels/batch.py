@@ -105,8 +105,8 @@ def add_word_log10_probs(scores, index, c, d, order, hist, rows, out, fast):
     count = scores.shape[1]
     for n in range(scores.shape[0]):
         row = scores[n]
-        used = maxent.feature_hashes(hist[n], order, d.shape[0], c, hashes[0], hashes[1])
-        if used > 0:
+        if d.shape[0] > 0:
+            used = maxent.feature_hashes(hist[n], order, d.shape[0], c, hashes[0], hashes[1])
             maxent.add_word_scores(d, hashes[1], used, hashes[2], row, count)
         out[rows[n]] += _log10_softmax_at(row, count, index[n], fast)
 

@@ -59,7 +59,9 @@ class ClassSoftmaxSpec(OutputSpec):
                                 logp, net.fast_exp)
         by_class = np.argsort(target_class, kind="stable")
         bounds = np.searchsorted(target_class[by_class], np.arange(layer.Oc.shape[0] + 1))
-        S, target, hist = S[by_class], target[by_class], hist[by_class]   # classes contiguous
+        S, target = S[by_class], target[by_class]                   # classes contiguous
+        if net.maxent_order > 0:
+            hist = hist[by_class]
         for c in np.flatnonzero(np.diff(bounds)).tolist():
             at = slice(bounds[c], bounds[c + 1])
             first, last = layer.class_start[c], layer.class_start[c + 1]
