@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
 
 class WordProgress:
     """Context manager; ``start`` begins a bar, ``update(done, total)`` moves it."""
@@ -18,6 +15,11 @@ class WordProgress:
 
     def __enter__(self):
         if self.enabled:
+            # Rich only when a bar is drawn: importing it costs about 50 ms, which
+            # pipelines calling a command once per job (-q, or stderr not a terminal)
+            # would pay for nothing.
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(),
                 TextColumn("{task.percentage:>5.1f}%"), TextColumn("{task.fields[rate]}"),

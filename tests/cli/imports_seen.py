@@ -21,11 +21,12 @@ runpy.run_module("rnnlm_cli", run_name="__main__")
 """
 
 
-def run_recording_imports(args, report_path, timeout=60):
-    """subprocess.run of ``rnnlm ARGS``; returns (CompletedProcess, heavy modules loaded)."""
+def run_recording_imports(args, report_path, timeout=60, watched=HEAVY):
+    """subprocess.run of ``rnnlm ARGS``; returns (CompletedProcess, the ``watched``
+    top-level modules it loaded)."""
     env = dict(os.environ, RNNLM_TEST_IMPORTS=str(report_path))
     done = subprocess.run([sys.executable, "-c", _REPORT_AT_EXIT, *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
     with open(report_path) as handle:
         loaded = {name.split(".")[0] for name in handle.read().split()}
-    return done, sorted(loaded.intersection(HEAVY))
+    return done, sorted(loaded.intersection(watched))
