@@ -40,8 +40,7 @@ class Rescorer:
 
     # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
     def _rnn_independent(self, sentences):
-        words = [w for sentence in sentences for w in sentence]
-        flat = np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
+        flat = self._ids([w for sentence in sentences for w in sentence])
         lengths = np.fromiter(map(len, sentences), np.int64, len(sentences))
         return score_flat(self.net, flat, lengths, self.start, self.options.device)
 
@@ -66,8 +65,14 @@ class Rescorer:
         return np.concatenate(results), np.concatenate([[0], np.cumsum(lengths)])
 
     # -- combination -------------------------------------------------------------
-    def _combine(self, sentences, logp, offsets, first_token) -> list[float]:
+    def _scores(self, sentences, rnn_scores, first_token) -> list[float]:
+        """Each hypothesis's score from its tokens' RNN scores and the other model's."""
+        logp, offsets = rnn_scores
         options = self.options
+        if options.other_probs is not None and \
+                first_token + logp.size > options.other_probs.size:
+            raise InputError("the -lm-prob file has fewer probabilities than the lists have "
+                             "tokens")
         p_other = None
         if options.ngram is not None:
             p_other = self._ngram_probs(sentences)
@@ -106,14 +111,6 @@ class Rescorer:
                           ) -> list[float]:
         """Scores of hypotheses (their words) each scored from the sentence start."""
         return self._scores(sentences, self._rnn_independent(sentences), first_token)
-
-    def _scores(self, sentences, rnn_scores, first_token) -> list[float]:
-        logp, offsets = rnn_scores
-        if self.options.other_probs is not None and \
-                first_token + logp.size > self.options.other_probs.size:
-            raise InputError("the -lm-prob file has fewer probabilities than the lists have "
-                             "tokens")
-        return self._combine(sentences, logp, offsets, first_token)
 
     # -- streaming ---------------------------------------------------------------
     def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
