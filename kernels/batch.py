@@ -5,9 +5,10 @@ caller; these kernels add the per-position parts: maxent features (which
 depend on each position's history) and the softmax within the target class.
 
 The exact exponential is taken as exp32 here, which the compiler can vectorise
-(libm's expf keeps a loop scalar): batch scores differ from the sequential
-scorer's by float32 rounding (exp32's error is below 3e-7), the sequential
-scorer's stay what they always were.  rnnlm's fasterexp (``fast``) is unchanged.
+(libm's expf keeps a loop scalar): batch scores (N-best and lattice rescoring) and
+-batch training's sigmoid differ from the sequential kernels' by float32 rounding
+(exp32's error is below 3e-7); eval and word-by-word training keep libm's.  rnnlm's
+fasterexp (``fast``) is unchanged.
 
 Arrays: S (N, H) hidden states; hist (N, MAX_ORDER) int32 previous words,
 newest first; targets (N,) int32 (>= 0); class logits Z (N, C) float32.
