@@ -3,16 +3,13 @@
 Every kernel is compiled with ``cache=True`` (pipelines start often),
 ``nogil=True`` (Hogwild threads must run in parallel) and the same fastmath
 flag set.  The set leaves out ``nnan`` and ``ninf`` because log-probabilities
-legitimately use -inf and NaN checks must keep working.  Division follows NumPy's
-error model (x / 0 is inf or NaN, no exception): Python's raises, and its check
-on every division keeps loops such as the sigmoid's from being vectorised.
+legitimately use -inf and NaN checks must keep working.
 """
 from numba import njit
 
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
-JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH_FLAGS),
-               "error_model": "numpy"}
+JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH_FLAGS)}
 
 
 def kernel(function):
@@ -23,4 +20,12 @@ def kernel(function):
 def exact_kernel(function):
     """Compile without fastmath: for kernels that must match C arithmetic bit for bit
     (no fused multiply-add, no reassociation), such as reproducing rnnlm's initial weights."""
-    return njit(cache=True, nogil=True, error_model="numpy")(function)
+    return njit(cache=True, nogil=True)(function)
+
+
+def vector_kernel(function):
+    """Compile with the project's options and NumPy's division error model (x / 0 is
+    inf or NaN, no exception): Python's model checks every division for zero, and
+    that branch keeps a loop calling ``function`` from being vectorised.  For small
+    element-wise functions meant for such loops (the batch scorer's sigmoid)."""
+    return njit(**JIT_OPTIONS, error_model="numpy")(function)

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, vector_kernel
 from . import maxent, output, rnn
 from .class_softmax import SCORE_LIMIT, log10_softmax_at, rows_dot, softmax_in_place
 from .exp32 import exp32
@@ -42,7 +42,7 @@ def _log10_softmax_at(z, count, index, fast):
     return (min(max(z[index], -limit), limit) - top - math.log(total)) / _LN10
 
 
-@kernel
+@vector_kernel
 def _sigmoid32(v):
     """rnn.activate's exact sigmoid, through exp32."""
     limit = np.float32(rnn.PRE_ACTIVATION_LIMIT)
