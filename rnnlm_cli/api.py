@@ -92,7 +92,9 @@ class Model(stored.Model):
                 carry_over: bool = RescoreOptions.carry_over,
                 threads: int = RescoreOptions.threads) -> list:
         """``rnnlm nbest-rescore``'s scores: for each list (NbestList objects, or lists of
-        hypotheses as strings or token lists), the log10 score of each hypothesis."""
+        hypotheses as strings or token lists), the log10 score of each hypothesis.
+        ``threads`` > 1 scores in that many forked worker processes (threads where the
+        platform has no fork)."""
         ngram = None
         if lm:
             from .ngram.arpa import read_arpa
