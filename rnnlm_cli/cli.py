@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from . import collector
 from .cli_convert import convert
 from .cli_eval import eval_command
 from .cli_lattice import lattice_rescore
@@ -33,6 +34,14 @@ class RnnlmGroup(click.Group):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         if args is None:
             args = sys.argv[1:]
+        if not (args and args[0].startswith("ngram-")):     # these load no RNN model
+            collector.pause()                               # until the model is loaded
+        try:
+            return self._dispatch(list(args), prog_name, **kwargs)
+        finally:
+            collector.resume()
+
+    def _dispatch(self, args, prog_name, **kwargs):
         try:
             from . import cli_dropin
             if cli_dropin.is_dropin(args, self.commands):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import layers
+from . import collector, layers
 from .config import ModelConfig, TrainConfig
 from .errors import ModelFileError
 from .formats import faster_rnnlm, rnnlm04
@@ -127,4 +127,5 @@ def load_model(path: str, exp: str = "auto") -> Model:
         model = Model.load(path)
     if exp != "auto":
         model.network = model.network.with_exp(exp == "rnnlm")
+    collector.resume()
     return model

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Optional
 
+from . import collector
 from .config import ModelConfig, TrainConfig, check_training_options, option_names
 from .corpus import read_text
 from .errors import ConfigError
@@ -60,6 +61,7 @@ def train_file(model_path: str, train_path: str, valid_path: Optional[str] = Non
     with writer_lock(model_path, "-rnnlm"):       # one writer for the whole run
         model, corpus, resumed = open_or_create(model_path, train_path, model_config,
                                                 train_config, load, fast_exp, encoding)
+        collector.resume()
         if resumed:
             _check_architecture(model_path, model.config, model_config, given)
         if resume_overrides is not None and resumed:
