@@ -19,7 +19,9 @@ the peers", gives the commands and flags).  Jobs (--jobs picks some, in this ord
   class    one epoch (-one-iter) of a class RNN h100 c100 -bptt 4 -bptt-block 10 on the
            training text, the whole command's wall (reading and writing included).
   hs       hierarchical softmax h100 trained to convergence on 1 and 2 threads: our
-           `-hs` against faster-rnnlm's defaults; walls of training and test PPLs.
+           `-hs` against faster-rnnlm's defaults; walls of training and test PPLs, and
+           the wall taken apart: epochs and training seconds per epoch of each tool
+           (faster-rnnlm's from its log, ours from the model's epoch records).
   scaling  ours at hidden 200, one epoch of hs and of class, 2 threads against 1.
   startup  warm start of eval, nbest-rescore and drop-in -nbest on a one-line input.
   ngram    KN5 (order 5, interpolated modified Kneser-Ney, no cut-offs) of the training
@@ -162,30 +164,53 @@ def job_class(args, work, train, valid, test):
           "ratio": round(walls["peer"] / walls["ours"], 2)})
 
 
+# faster-rnnlm's line after each epoch: "... valid:  7.50888  elapsed: 5.1s+0.3s"
+# (training seconds + validation seconds)
+FASTER_EPOCH = re.compile(r"entropy \(bits\) valid:\s+[\d.]+\s+elapsed: ([\d.]+)s\+[\d.]+s")
+
+
 def faster_train(args, model, train, valid, test, threads):
-    """(training wall, test PPL) of faster-rnnlm at its defaults, hidden 100."""
+    """(training wall, test PPL, epochs, training seconds per epoch) of faster-rnnlm at
+    its defaults, hidden 100."""
     remove(model)
-    wall, _ = timed([args.faster_rnnlm, "-rnnlm", model, "-train", train, "-valid", valid,
-                     "-hidden", "100", "-threads", str(threads), "-show-progress", "0"])
+    wall, trained = timed([args.faster_rnnlm, "-rnnlm", model, "-train", train, "-valid",
+                           valid, "-hidden", "100", "-threads", str(threads),
+                           "-show-progress", "0"])
     _, tested = timed([args.faster_rnnlm, "-rnnlm", model, "-test", test])
     entropy = re.search(r"Test entropy ([\d.]+)", tested.stderr)
-    return round(wall, 1), round(2 ** float(entropy.group(1)), 2)
+    epochs = [float(seconds) for seconds in FASTER_EPOCH.findall(trained.stderr)]
+    return (round(wall, 1), round(2 ** float(entropy.group(1)), 2), len(epochs),
+            per_epoch(epochs))
+
+
+def our_epochs(model):
+    """(epochs, training seconds per epoch) from the model's epoch records."""
+    from rnnlm_cli.model import Model
+    history = Model.load(model).state.history
+    return len(history), per_epoch([epoch["seconds"] for epoch in history])
+
+
+def per_epoch(seconds):
+    return round(sum(seconds) / len(seconds), 2) if seconds else None
 
 
 def job_hs(args, work, train, valid, test):
     if not args.faster_rnnlm:
         return emit({"job": "hs", "skipped": "no --faster-rnnlm"})
     for threads in (1, 2):
-        peer_wall, peer_ppl = faster_train(args, os.path.join(work, "faster"), train, valid,
-                                           test, threads)
+        peer_wall, peer_ppl, peer_epochs, peer_epoch_s = faster_train(
+            args, os.path.join(work, "faster"), train, valid, test, threads)
         model = os.path.join(work, "hs.rnn")
         remove(model)
         ours_wall, _ = timed(["rnnlm", "train", "-rnnlm", model, "-train", train, "-valid", valid,
                               "-hs", "-hidden", "100", "-threads", str(threads), "-q"])
+        ours_epochs, ours_epoch_s = our_epochs(model)
         emit({"job": "hs", "what": "hidden 100 to convergence; ours -hs, the peer's defaults",
               "threads": threads, "peer": "faster-rnnlm", "peer_wall_s": peer_wall,
               "ours_wall_s": round(ours_wall, 1), "ratio": round(peer_wall / ours_wall, 2),
-              "peer_test_ppl": peer_ppl, "ours_test_ppl": our_ppl(model, test)})
+              "peer_test_ppl": peer_ppl, "ours_test_ppl": our_ppl(model, test),
+              "peer_epochs": peer_epochs, "ours_epochs": ours_epochs,
+              "peer_train_s_per_epoch": peer_epoch_s, "ours_train_s_per_epoch": ours_epoch_s})
 
 
 def job_scaling(args, work, train, valid, test):
