@@ -52,3 +52,22 @@ def test_batch_class_probabilities_match_the_sequential_softmax(fast):
                             np.zeros((6, 20), np.int32), targets, out, fast)
     expected = [class_softmax.log10_softmax_at(z.copy(), 37, t, fast) for z, t in zip(Z, targets)]
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6 if not fast else 0)
+
+
+def test_batch_class_probabilities_at_the_clamps_of_a_wide_softmax():
+    """No maximum is subtracted in the batch softmax: logits at and beyond the +-50 clamp,
+    over 3000 entries, must neither overflow nor lose the small terms."""
+    count = 3000
+    Z = np.full((4, count), -1000.0, np.float32)
+    Z[1, :] = 1000.0
+    Z[2, 7] = 1000.0
+    Z[3, :] = np.linspace(-60, 60, count, dtype=np.float32)
+    targets = np.array([0, 5, 7, 9], np.int32)
+    out = np.empty(4)
+    batch.class_log10_probs(Z.copy(), np.zeros(0, np.float32), 0,
+                            np.zeros((4, 20), np.int32), targets, out, False)
+    clamped = np.clip(Z.astype(np.float64), -50, 50)
+    top = clamped.max(axis=1, keepdims=True)
+    expected = (clamped[np.arange(4), targets] - top[:, 0]
+                - np.log(np.exp(clamped - top).sum(axis=1))) / np.log(10)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
