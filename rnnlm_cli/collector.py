@@ -6,9 +6,10 @@ collect: they took about 0.08 s of a 0.7 s warm ``eval`` start and 0.24 s of res
 75,220 hypotheses (gc callbacks, 2026-12-02).  Reference counting frees everything that
 is not in a reference cycle while it is paused.
 
-``pause`` is called by the command line before anything is imported; ``resume`` once the
-model is loaded (interop.load_model, the trainer).  For a caller of the library that
-never paused it, ``resume`` does nothing.
+``pause`` is called by the command line (cli.py) before a command imports NumPy, Numba
+and the model code; ``resume`` once the model is loaded (interop.load_model, the
+trainer) and when the command ends.  For a caller of the library that never paused it,
+``resume`` does nothing.
 """
 import gc
 
