@@ -120,16 +120,18 @@ def rows_log10_probs(S, layer, targets, d, order, hist, work, out, fast):
 
 @kernel
 def add_inputs_and_activate(pre, U, inputs, kind, fast):
-    """pre[n] = f(pre[n] + U[inputs[n]]) in place (inputs[n] < 0: no input row)."""
+    """pre[n] = f(pre[n] + U[inputs[n]]) in place (inputs[n] < 0: no input row); ``pre``
+    C-contiguous.  The input rows are added first and the activation runs over all of
+    ``pre`` as one vector: row by row, each 100-unit row ended in a scalar remainder, and
+    the row gathers waited behind the exponentials (one third slower, the same values)."""
     n_rows, hidden = pre.shape
     for n in range(n_rows):
-        row = pre[n]
         x = inputs[n]
         if x >= 0:
-            column = U[x]
+            row, column = pre[n], U[x]
             for i in range(hidden):
                 row[i] += column[i]
-        _activate_row(row, kind, fast)
+    _activate_row(pre.reshape(n_rows * hidden), kind, fast)
 
 
 @kernel
