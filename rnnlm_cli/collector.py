@@ -2,7 +2,7 @@
 
 Importing NumPy and Numba, loading a model and reading lists allocate a great many
 objects and free almost none, so the collector's passes over them find nothing to
-collect: they took about 0.08 s of a 0.7 s warm ``eval`` start and 0.24 s of rescoring
+collect: they took 0.05-0.09 s of a 0.7 s warm ``eval`` start and 0.24 s of rescoring
 75,220 hypotheses (gc callbacks, 2026-12-02).  Reference counting frees everything that
 is not in a reference cycle while it is paused.
 
