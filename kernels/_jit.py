@@ -17,6 +17,11 @@ def kernel(function):
     return njit(**JIT_OPTIONS)(function)
 
 
+def inline_kernel(function):
+    """Compile with the project's options, inlined into its callers at Numba's level."""
+    return njit(inline="always", **JIT_OPTIONS)(function)
+
+
 def exact_kernel(function):
     """Compile without fastmath: for kernels that must match C arithmetic bit for bit
     (no fused multiply-add, no reassociation), such as reproducing rnnlm's initial weights."""

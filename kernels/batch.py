@@ -4,11 +4,10 @@ The hidden states of all positions are computed with matrix products by the
 caller; these kernels add the per-position parts: maxent features (which
 depend on each position's history) and the softmax within the target class.
 
-The exact exponential is taken as exp32 here, which the compiler can vectorise
-(libm's expf keeps a loop scalar): batch scores (N-best and lattice rescoring) and
--batch training's sigmoid differ from the sequential kernels' by float32 rounding
-(exp32's error is below 3e-7); eval and word-by-word training keep libm's.  rnnlm's
-fasterexp (``fast``) is unchanged.
+The exact exponential is exp32 here, as in the sequential kernels' sigmoid and class
+softmax (the compiler can vectorise it; libm's expf keeps a loop scalar); rnnlm's
+fasterexp (``fast``) is unchanged.  Batch scores differ from eval's by the order of
+float32 sums.
 
 Arrays: S (N, H) hidden states; hist (N, MAX_ORDER) int32 previous words,
 newest first; targets (N,) int32 (>= 0); class logits Z (N, C) float32.
@@ -17,9 +16,10 @@ import math
 
 import numpy as np
 
-from ._jit import kernel, vector_kernel
+from ._jit import kernel
 from . import maxent, output, rnn
-from .class_softmax import SCORE_LIMIT, log10_softmax_at, rows_dot, softmax_in_place
+from .class_softmax import SCORE_LIMIT, log10_softmax_at, softmax_in_place
+from .dense import rows_dot
 from .exp32 import exp32
 
 _LN10 = math.log(10.0)
@@ -39,26 +39,6 @@ def _log10_softmax_at(z, count, index, fast):
     for k in range(count):
         total += exp32(min(max(z[k], -limit), limit))
     return (min(max(z[index], -limit), limit) - math.log(total)) / _LN10
-
-
-@vector_kernel
-def _sigmoid32(v):
-    """rnn.activate's exact sigmoid, through exp32."""
-    limit = np.float32(rnn.PRE_ACTIVATION_LIMIT)
-    v = min(max(v, -limit), limit)
-    return np.float32(1.0) / (np.float32(1.0) + exp32(-v))
-
-
-@kernel
-def _activate_row(row, kind, fast):
-    """row[i] = rnn.activate(row[i], kind, fast), the exact sigmoid through exp32 in a
-    loop of its own: a branch on the unit type inside the loop would keep it scalar."""
-    if kind == rnn.SIGMOID and not fast:
-        for i in range(row.shape[0]):
-            row[i] = _sigmoid32(row[i])
-    else:
-        for i in range(row.shape[0]):
-            row[i] = rnn.activate(row[i], kind, fast)
 
 
 @kernel
@@ -132,7 +112,7 @@ def add_inputs_and_activate(pre, U, inputs, kind, fast):
             row, column = pre[n], U[x]
             for i in range(hidden):
                 row[i] += column[i]
-    _activate_row(pre.reshape(n_rows * hidden), kind, fast)
+    rnn.activate_all(pre.reshape(n_rows * hidden), kind, fast)
 
 
 @kernel

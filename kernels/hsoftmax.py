@@ -24,7 +24,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inline_kernel, kernel
 from . import output
 from .fastexp import faster_exp
 from .maxent import feature_hashes
@@ -34,7 +34,7 @@ HierarchicalSoftmax = namedtuple("HierarchicalSoftmax", "On path_start path_node
 LOGIT_LIMIT = 50.0
 
 
-@kernel
+@inline_kernel
 def node_maxent(d, hashes, used, node):
     """Sum of the maxent weights of ``node`` over the active orders."""
     size = d.shape[0]
@@ -47,7 +47,7 @@ def node_maxent(d, hashes, used, node):
     return total
 
 
-@kernel
+@inline_kernel
 def update_node_maxent(d, hashes, used, node, step, decay):
     """d += step - d*decay at the features of ``node`` (step = alpha * error)."""
     size = d.shape[0]
@@ -59,7 +59,7 @@ def update_node_maxent(d, hashes, used, node, step, decay):
         d[at] += step - d[at] * decay
 
 
-@kernel
+@inline_kernel
 def node_logit(On, node, s, d, hashes, used):
     """Clamped z = On[node] . s + maxent(node)."""
     row = On[node]
@@ -72,7 +72,7 @@ def node_logit(On, node, s, d, hashes, used):
     return min(max(acc, -limit), limit)
 
 
-@kernel
+@inline_kernel
 def sigmoid(z, fast):
     return np.float32(1.0) / (np.float32(1.0) + (faster_exp(-z) if fast else math.exp(-z)))
 

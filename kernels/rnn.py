@@ -16,7 +16,9 @@ import math
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, vector_kernel
+from .dense import add_outer_products, add_weighted_rows, rows_dot
+from .exp32 import exp32
 from .fastexp import faster_exp
 from .regularise import clip_norm
 
@@ -25,18 +27,41 @@ SIGMOID, TANH, RELU, RELU_TRUNC = range(4)     # numbered as config.HIDDEN_TYPES
 RELU_TRUNC_MAX = 20.0
 
 
+@vector_kernel
+def _sigmoid(v):
+    """The exact sigmoid of clamped v, through exp32 (libm's expf would keep every loop
+    over units scalar)."""
+    limit = np.float32(PRE_ACTIVATION_LIMIT)
+    v = min(max(np.float32(v), -limit), limit)
+    return np.float32(1.0) / (np.float32(1.0) + exp32(-v))
+
+
 @kernel
 def activate(v, kind, fast):
     """f(clamped v); ``fast``: the sigmoid with rnnlm 0.4b's fasterexp."""
+    if kind == SIGMOID and not fast:
+        return _sigmoid(v)
     limit = np.float32(PRE_ACTIVATION_LIMIT)
     v = min(max(np.float32(v), -limit), limit)
     if kind == SIGMOID:
-        return np.float32(1.0) / (np.float32(1.0) + (faster_exp(-v) if fast else math.exp(-v)))
+        return np.float32(1.0) / (np.float32(1.0) + faster_exp(-v))
     if kind == TANH:
         return np.float32(math.tanh(v))
     if kind == RELU:
         return max(v, np.float32(0.0))
     return min(max(v, np.float32(0.0)), np.float32(RELU_TRUNC_MAX))
+
+
+@kernel
+def activate_all(row, kind, fast):
+    """row[i] = activate(row[i], kind, fast) for every i, the exact sigmoid in a loop of
+    its own: a branch on the unit type inside the loop would keep it scalar."""
+    if kind == SIGMOID and not fast:
+        for i in range(row.shape[0]):
+            row[i] = _sigmoid(row[i])
+    else:
+        for i in range(row.shape[0]):
+            row[i] = activate(row[i], kind, fast)
 
 
 @kernel
@@ -56,18 +81,12 @@ def derivative(ac, kind):
 def forward(U, W, prev_word, h_prev, s, kind, fast):
     """s = f(U[prev_word] + W . h_prev); ``fast``: sigmoid with rnnlm 0.4b's fasterexp."""
     hidden = s.shape[0]
-    for i in range(hidden):
-        row = W[i]
-        acc = np.float32(0.0)
-        for j in range(hidden):
-            acc += row[j] * h_prev[j]
-        s[i] = acc
+    rows_dot(W, 0, hidden, h_prev, s)
     if prev_word >= 0:
         column = U[prev_word]
         for i in range(hidden):
             s[i] += column[i]
-    for i in range(hidden):
-        s[i] = activate(s[i], kind, fast)
+    activate_all(s, kind, fast)
 
 
 @kernel
@@ -102,8 +121,9 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
     At each step: delta = err * f'; grad_U[k] = alpha*delta; err = clip(W^T delta)
     + stored error of the step before (clipped to +-cutoff, then to an L2 norm of
     ``clip``; 0: no clipping).  W is not changed during the unfold, so
-    its update sum_k grad_U[k] (x) input_k is formed afterwards row by row (the
-    inputs stay in L1; no H x H gradient buffer is written per step).  Then
+    its update sum_k grad_U[k] (x) input_k is formed afterwards row by row from the
+    steps' inputs gathered into one small matrix (no H x H gradient buffer is written
+    per step).  Then
     W += that - W*l2, U[word_k] += grad_U[k] - U*l2, and the stored errors are
     cleared.  Scratch: grad_U (steps, H); delta, e_prev, err (H,).
     """
@@ -120,11 +140,7 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
             delta[i] = err[i] * derivative(ac[i], kind)
             grad_U[step, i] = alpha * delta[i]
         e_prev[:] = 0.0
-        for i in range(hidden):
-            row = W[i]
-            di = delta[i]
-            for j in range(hidden):
-                e_prev[j] += di * row[j]
+        add_weighted_rows(e_prev, W, delta, hidden)
         if cutoff > 0.0:
             for j in range(hidden):
                 e_prev[j] = min(max(e_prev[j], -limit), limit)
@@ -133,17 +149,11 @@ def update_bptt(U, W, ring_word, ring_ac, ring_er, head, steps, h_prev, alpha, l
         stored = ring_er[(head - step - 1) % slots]
         for j in range(hidden):
             err[j] = e_prev[j] + stored[j]
-    total = e_prev
-    for i in range(hidden):
-        total[:] = 0.0
-        for step in range(steps):
-            g = grad_U[step, i]
-            inputs = h_prev if step == 0 else ring_ac[(head - step - 1) % slots]
-            for j in range(hidden):
-                total[j] += g * inputs[j]
-        row = W[i]
-        for j in range(hidden):
-            row[j] += total[j] - row[j] * l2
+    inputs = np.empty((steps, hidden), np.float32)    # the recurrent input of each step
+    inputs[0] = h_prev
+    for step in range(1, steps):
+        inputs[step] = ring_ac[(head - step - 1) % slots]
+    add_outer_products(W, grad_U, inputs, steps, e_prev, l2)
     for step in range(steps):
         word = ring_word[(head - step) % slots]
         if word >= 0:

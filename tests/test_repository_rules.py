@@ -58,7 +58,7 @@ def test_every_kernel_uses_the_shared_jit_options():
                     assert [(k.arg, k.value.id) for k in call.keywords] == [
                         ("jit_options", "JIT_OPTIONS")], (path.name, node.name)
                 elif not node.name.startswith("_"):     # private: typing-time helpers
-                    assert names in (["kernel"], ["exact_kernel"], ["vector_kernel"]) or \
+                    assert names in (["kernel"], ["exact_kernel"], ["vector_kernel"], ["inline_kernel"]) or \
                         node.name in _overload_targets(tree), (path.name, node.name)
 
 

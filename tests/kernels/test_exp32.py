@@ -25,9 +25,9 @@ def test_zero_gives_exactly_one_and_extremes_are_clamped():
 
 @pytest.mark.parametrize("kind", range(4))
 @pytest.mark.parametrize("fast", [False, True])
-def test_batch_activation_is_the_unit_type_within_float32_rounding(kind, fast):
-    """The batch scorer's activation (exact sigmoid through exp32) against rnn.activate:
-    equal where exp32 is not used, within a few ulps where it is."""
+def test_batch_activation_is_the_sequential_unit_type_bit_for_bit(kind, fast):
+    """The batch scorer's activation (a vectorised loop) against rnn.activate one value
+    at a time: the same function, so the same bits."""
     rng = np.random.default_rng(kind)
     pre = (rng.standard_normal((5, 41)) * 30).astype(np.float32)
     U = rng.standard_normal((3, 41)).astype(np.float32)
@@ -35,11 +35,16 @@ def test_batch_activation_is_the_unit_type_within_float32_rounding(kind, fast):
     with_rows = pre + np.where((inputs >= 0)[:, None], U[np.maximum(inputs, 0)], 0)
     expected = np.array([[rnn.activate(v, kind, fast) for v in row] for row in with_rows])
     batch.add_inputs_and_activate(pre, U, inputs, kind, fast)
-    if kind == rnn.SIGMOID and not fast:
-        np.testing.assert_allclose(pre, expected, rtol=1e-6, atol=0)
-        assert not np.array_equal(pre, expected)     # exp32 is in use, not libm's expf
-    else:
-        np.testing.assert_array_equal(pre, expected)
+    np.testing.assert_array_equal(pre, expected)
+
+
+def test_exact_sigmoid_is_within_float32_rounding_of_the_true_one():
+    """The exact sigmoid goes through exp32: within a few float32 ulps of 1 / (1 + e^-v)
+    in float64, clamped at +-50 as rnnlm clamps the pre-activation."""
+    v = np.concatenate([np.linspace(-60, 60, 4001), [-50.0, 50.0, 0.0]]).astype(np.float32)
+    ours = np.array([rnn.activate(x, rnn.SIGMOID, False) for x in v], np.float64)
+    clamped = np.clip(v.astype(np.float64), -50, 50)
+    np.testing.assert_allclose(ours, 1.0 / (1.0 + np.exp(-clamped)), rtol=1e-6, atol=0)
 
 
 @pytest.mark.parametrize("fast", [False, True])
