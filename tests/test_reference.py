@@ -192,7 +192,7 @@ def test_sentence_ranges_with_fewer_sentences_than_threads():
 def test_thread_private_weights_merge_every_threads_changes(output, tmp_path):
     """Each thread's change to its private hot rows / recurrent matrix reaches the
     shared weights, and the thread continues from the merged values."""
-    from rnnlm_cli.training import merge_private
+    from rnnlm_cli.passes import merge_private
     write_corpus(str(tmp_path), tokens=3000, seed=1)
     vocab, _ = read_training_text(str(tmp_path / "train.txt"), 10)
     shared = Model.create(ModelConfig(hidden=4, classes=10, output=output), TrainConfig(),
