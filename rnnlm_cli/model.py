@@ -55,9 +55,11 @@ class Checkpoint:
     logp: float
     streams: list
     snapshot: dict
+    average: Optional[dict] = None      # -average epoch: the partial mean (averaging.py)
 
 
 CHECKPOINT_PREFIX = "checkpoint."
+ITERATE_PREFIX = "iterate."
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Model:
     network: Network
     state: TrainingState
     checkpoint: Optional[Checkpoint] = None     # a mid-epoch checkpoint travels in the file
+    iterate: Optional[dict] = None      # -average epoch: the weights training goes on from
 
     @classmethod
     def create(cls, config: ModelConfig, train_config: TrainConfig, vocab: Vocabulary,
@@ -102,9 +105,16 @@ class Model:
                                   "logp": self.checkpoint.logp}
             parts = {f"stream{i}": stream for i, stream in enumerate(self.checkpoint.streams)}
             parts["snapshot"] = self.checkpoint.snapshot
+            average = self.checkpoint.average
+            if average is not None:
+                meta["checkpoint"]["average"] = {"count": average["count"],
+                                                 "done": average["done"]}
+                parts["average"] = average["sums"]
             for part, named in parts.items():
                 arrays.update({f"{CHECKPOINT_PREFIX}{part}.{name}": array
                                for name, array in named.items()})
+        if self.iterate is not None:
+            arrays.update({f"{ITERATE_PREFIX}{name}": array for name, array in self.iterate.items()})
         model_file.write(path, meta, arrays)
 
     @classmethod
@@ -134,7 +144,10 @@ class Model:
             **{name: arrays[name] for name in CORE_WEIGHTS}, direct_order=config.direct_order,
             independent=config.independent, fast_exp=bool(meta.get("fast_exp")),
             sentence_start=config.sentence_start)
-        return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays))
+        iterate = {name[len(ITERATE_PREFIX):]: np.array(array) for name, array in arrays.items()
+                   if name.startswith(ITERATE_PREFIX)}
+        return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays),
+                   iterate or None)
 
 
 def _checkpoint(path: str, meta: dict, arrays: dict) -> Optional[Checkpoint]:
@@ -152,7 +165,11 @@ def _checkpoint(path: str, meta: dict, arrays: dict) -> Optional[Checkpoint]:
         header = meta["checkpoint"]
         positions = [int(p) for p in header.get("positions", [header.get("position")])]
         streams = [parts[f"stream{i}"] for i in range(len(positions))]
+        average = header.get("average")
+        if average is not None:
+            average = {"sums": parts["average"], "count": int(average["count"]),
+                       "done": int(average["done"])}
         return Checkpoint(positions, int(header.get("words", positions[0])),
-                          float(header["logp"]), streams, parts["snapshot"])
+                          float(header["logp"]), streams, parts["snapshot"], average)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: corrupt checkpoint header ({exc})") from None

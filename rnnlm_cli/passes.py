@@ -35,8 +35,9 @@ def regularisers(model: Model, stream: int = 0) -> dict:
 
 
 def sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervision,
-                    checkpoint, resume: Optional[Checkpoint]) -> float:
-    """One epoch of rnnlm's SGD over the text in order; returns the sum of log10 P.
+                    checkpoint, resume: Optional[Checkpoint], chunk: int = CHUNK_TOKENS) -> float:
+    """One epoch of rnnlm's SGD over the text in order, reporting progress at least
+    every ``chunk`` words; returns the sum of log10 P.
 
     Checkpoints fall on chunk boundaries, which do not change the result (the
     kernels keep all stream state in ``ws``), so a resumed pass equals an
@@ -44,7 +45,7 @@ def sequential_pass(model: Model, tokens: np.ndarray, ws, on_progress, supervisi
     """
     cfg, net, alpha = model.train_config, model.network, model.state.alpha
     every = cfg.checkpoint_every
-    step = min(CHUNK_TOKENS, every) if every else CHUNK_TOKENS
+    step = min(chunk, every) if every else chunk
     if resume is None:
         first, logp = 0, 0.0
         ws.start(EPOCH_START_HIDDEN)

@@ -20,13 +20,14 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .averaging import Averaging
 from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, read_text, read_training_text, sentence_ranges
 from .errors import ConfigError, RnnlmError
 from .model import Checkpoint, Model
 from .network import EPOCH_START_HIDDEN
-from .passes import (NumericalFault, TrainingInterrupted, hogwild_pass, regularisers,
-                     sequential_pass)
+from .passes import (CHUNK_TOKENS, NumericalFault, TrainingInterrupted, hogwild_pass,
+                     regularisers, sequential_pass)
 from .score import entropy_bits
 from .textio import UTF8, TextEncoding
 
@@ -129,6 +130,8 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     ws = workspaces[-1]         # the one that ends the text: its state is kept
     resume, model.checkpoint = model.checkpoint, None
     snapshot = resume.snapshot if resume is not None else net.snapshot()
+    averaging = Averaging(model, cfg.average == "epoch" and device != "cuda", len(tokens))
+    averaging.begin_run()
     # Load the compiled kernels now, so the first epoch's words/s measures training.
     net.train(tokens[:0], ws, state.alpha, cfg.beta, cfg.gradient_cutoff, model.config.bptt_block,
               **regularisers(model))
@@ -141,18 +144,22 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
     def checkpoint(positions: list, logp: float):
         words = sum(at - first for at, (first, _) in zip(positions, ranges))
         model.checkpoint = Checkpoint(positions, words, logp, [w.state() for w in workspaces],
-                                      snapshot)
+                                      snapshot, averaging.checkpoint_state())
         try:
             on_save(model)
         finally:
             model.checkpoint = None
+
+    def sampled_progress(done: int, total: int):
+        averaging.progress(done)
+        on_progress(done, total)
 
     if batched:
         from .batch_train import batched_epoch
 
         def progress(done: int, total: int):
             _raise_if_stopped(model, supervision)
-            on_progress(done, total)
+            sampled_progress(done, total)
         run_pass = batched_epoch(model, tokens, device, progress,
                                  lambda part: regularisers(model, part))
     else:
@@ -160,16 +167,17 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             nonlocal resume
             start, resume = resume, None
             if len(ranges) > 1:
-                return hogwild_pass(model, tokens, ranges, workspaces, on_progress,
+                return hogwild_pass(model, tokens, ranges, workspaces, sampled_progress,
                                     supervision, checkpoint, start)
-            return sequential_pass(model, tokens, ws, on_progress, supervision, checkpoint,
-                                   start)
+            return sequential_pass(model, tokens, ws, sampled_progress, supervision,
+                                   checkpoint, start, averaging.report_every(CHUNK_TOKENS))
     faults = 0
     resumed_at = resume.words if resume is not None else 0    # words/s of this run only
     while not state.finished:
         if cfg.max_iter and state.epochs_done >= cfg.max_iter:
             break
         started = time.perf_counter()
+        averaging.begin_pass(resume)
         try:
             logp = run_pass()
         except NumericalFault:
@@ -180,6 +188,7 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             continue
         faults = 0
         seconds = time.perf_counter() - started
+        averaging.end_pass()
         state.train_logp = logp
         trained = int(np.count_nonzero(tokens >= 0))
         report = EpochReport(state.epochs_done, state.alpha, entropy_bits(logp, trained),
@@ -192,8 +201,11 @@ def train(model: Model, train_corpus: Corpus, valid: Optional[Corpus],
             snapshot.update(net.snapshot())
         else:
             _schedule_step(model, valid, report, snapshot)
+            averaging.after_schedule(report.rejected)
         state.history.append(vars(report))
+        model.iterate = averaging.stored_iterate()
         on_save(model)
+        model.iterate = None
         on_epoch(report)
         if supervision.stop_requested() and not state.finished:
             raise TrainingInterrupted(f"stopped after epoch {state.epochs_done}; the model "

@@ -98,17 +98,17 @@ def test_export_to_rnnlm_format_is_refused_with_one_line(folder, model):
 
 
 @pytest.mark.parametrize("typed, expected", [
-    ((), {"bptt": 4, "bptt_block": 10, "alpha": 0.05, "min_improvement": 1.001}),
-    (("-bptt", "0", "-alpha", "0.2"), {"bptt": 0, "bptt_block": 10, "alpha": 0.2,
-                                       "min_improvement": 1.001}),
-    (("-bptt-block", "5", "-min-improvement", "1.003"),
-     {"bptt": 4, "bptt_block": 5, "alpha": 0.05, "min_improvement": 1.003})])
+    ((), {"bptt": 4, "bptt_block": 10, "average": "epoch", "alpha": 0.1}),
+    (("-bptt", "0", "-alpha", "0.2"), {"bptt": 0, "bptt_block": 10, "average": "epoch",
+                                       "alpha": 0.2}),
+    (("-bptt-block", "5", "-average", "off"),
+     {"bptt": 4, "bptt_block": 5, "average": "off", "alpha": 0.1})])
 def test_hs_trains_with_its_own_defaults_for_what_is_not_typed(folder, tmp_path, typed,
                                                                expected):
-    """rnnlm-train(1): -hs implies -bptt 4 -bptt-block 10 -alpha 0.05 -min-improvement
-    1.001 unless given; the class softmax keeps rnnlm's defaults."""
+    """rnnlm-train(1): -hs implies -bptt 4 -bptt-block 10 -average epoch unless given; the
+    class softmax keeps rnnlm's defaults."""
     for output, wanted in (("-hs", expected), ("-class", {"bptt": 0, "bptt_block": 10,
-                                                          "alpha": 0.1, "min_improvement": 1.003})):
+                                                          "average": "off", "alpha": 0.1})):
         path = tmp_path / f"m{output}.rnn"
         result = run("train", "-rnnlm", str(path), "-train", str(folder / "train.txt"),
                      "-hidden", "4", output, *(("4",) if output == "-class" else ()),
@@ -116,6 +116,5 @@ def test_hs_trains_with_its_own_defaults_for_what_is_not_typed(folder, tmp_path,
         assert result.exit_code == 0, result.output
         model = Model.load(str(path))
         got = {name: getattr(model.config, name, None) for name in ("bptt", "bptt_block")}
-        got.update(alpha=model.train_config.alpha,
-                   min_improvement=model.train_config.min_improvement)
+        got.update(average=model.train_config.average, alpha=model.train_config.alpha)
         assert got == wanted, output
