@@ -5,7 +5,7 @@ around a minimum by an amount the rate sets; rnnlm's schedule narrows the scatte
 halving the rate every epoch, which takes many epochs.  The mean of the weights
 sampled SAMPLES times along the epoch lies nearer the centre at once (PTB, -hidden 100
 -hs, rate 0.1: validation PPL 190.0 for the mean of the sixth epoch against 227.9 for
-its last weights; with rnnlm's schedule on the means, test PPL 168.16 after 10 epochs,
+its last weights; with rnnlm's schedule on the means, test PPL 168.05 after 10 epochs,
 where the last weights under faster-rnnlm's schedule reached 171.27 after 13).
 
 Training goes on from the last weights (the iterate), not from the mean: going on from
