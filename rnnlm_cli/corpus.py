@@ -33,6 +33,15 @@ class Corpus:
         return int(self.tokens.shape[0]) - self.sentences
 
 
+class _FirstSeen(dict):
+    """word -> id, a new word getting the next id when first looked up: the lookups of a
+    line run in one map() call (a Python loop over 900,000 PTB words took 0.9 s)."""
+
+    def __missing__(self, word: str) -> int:
+        index = self[word] = len(self)
+        return index
+
+
 def read_training_text(path: str, n_classes: int, old_classes: bool = False,
                        encoding: TextEncoding = UTF8):
     """Build the vocabulary from a training file and encode it in one pass.
@@ -40,26 +49,18 @@ def read_training_text(path: str, n_classes: int, old_classes: bool = False,
     Returns (Vocabulary, Corpus).  Ids are first assigned in first-occurrence
     order, then remapped to rnnlm's count-sorted order.
     """
-    provisional: dict[str, int] = {SENTENCE_END: 0}
-    counts = array("q", [0])
+    provisional = _FirstSeen({SENTENCE_END: 0})
     ids = array("i")
     sentences = 0
     for _, line in text_lines(path, encoding):
-        for word in split_words(line):
-            index = provisional.get(word)
-            if index is None:
-                index = len(counts)
-                provisional[word] = index
-                counts.append(0)
-            counts[index] += 1
-            ids.append(index)
+        ids.extend(map(provisional.__getitem__, split_words(line)))
         ids.append(0)
-        counts[0] += 1
         sentences += 1
-    if len(counts) < 2:
+    if len(provisional) < 2:
         raise InputError(f"{path}: no words to train on" if sentences else f"{path}: file is empty")
     words = list(provisional)
-    vocab, order = Vocabulary.from_counts(words, np.frombuffer(counts, dtype=np.int64), n_classes,
+    counts = np.bincount(np.frombuffer(ids, dtype=np.int32), minlength=len(words))
+    vocab, order = Vocabulary.from_counts(words, counts.astype(np.int64), n_classes,
                                           old_classes)
     new_index = np.empty(len(order), dtype=np.int32)
     new_index[order] = np.arange(len(order), dtype=np.int32)
