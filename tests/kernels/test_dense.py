@@ -8,15 +8,15 @@ from rnnlm_cli.kernels import dense
 COUNTS = range(10)
 
 
-def _rng(count):
-    return np.random.default_rng(100 + count)
+def _normal(count, *shapes):
+    """float32 standard normal arrays of these shapes, seeded by the test's count."""
+    rng = np.random.default_rng(100 + count)
+    return [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
 
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_rows_dot(count):
-    rng = _rng(count)
-    rows = rng.standard_normal((12, 13)).astype(np.float32)
-    x = rng.standard_normal(13).astype(np.float32)
+    rows, x = _normal(count, (12, 13), 13)
     out = np.full(12, np.nan, np.float32)
     dense.rows_dot(rows, 2, count, x, out)
     np.testing.assert_allclose(out[:count], rows[2:2 + count] @ x, rtol=1e-5, atol=1e-6)
@@ -25,10 +25,7 @@ def test_rows_dot(count):
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_add_weighted_rows(count):
-    rng = _rng(count)
-    rows = rng.standard_normal((9, 11)).astype(np.float32)
-    weights = rng.standard_normal(9).astype(np.float32)
-    out = rng.standard_normal(11).astype(np.float32)
+    rows, weights, out = _normal(count, (9, 11), 9, 11)
     expected = out + weights[:count] @ rows[:count]
     dense.add_weighted_rows(out, rows, weights, count)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
@@ -36,11 +33,7 @@ def test_add_weighted_rows(count):
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_backprop_rows_sums_the_old_rows_then_updates_them(count):
-    rng = _rng(count)
-    rows = rng.standard_normal((12, 7)).astype(np.float32)
-    errors = rng.standard_normal(12).astype(np.float32)
-    s = rng.standard_normal(7).astype(np.float32)
-    e_hidden = rng.standard_normal(7).astype(np.float32)
+    rows, errors, s, e_hidden = _normal(count, (12, 7), 12, 7, 7)
     alpha, l2 = 0.1, 0.01
     old = rows[3:3 + count].copy()
     expected_e = e_hidden + errors[:count] @ old
@@ -53,10 +46,7 @@ def test_backprop_rows_sums_the_old_rows_then_updates_them(count):
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_add_outer_products(count):
-    rng = _rng(count)
-    W = rng.standard_normal((6, 5)).astype(np.float32)
-    G = rng.standard_normal((10, 6)).astype(np.float32)
-    X = rng.standard_normal((10, 5)).astype(np.float32)
+    W, G, X = _normal(count, (6, 5), (10, 6), (10, 5))
     l2 = 0.02
     expected = W + G[:count].T @ X[:count] - W * l2
     dense.add_outer_products(W, G, X, count, np.empty(5, np.float32), l2)
