@@ -146,6 +146,11 @@ class Model:
             sentence_start=config.sentence_start)
         iterate = {name[len(ITERATE_PREFIX):]: np.array(array) for name, array in arrays.items()
                    if name.startswith(ITERATE_PREFIX)}
+        weights = network.weights()
+        for name, array in iterate.items():
+            if name not in weights or weights[name].shape != array.shape:
+                raise ModelFileError(f"{path}: corrupt model file ({ITERATE_PREFIX}{name} does "
+                                     "not match the weights)")
         return cls(config, train_config, vocab, network, state, _checkpoint(path, meta, arrays),
                    iterate or None)
 

@@ -8,6 +8,8 @@ import pytest
 from layer_checks import check_resume_is_bit_exact, source_corpus, train_and_measure
 from rnnlm_cli import averaging
 from rnnlm_cli.config import ModelConfig, TrainConfig
+from rnnlm_cli.errors import ModelFileError
+from rnnlm_cli.formats import model_file
 from rnnlm_cli.model import Model
 from rnnlm_cli.trainer import TrainingEvents, train_file
 
@@ -113,3 +115,16 @@ def test_the_mean_scores_better_than_the_last_weights(corpus, tmp_path):
     last = train_and_measure(folder, tmp_path / "last.rnn", *common, "-average", "off")
     mean = train_and_measure(folder, tmp_path / "mean.rnn", *common, "-average", "epoch")
     assert mean < last - 0.02, (mean, last)
+
+
+def test_an_iterate_of_the_wrong_shape_is_refused_by_name(corpus, tmp_path):
+    folder, _ = corpus
+    stopped = _first_epoch_then_stop(tmp_path / "m.rnn", str(folder / "train.txt"), HS,
+                                     TrainConfig(max_iter=3, average="epoch"))
+    assert stopped.iterate is not None
+    meta, arrays = model_file.read(str(tmp_path / "m.rnn"))
+    arrays = {name: np.array(array) for name, array in arrays.items()}
+    arrays["iterate.W"] = arrays["iterate.W"][:2]
+    model_file.write(str(tmp_path / "bad.rnn"), meta, arrays)
+    with pytest.raises(ModelFileError, match="iterate.W does not match"):
+        Model.load(str(tmp_path / "bad.rnn"))
