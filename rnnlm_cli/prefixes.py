@@ -15,17 +15,13 @@ node of level L >= 1 stands for the probability of its input given its parent's
 state and history.  So each distinct prefix's hidden state, and each distinct
 (prefix, next token) probability, is computed once however many sentences share it.
 
-Built with whole-array operations: the sentences are sorted lexicographically, so
-that sentences sharing the first L + 1 inputs are neighbours, and a node starts
-wherever a sentence's first L + 1 inputs differ from the one before it.
+Built in one pass over the tokens by kernels/prefix_tree.py.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .kernels import maxent
-
-_ENDED = -2          # a level past a sentence's end (below every input: OOV is -1)
+from .kernels import maxent, prefix_tree
 
 
 class PrefixTree:
@@ -36,28 +32,11 @@ class PrefixTree:
 
     def __init__(self, words: np.ndarray, lengths: np.ndarray, before_start: int = 0):
         self.before_start = before_start
-        tokens = lengths + 1
-        sentence, offset = token_places(tokens)
-        values = np.zeros(sentence.size, np.int32)              # </s> closes each sentence
-        values[offset < lengths[sentence]] = words
-        table = np.full((lengths.size, int(tokens.max()) + 1), _ENDED, np.int32)
-        table[:, 0] = 0
-        table[sentence, offset + 1] = values
-        order = np.lexsort(table.T[::-1])
-        table = table[order]
-        same = np.zeros(table.shape, bool)                     # same inputs as the row above
-        same[1:] = np.logical_and.accumulate(table[1:] == table[:-1], axis=1)
-        starts = (table != _ENDED) & ~same
-        local = np.cumsum(starts, axis=0) - 1                  # node within its level
-        self.inputs = [table[starts[:, L], L] for L in range(table.shape[1])]
-        self.parents = [np.zeros(1, np.int64)] + [local[starts[:, L], L - 1]
-                                                  for L in range(1, table.shape[1])]
-        self.first = np.concatenate([[0], np.cumsum([x.size for x in self.inputs])])
-        rank = np.empty(lengths.size, np.int64)
-        rank[order] = np.arange(lengths.size)
-        self.token_nodes = (self.first[offset + 1] - self.first[1]
-                            + local[rank[sentence], offset + 1])
-        self.offsets = np.concatenate([[0], np.cumsum(tokens)])
+        self.first, inputs, parents, self.token_nodes = prefix_tree.build(words, lengths)
+        bounds = self.first.tolist()
+        self.inputs = [inputs[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.parents = [parents[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.offsets = np.concatenate([[0], np.cumsum(lengths + 1)])
 
     @property
     def levels(self) -> int:
