@@ -78,8 +78,8 @@ def _score_tree(net: Network, tree: PrefixTree, start: np.ndarray) -> np.ndarray
     hist = tree.histories()[state[known]] if net.maxent_order > 0 else \
         np.zeros((int(known.sum()), maxent.MAX_ORDER), np.int32)      # read by no kernel
     logp = np.full(target.size, np.nan)
-    logp[known] = net.output_spec.batch_log10_probs(net, states[state[known]], target[known],
-                                                    hist)
+    logp[known] = net.output_spec.batch_log10_probs(net, states, target[known], hist,
+                                                    rows=state[known])
     return logp[tree.token_nodes]
 
 

@@ -206,11 +206,14 @@ class OutputSpec(LayerSpec):
     def unnormalised(self, layer) -> bool:
         return False
 
-    def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]) for many positions at once: row by row
-        through the layer's word_log10_prob kernel unless the layer has a faster form."""
+    def batch_log10_probs(self, net, S, target, hist, rows=None):
+        """log10 P(target[n] | S[rows[n]], hist[n]) for many positions at once (``rows``
+        None: S[n]; several positions may share a state): row by row through the
+        layer's word_log10_prob kernel unless the layer has a faster form."""
         import numpy as np
         from ..kernels import batch
+        if rows is not None:
+            S = S[rows]
         logp = np.empty(S.shape[0])
         batch.rows_log10_probs(S, net.output, target, net.d, net.maxent_order, hist,
                                self.scratch(net.output), logp, net.fast_exp)
@@ -271,6 +274,12 @@ def summed_error(err_readout, err_state):
     if err_readout is None:
         return err_state
     return err_readout if err_state is None else err_readout + err_state
+
+
+def all_rows(S, rows):
+    """The row of S each position reads (batch_log10_probs): ``rows``, or S's rows in order."""
+    import numpy as np
+    return np.arange(S.shape[0]) if rows is None else rows
 
 
 def require(path: str, arrays: dict, names):

@@ -4,7 +4,7 @@ NumPy and the kernels are imported inside the methods (see elman.py).
 """
 from __future__ import annotations
 
-from .base import OutputSpec, check_shapes, require
+from .base import OutputSpec, all_rows, check_shapes, require
 
 
 class ClassSoftmaxSpec(OutputSpec):
@@ -46,28 +46,17 @@ class ClassSoftmaxSpec(OutputSpec):
     def describe(self, vocab) -> str:
         return f"{vocab.n_classes} classes"
 
-    def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]): all class logits in one BLAS product, then
-        the word scores of each class's positions in one more (positions grouped by
-        class: a matrix product instead of a vector product per position)."""
+    def batch_log10_probs(self, net, S, target, hist, rows=None):
+        """log10 P(target[n] | S[rows[n]], hist[n]): all class logits in one BLAS product,
+        then per position the softmaxes of its class and of the words of its target's
+        class (one Numba pass, kernels/batch.py class_log10_probs)."""
         import numpy as np
         from ..kernels import batch
         layer = net.output
-        target_class = layer.word_class[target]
-        logp = np.empty(S.shape[0])
-        batch.class_log10_probs(S @ layer.Oc.T, net.d, net.maxent_order, hist, target_class,
-                                logp, net.fast_exp)
-        by_class = np.argsort(target_class, kind="stable")
-        bounds = np.searchsorted(target_class[by_class], np.arange(layer.Oc.shape[0] + 1))
-        S, target = S[by_class], target[by_class]                   # classes contiguous
-        if net.maxent_order > 0:
-            hist = hist[by_class]
-        for c in np.flatnonzero(np.diff(bounds)).tolist():
-            at = slice(bounds[c], bounds[c + 1])
-            first, last = layer.class_start[c], layer.class_start[c + 1]
-            batch.add_word_log10_probs(S[at] @ layer.Ow[first:last].T, target[at] - first, c,
-                                       net.d, net.maxent_order, hist[at], by_class[at], logp,
-                                       net.fast_exp)
+        logp = np.empty(target.shape[0])
+        batch.class_log10_probs(S @ layer.Oc.T, S, all_rows(S, rows), target, layer.Ow,
+                                layer.word_class, layer.class_start, net.d, net.maxent_order,
+                                hist, logp, net.fast_exp)
         return logp
 
     cuda = True

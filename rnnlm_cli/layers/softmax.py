@@ -89,12 +89,14 @@ class SoftmaxSpec(OutputSpec):
 
     scores_in_matrices = True    # Network.score reads a stream's states, then scores here
 
-    def batch_log10_probs(self, net, S, target, hist):
-        """log10 P(target[n] | S[n], hist[n]): the logits of a block of rows in one BLAS
+    def batch_log10_probs(self, net, S, target, hist, rows=None):
+        """log10 P(target[n] | S[rows[n]], hist[n]): the logits of a block of rows in one BLAS
         product, the maxent features added, then log-sum-exp per row (one Numba pass)."""
         import numpy as np
         from ..kernels.softmax import add_maxent_rows, log10_softmax_rows
         layer = net.output
+        if rows is not None:
+            S = S[rows]
         if self.unnormalised(layer):
             return super().batch_log10_probs(net, S, target, hist)
         rows = max(1, BLOCK_LOGITS // layer.Ow.shape[0])
