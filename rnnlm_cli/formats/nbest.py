@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..errors import InputError
@@ -27,13 +27,13 @@ BYTELOG_TO_LOG10 = 1024.0 / 10000.5 / LN10
 _KALDI_ID = re.compile(r"^(.+)-(\d+)$")
 
 
-@dataclass
+@dataclass(slots=True)      # slots: lists of a million hypotheses are made and dropped
 class Hypothesis:
     hyp_id: str
     words: list
     acoustic: float = 0.0     # log10
     lm: float = 0.0           # log10
-    fields: list = field(default_factory=list)   # Moses fields, for annotation
+    fields: tuple | list = ()  # Moses fields, for annotation
 
 
 @dataclass
