@@ -38,11 +38,14 @@ class Rescorer:
     def _ids(self, words) -> np.ndarray:
         return np.fromiter(map(self.ids.__getitem__, words), np.int32, len(words))
 
-    # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
-    def _rnn_independent(self, sentences):
+    def encode(self, sentences) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids of all the sentences' words laid end to end, word count of each)."""
         flat = self._ids([w for sentence in sentences for w in sentence])
-        lengths = np.fromiter(map(len, sentences), np.int64, len(sentences))
-        return score_flat(self.net, flat, lengths, self.start, self.options.device)
+        return flat, np.fromiter(map(len, sentences), np.int64, len(sentences))
+
+    # -- per-token RNN scores: (flat log10 P, NaN at OOVs; offsets per hypothesis) ---
+    def _rnn_independent(self, encoded):
+        return score_flat(self.net, *encoded, self.start, self.options.device)
 
     def _rnn_carry_over(self, lists: list[NbestList]):
         net, results = self.net, []
@@ -110,7 +113,12 @@ class Rescorer:
     def score_independent(self, sentences: list[list[str]], first_token: int = 0
                           ) -> list[float]:
         """Scores of hypotheses (their words) each scored from the sentence start."""
-        return self._scores(sentences, self._rnn_independent(sentences), first_token)
+        return self.score_encoded(self.encode(sentences), sentences, first_token)
+
+    def score_encoded(self, encoded, sentences, first_token: int = 0) -> list[float]:
+        """score_independent from the sentences as encode() gives them; the words
+        themselves (``sentences``) are read only by an n-gram model."""
+        return self._scores(sentences, self._rnn_independent(encoded), first_token)
 
     # -- streaming ---------------------------------------------------------------
     def rescore(self, lists: Iterable[NbestList]) -> Iterator[tuple[NbestList, list[float]]]:
@@ -132,7 +140,9 @@ class Rescorer:
             pending: deque = deque()
             for batch, first_token in batches:
                 words = [h.words for nb in batch for h in nb.hyps]
-                pending.append((batch, pool.submit(task, words, first_token)))
+                pending.append((batch, pool.submit(task, self.encode(words),
+                                                   words if self.options.ngram else None,
+                                                   first_token)))
                 if len(pending) > 2 * threads:          # bounded look-ahead: constant memory
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -144,8 +154,8 @@ class Rescorer:
 _WORKER_RESCORER = None      # the Rescorer a forked worker process scores with
 
 
-def _score_in_worker(sentences, first_token):
-    return _WORKER_RESCORER.score_independent(sentences, first_token)
+def _score_in_worker(encoded, sentences, first_token):
+    return _WORKER_RESCORER.score_encoded(encoded, sentences, first_token)
 
 
 @contextmanager
@@ -153,8 +163,8 @@ def _worker_pool(rescorer: "Rescorer", workers: int):
     """(executor, task) scoring batches of independent hypotheses in parallel.
 
     Forked processes where the platform has fork and the batches are scored on the
-    CPU: they inherit the model (shared memory pages) and only the batches' words and
-    scores travel.  Threads would share one interpreter lock, which the per-batch
+    CPU: they inherit the model (shared memory pages) and only the batches' word ids
+    (and words, for an n-gram model) and scores travel.  Threads would share one interpreter lock, which the per-batch
     Python work (word lookup, the prefix tree, the per-level and per-class calls)
     holds often enough to keep two threads at about 1.2 cores.  Elsewhere, threads.
     """
@@ -170,7 +180,7 @@ def _worker_pool(rescorer: "Rescorer", workers: int):
             _WORKER_RESCORER = None
         return
     with ThreadPoolExecutor(workers) as pool:
-        yield pool, rescorer.score_independent
+        yield pool, rescorer.score_encoded
 
 
 class _WordIds(dict):
