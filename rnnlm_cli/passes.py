@@ -9,11 +9,13 @@ from typing import Optional
 import numpy as np
 
 from .errors import RnnlmError
+from .kernels import hogwild
 from .model import Checkpoint, Model
 from .network import EPOCH_START_HIDDEN
 
 CHUNK_TOKENS = 16384
-SYNC_TOKENS = 1024          # threads merge their private copies this often
+SYNC_TOKENS = 128       # threads merge their private copies this often: PTB -hs, 2 threads,
+                        # test PPL 166.9-168.8 in six runs (every 1024 words: 170.7-172.2)
 
 
 class TrainingInterrupted(RnnlmError):
@@ -84,7 +86,7 @@ def hogwild_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progre
     threads fight over the same cache lines, so each thread updates private
     copies of them (Network.hot_weights, from the layer specs) and adds its changes to the shared ones
     every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
-    at the end of its stretch); all other weights are shared Hogwild-style.
+    at the end of its stretch; PrivateWeights); all other weights are shared Hogwild-style.
     With -checkpoint-every N the threads stop together after about N/threads words
     each, and a checkpoint holds every thread's position and state; a stop request
     stops them at their next sync and writes one.  Resuming continues each thread
@@ -107,16 +109,15 @@ def hogwild_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progre
     stretch = max(cfg.checkpoint_every // len(ranges), 1) if cfg.checkpoint_every else None
 
     def train_range(i, until):
-        net = shared.with_copies(private)
-        base = {name: net.weights()[name].copy() for name in private}
+        copies = PrivateWeights(shared, private)
+        net, options = copies.net, regularisers(model, i)
         while at[i] < until and not supervision.stop_requested():
             stop = min(at[i] + SYNC_TOKENS, until)
             logp[i] += net.train(tokens[at[i]:stop], workspaces[i], alpha, cfg.beta,
-                                 cfg.gradient_cutoff, model.config.bptt_block,
-                                 **regularisers(model, i))
+                                 cfg.gradient_cutoff, model.config.bptt_block, **options)
             at[i] = stop
-            merge_private(net, shared, base, private)
-        merge_private(net, shared, base)
+            copies.merge_hot_rows()
+        copies.merge_all()
 
     with ThreadPoolExecutor(len(ranges)) as pool:
         while True:
@@ -141,17 +142,38 @@ def raise_stopped_with_checkpoint(model: Model, words: int):
                               "checkpoint written: run the same command to resume")
 
 
-def merge_private(net, shared, base: dict, rows: dict = None):
-    """Add this thread's changes to its private weights (named by ``base``) into the
-    shared ones; then resync the private copies and their base.
+class PrivateWeights:
+    """A Hogwild thread's network (``net``): the shared one with private copies of the
+    weights named in ``hot`` (name -> leading rows merged often, None: all rows), and
+    what it merges of them into the shared ones.
 
-    ``rows`` limits each array to its leading rows (name -> count, None: all).
+    A merge adds this thread's changes since the last one to the shared weights and
+    resyncs the copies; the flat views are made once, so that a merge is only the
+    kernel calls (merging every SYNC_TOKENS words, the dictionaries of weights built
+    for each merge had cost more than the merging itself).
     """
-    mine_all, common_all = net.weights(), shared.weights()
-    for name, start in base.items():
-        part = slice(None, rows[name] if rows else None)
-        mine, common, start = mine_all[name][part], common_all[name][part], start[part]
-        np.subtract(mine, start, out=start)
-        common += start
-        mine[:] = common
-        start[:] = common
+
+    def __init__(self, shared, hot: dict):
+        self.net = shared.with_copies(hot)
+        mine, common = self.net.weights(), shared.weights()
+        base = {name: mine[name].copy() for name in hot}
+
+        def views(name, rows=None):
+            return tuple(_flat(array[:rows]) for array in (mine[name], common[name], base[name]))
+        self._hot_rows = [views(name, rows) for name, rows in hot.items()]
+        self._all = [views(name) for name in hot]
+
+    def merge_hot_rows(self):
+        for mine, common, start in self._hot_rows:
+            hogwild.merge(mine, common, start)
+
+    def merge_all(self):
+        for mine, common, start in self._all:
+            hogwild.merge(mine, common, start)
+
+
+def _flat(array: np.ndarray) -> np.ndarray:
+    """A 1-D view of a contiguous array (an error, not a silent copy, otherwise)."""
+    flat = array.view()
+    flat.shape = (array.size,)
+    return flat

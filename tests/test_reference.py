@@ -192,7 +192,7 @@ def test_sentence_ranges_with_fewer_sentences_than_threads():
 def test_thread_private_weights_merge_every_threads_changes(output, tmp_path):
     """Each thread's change to its private hot rows / recurrent matrix reaches the
     shared weights, and the thread continues from the merged values."""
-    from rnnlm_cli.passes import merge_private
+    from rnnlm_cli.passes import PrivateWeights
     write_corpus(str(tmp_path), tokens=3000, seed=1)
     vocab, _ = read_training_text(str(tmp_path / "train.txt"), 10)
     shared = Model.create(ModelConfig(hidden=4, classes=10, output=output), TrainConfig(),
@@ -201,26 +201,24 @@ def test_thread_private_weights_merge_every_threads_changes(output, tmp_path):
     start = {name: shared.weights()[name].copy() for name in private}
     threads = []
     for k in (1, 2):
-        net = shared.with_copies(private)
-        base = {name: net.weights()[name].copy() for name in private}
+        copies = PrivateWeights(shared, private)
         for name in private:
-            net.weights()[name][...] += k       # this thread's update
-        threads.append((net, base))
-    for net, base in threads:
-        merge_private(net, shared, base)
+            copies.net.weights()[name][...] += k       # this thread's update
+        threads.append(copies)
+    for copies in threads:
+        copies.merge_all()
     for name in private:
         np.testing.assert_allclose(shared.weights()[name], start[name] + 3, rtol=1e-6)
-        np.testing.assert_array_equal(threads[1][0].weights()[name], shared.weights()[name])
-    # A partial merge adds only the leading rows; the rest follow with the full merge.
-    net = shared.with_copies(private)
-    base = {name: net.weights()[name].copy() for name in private}
+        np.testing.assert_array_equal(threads[1].net.weights()[name], shared.weights()[name])
+    # A merge of the hot rows adds only the leading rows; the rest follow with merge_all.
+    copies = PrivateWeights(shared, {name: 2 for name in private})
     before = {name: shared.weights()[name].copy() for name in private}
     for name in private:
-        net.weights()[name][...] += 1
-    merge_private(net, shared, base, {name: 2 for name in private})
+        copies.net.weights()[name][...] += 1
+    copies.merge_hot_rows()
     for name in private:
         np.testing.assert_allclose(shared.weights()[name][:2], before[name][:2] + 1, rtol=1e-6)
         np.testing.assert_array_equal(shared.weights()[name][2:], before[name][2:])
-    merge_private(net, shared, base)
+    copies.merge_all()
     for name in private:
         np.testing.assert_allclose(shared.weights()[name], before[name] + 1, rtol=1e-6)
