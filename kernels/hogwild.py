@@ -1,9 +1,8 @@
 """Merging a Hogwild thread's private copies of weights into the shared ones
-(rnnlm_cli/passes.py merge_private).
+(rnnlm_cli/passes.py PrivateWeights).
 
-One pass over the three arrays, without the interpreter lock: as four NumPy
-operations it read and wrote each array several times and held the lock between
-them, which the other threads' short calls then waited for.
+One pass over the three arrays, where the four NumPy operations it replaces made
+several; the flat views it takes are made once per thread (PrivateWeights).
 """
 from ._jit import kernel
 

@@ -1,8 +1,8 @@
 """Scoring many sentences at once: the layers' specs (rnnlm_cli.layers) compute the
 hidden states of a prefix tree of the sentences (prefixes.py) level by level and the
-output probabilities of all its nodes together (for the Elman layer and the class
-softmax these become matrix-matrix products in NumPy/BLAS, with the per-position
-maxent and in-class softmax in Numba, kernels/batch.py).
+output probabilities of all its nodes together (the Elman layer's steps and the class
+softmax's class logits as matrix-matrix products in NumPy/BLAS; maxent and the softmaxes
+per position in Numba, kernels/batch.py).
 
 Every sentence starts from the same hidden state with an empty word history,
 as in independent N-best rescoring.  Results equal the one-token-at-a-time

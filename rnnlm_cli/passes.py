@@ -84,9 +84,10 @@ def hogwild_pass(model: Model, tokens: np.ndarray, ranges, workspaces, on_progre
     every token rewrites (class rows, or tree nodes near the root) and the
     recurrent matrix, which every BPTT block rewrites whole, would make the
     threads fight over the same cache lines, so each thread updates private
-    copies of them (Network.hot_weights, from the layer specs) and adds its changes to the shared ones
-    every SYNC_TOKENS tokens (local SGD; the deep tree nodes, rarely touched, only
-    at the end of its stretch; PrivateWeights); all other weights are shared Hogwild-style.
+    copies of them (Network.hot_weights, from the layer specs; PrivateWeights) and
+    adds its changes to the shared ones every SYNC_TOKENS tokens (local SGD; the deep
+    tree nodes, rarely touched, only at the end of its stretch); all other weights
+    are shared Hogwild-style.
     With -checkpoint-every N the threads stop together after about N/threads words
     each, and a checkpoint holds every thread's position and state; a stop request
     stops them at their next sync and writes one.  Resuming continues each thread
