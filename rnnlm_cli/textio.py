@@ -62,15 +62,16 @@ def open_binary(path: str) -> BinaryIO:
     return handle
 
 
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 1 << 20    # 752,200 N-best lines: 0.31 s and 23 MB of memory at the most;
+                         # in 16 MB chunks 0.50 s and 141 MB
 
 
 def text_lines(path: str, encoding: TextEncoding = UTF8,
                span: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
     """Yield (line number, line) with CR and the newline removed.
 
-    The file is decoded in large chunks (cut at line ends), which is much faster
-    than line by line.  The last line need not end with a newline (rnnlm would
+    The file is decoded in chunks of CHUNK_BYTES (cut at line ends), which is much
+    faster than line by line.  The last line need not end with a newline (rnnlm would
     drop its words; we keep them).  Invalid UTF-8 is an error that names the line.
     ``span`` = (start, end) reads only the lines of a plain file that begin at a
     byte in [start, end), numbered from 1 (errors name the start byte).
@@ -78,22 +79,23 @@ def text_lines(path: str, encoding: TextEncoding = UTF8,
     handle = open_binary(path)
     label = path if not span or not span[0] else f"{path} (from byte {span[0]})"
     number = 0
-    pending = b""
+    pending = []            # the pieces of a line not ended yet (a long one spans chunks)
     try:
         chunks = _span_chunks(handle, *span) if span else _chunks(handle)
         for chunk in chunks:
-            data = pending + chunk
-            cut = data.rfind(b"\n")
+            cut = chunk.rfind(b"\n")
             if cut < 0:
-                pending = data
+                pending.append(chunk)
                 continue
-            pending = data[cut + 1:]
-            lines = _decode(data[:cut], label, number, encoding).split("\n")
+            data = b"".join([*pending, chunk[:cut]]) if pending else chunk[:cut]
+            pending = [chunk[cut + 1:]]
+            lines = _decode(data, label, number, encoding).split("\n")
             for line in lines:
                 number += 1
                 yield number, line
-        if pending:
-            for line in _decode(pending, label, number, encoding).split("\n"):
+        rest = b"".join(pending)
+        if rest:
+            for line in _decode(rest, label, number, encoding).split("\n"):
                 number += 1
                 yield number, line
     except (OSError, EOFError, gzip.BadGzipFile) as exc:

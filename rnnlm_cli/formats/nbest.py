@@ -93,14 +93,16 @@ def read_lists(path: str, fmt: str, acoustic: Optional[CostFile] = None,
         yield read_srilm(path, key=path, encoding=encoding)
         return
     reader = {"rnnlm": _rnnlm_lines, "kaldi": _kaldi_lines, "moses": _moses_lines}[fmt]
+    # the lists seen, by the hashes of their keys: a million one-line lists kept 85 MB as
+    # strings (a false alarm needs two keys of one 64-bit hash: 3e-8 for a million lists)
     current, finished = None, set()
     for key, hyp in reader(path, encoding):
         if current is None or key != current.key:
-            if key in finished:
+            if hash(key) in finished:
                 raise InputError(f"{path}: list {key!r} appears again after other lists "
                                  "(the hypotheses of a list must be on consecutive lines)")
             if current is not None:
-                finished.add(current.key)
+                finished.add(hash(current.key))
                 yield current
             current = NbestList(key, [])
         if fmt == "rnnlm":
