@@ -149,7 +149,7 @@ class PrivateWeights:
     what it merges of them into the shared ones.
 
     A merge adds this thread's changes since the last one to the shared weights and
-    resyncs the copies; the flat views are made once, so that a merge is only the
+    resyncs the copies; the views are made once, so that a merge is only the
     kernel calls (merging every SYNC_TOKENS words, the dictionaries of weights built
     for each merge had cost more than the merging itself).
     """
@@ -160,7 +160,8 @@ class PrivateWeights:
         base = {name: mine[name].copy() for name in hot}
 
         def views(name, rows=None):
-            return tuple(_flat(array[:rows]) for array in (mine[name], common[name], base[name]))
+            return tuple(_as_rows(array[:rows])
+                         for array in (mine[name], common[name], base[name]))
         self._hot_rows = [views(name, rows) for name, rows in hot.items()]
         self._all = [views(name) for name in hot]
 
@@ -173,8 +174,6 @@ class PrivateWeights:
             hogwild.merge(mine, common, start)
 
 
-def _flat(array: np.ndarray) -> np.ndarray:
-    """A 1-D view of a contiguous array (an error, not a silent copy, otherwise)."""
-    flat = array.view()
-    flat.shape = (array.size,)
-    return flat
+def _as_rows(array: np.ndarray) -> np.ndarray:
+    """A 2-D view of a weight array (a bias vector as one row), for hogwild.merge."""
+    return array if array.ndim == 2 else array[np.newaxis]
