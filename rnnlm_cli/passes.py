@@ -15,7 +15,7 @@ from .network import EPOCH_START_HIDDEN
 
 CHUNK_TOKENS = 16384
 SYNC_TOKENS = 128       # threads merge their private copies this often: PTB -hs, 2 threads,
-                        # test PPL 166.9-168.8 in six runs (every 1024 words: 170.7-172.2)
+                        # test PPL 166.9-168.8 in eight runs (every 1024 words: 170.7-172.2)
 
 
 class TrainingInterrupted(RnnlmError):
